@@ -1,0 +1,5 @@
+//! grantlog: access models as Datalog rules, answering who may do what, why, and why not.
+
+pub mod diag;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,3 @@
+//! Tokens, the parser entry points and the AST printer.
+
+pub mod ast;
