@@ -3,3 +3,6 @@
 pub mod diag;
 pub mod source;
 pub mod syntax;
+pub mod cli;
+pub mod load;
+pub mod shipped;

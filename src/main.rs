@@ -1,3 +1,3 @@
-fn main() {
-    println!("grantlog: under construction");
+fn main() -> std::process::ExitCode {
+    grantlog::cli::main()
 }

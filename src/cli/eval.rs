@@ -1,0 +1,144 @@
+//! `grantlog eval`: rules + facts -> fixpoint -> answers, in text, JSON or CSV.
+
+use super::table::{answer_csv, answer_json, answer_text, json_rows, table};
+use super::{read_all, report, Format};
+use crate::engine::Answer;
+use crate::load::{Text, Workspace};
+use crate::shipped;
+use crate::syntax::ast::Const;
+use crate::syntax::parse_query;
+use serde_json::json;
+use std::path::PathBuf;
+
+pub const HELP: &str = "Queries are conjunctions of literals; the answer binds their named variables,
+in order of first appearance, sorted. A query without variables answers yes or no.
+
+Exit status: 0 on success, 1 on any error in the rules, facts or queries.
+
+Examples:
+  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
+  grantlog eval examples/worked-example.facts --query 'can_run(T, W)' --format json
+  grantlog eval --rules graph.dl edges.dl --query 'node(X), !path(X, X)' --format csv";
+
+#[derive(clap::Args, Debug, Default)]
+pub struct EvalArgs {
+    /// A rule file; repeat for several. Without it, the shipped DataOS rules are used.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Fact files. With no rules and no facts, the worked example is loaded.
+    #[arg(value_name = "FACT_FILE")]
+    pub facts: Vec<PathBuf>,
+    /// A query such as `can_use(U, R), !can_edit(U, R)`; repeat for several.
+    #[arg(long = "query", short = 'q', value_name = "QUERY")]
+    pub queries: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+pub fn run(args: &EvalArgs) -> u8 {
+    let (rules, facts) = match inputs(&args.rules, &args.facts) {
+        Ok(x) => x,
+        Err(d) => {
+            report(&d, &Default::default());
+            return 1;
+        }
+    };
+    let limits = args.limits.limits();
+    let mut ws = match Workspace::open(&rules, &facts, &limits) {
+        Ok(ws) => ws,
+        Err(f) => {
+            report(&f.diagnostics, &f.sources);
+            return 1;
+        }
+    };
+    if !args.rules.is_empty() {
+        report(&ws.warnings, &ws.sources);
+    }
+    let format = args.format;
+    if args.queries.is_empty() {
+        print!("{}", relations(&ws, format));
+        return 0;
+    }
+    let mut answers = Vec::new();
+    let mut errors = Vec::new();
+    for (i, q) in args.queries.iter().enumerate() {
+        let file = ws.sources.add(format!("<query {}>", i + 1), q.clone());
+        match parse_query(&ws.sources, file).and_then(|q| ws.model.query(&ws.sources, &q)) {
+            Ok(a) => answers.push((q.as_str(), a)),
+            Err(d) => errors.extend(d),
+        }
+    }
+    if !errors.is_empty() {
+        report(&errors, &ws.sources);
+        return 1;
+    }
+    print!("{}", render_answers(&answers, format));
+    0
+}
+
+/// The rule and fact texts to load: shipped rules unless `--rules`; the worked example
+/// when nothing at all is named.
+fn inputs(rules: &[PathBuf], facts: &[PathBuf]) -> Result<(Vec<Text>, Vec<Text>), Vec<crate::diag::Diagnostic>> {
+    let fact_texts = if rules.is_empty() && facts.is_empty() {
+        vec![shipped::example()]
+    } else {
+        read_all(facts)?
+    };
+    let rule_texts = if rules.is_empty() { shipped::rules() } else { read_all(rules)? };
+    Ok((rule_texts, fact_texts))
+}
+
+pub fn render_answers(answers: &[(&str, Answer)], format: Format) -> String {
+    match format {
+        Format::Json => {
+            let results: Vec<_> = answers.iter().map(|(q, a)| answer_json(q, a)).collect();
+            format!("{}\n", serde_json::to_string_pretty(&json!({ "results": results })).expect("json"))
+        }
+        Format::Text => answers
+            .iter()
+            .map(|(q, a)| format!("?- {q}\n{}", answer_text(a)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::Csv => answers.iter().map(|(_, a)| answer_csv(a)).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// Without queries: each derived relation with its size (text, CSV) or its tuples (JSON).
+fn relations(ws: &Workspace, format: Format) -> String {
+    let program = ws.model.program();
+    let derived: Vec<_> = program.relations().filter(|&r| program.is_derived(r)).collect();
+    match format {
+        Format::Json => {
+            let rels: Vec<_> = derived
+                .iter()
+                .map(|&r| {
+                    let mut rows: Vec<Vec<Const>> = ws
+                        .model
+                        .tuples(r)
+                        .map(|t| t.iter().map(|&v| ws.model.constant(v).clone()).collect())
+                        .collect();
+                    rows.sort();
+                    json!({"relation": program.relation_name(r), "columns": program.columns(r), "rows": json_rows(&rows)})
+                })
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&json!({ "relations": rels })).expect("json"))
+        }
+        Format::Text => {
+            let cells: Vec<Vec<String>> = derived
+                .iter()
+                .map(|&r| vec![program.relation_name(r).to_string(), ws.model.len(r).to_string()])
+                .collect();
+            table(&["relation".into(), "tuples".into()], &cells)
+        }
+        Format::Csv => {
+            let mut out = String::from("relation,tuples\n");
+            for &r in &derived {
+                out.push_str(&format!("{},{}\n", program.relation_name(r), ws.model.len(r)));
+            }
+            out
+        }
+    }
+}

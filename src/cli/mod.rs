@@ -1,0 +1,104 @@
+//! The command line: one module per subcommand; `main.rs` only calls [`main`].
+
+mod check;
+mod eval;
+pub mod table;
+
+use crate::diag::{render_all, Diagnostic};
+use crate::engine::Limits;
+use crate::load::Text;
+use crate::source::SourceMap;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const ABOUT: &str = "Access models as Datalog rules: who may do what, why, and why not.
+
+With no command, grantlog evaluates the shipped DataOS rules on the worked example.";
+
+const EXAMPLES: &str = "Examples:
+  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
+  grantlog eval --query 'permission(U, T, R, P)' --format json
+  grantlog check rules/dataos.dl";
+
+#[derive(Parser, Debug)]
+#[command(name = "grantlog", version, about = ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Evaluate rules on facts and answer queries.
+    #[command(after_help = eval::HELP)]
+    Eval(eval::EvalArgs),
+    /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
+    #[command(after_help = check::HELP)]
+    Check(check::CheckArgs),
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Csv,
+}
+
+/// Limits shared by every command that evaluates.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LimitArgs {
+    /// Stop with an error once this many tuples have been derived.
+    #[arg(long, value_name = "N")]
+    pub max_tuples: Option<usize>,
+    /// Stop with an error after this many seconds of evaluation.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_tuples: self.max_tuples,
+            timeout: self
+                .timeout
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Some(Command::Eval(args)) => eval::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
+        None => eval::run(&eval::EvalArgs::default()),
+    };
+    ExitCode::from(code)
+}
+
+/// Read every path; all unreadable paths are reported together.
+pub(crate) fn read_all(paths: &[PathBuf]) -> Result<Vec<Text>, Vec<Diagnostic>> {
+    let mut texts = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        match Text::read(p) {
+            Ok(t) => texts.push(t),
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(texts)
+    } else {
+        Err(errors)
+    }
+}
+
+pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap) {
+    if !diags.is_empty() {
+        eprint!("{}", render_all(diags, sources));
+    }
+}

@@ -1,0 +1,247 @@
+//! Reading rule files and fact files into a checked program and a model.
+//!
+//! Loading is all-or-nothing: every file is parsed and checked first, and facts reach the
+//! model only when no file had an error, so a bad file never leaves anything half-loaded.
+
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::engine::{EvalError, Limits, Model};
+use crate::program::Program;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::{Atom, ColumnType, Const, Item, Term};
+use crate::syntax::parse_module;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A named text: a file read from disk or a rule file embedded in the binary.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub name: String,
+    pub text: String,
+}
+
+impl Text {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Text {
+        Text {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// Read a file, turning an I/O failure into a diagnostic that names the path.
+    pub fn read(path: &Path) -> Result<Text, Diagnostic> {
+        std::fs::read_to_string(path)
+            .map(|text| Text::new(path.display().to_string(), text))
+            .map_err(|e| {
+                Diagnostic::error("E0003", format!("cannot read `{}`: {e}", path.display()))
+                    .help("check the path; it is relative to the current directory")
+            })
+    }
+}
+
+/// Parse and check rule texts together (declarations may be in any of them).
+pub fn compile_texts(
+    sources: &mut SourceMap,
+    files: &[(&str, &str)],
+) -> Result<(Program, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut modules = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in files {
+        let file = sources.add(*name, *text);
+        let (module, diags) = parse_module(sources, file);
+        errors.extend(diags);
+        modules.push(module);
+    }
+    match Program::compile(sources, &modules) {
+        Ok((program, warnings)) if errors.is_empty() => Ok((program, warnings)),
+        Ok(_) => Err(errors),
+        // Checks on the partial modules still find real problems worth reporting at once.
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// Ground facts read from a fact file, checked against the program but not yet loaded.
+pub struct CheckedFacts {
+    facts: Vec<(crate::program::RelId, Vec<Const>, Span)>,
+}
+
+impl CheckedFacts {
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// Add to the model; returns how many were new.
+    pub fn add_to(&self, model: &mut Model) -> usize {
+        let mut added = 0;
+        let mut row = Vec::new();
+        for (rel, consts, span) in &self.facts {
+            row.clear();
+            row.extend(consts.iter().map(|c| model.intern(c)));
+            added += usize::from(model.add_fact(*rel, &row, *span));
+        }
+        added
+    }
+}
+
+/// Parse a fact file (raw facts `rel(a, "b c", 3).`) and check each fact's relation,
+/// arity and column types. Every problem is reported; nothing is loaded here.
+pub fn check_fact_file(
+    sources: &SourceMap,
+    file: FileId,
+    program: &Program,
+) -> Result<CheckedFacts, Vec<Diagnostic>> {
+    let (module, mut errors) = parse_module(sources, file);
+    let mut facts = Vec::new();
+    for item in &module.items {
+        match item {
+            Item::Decl(d) => errors.push(
+                Diagnostic::error("E0104", "a declaration in a fact file")
+                    .at(d.span)
+                    .label("declarations belong in rule files")
+                    .help("move it to a file passed with --rules"),
+            ),
+            Item::Rule(r) if !r.is_fact() => errors.push(
+                Diagnostic::error("E0104", "a rule in a fact file")
+                    .at(r.span)
+                    .label("rules belong in rule files")
+                    .help("move it to a file passed with --rules"),
+            ),
+            Item::Rule(r) => match check_fact(&r.head, program) {
+                Ok(consts) => {
+                    let rel = program.relation(&r.head.relation.name).expect("checked");
+                    facts.push((rel, consts, r.head.span));
+                }
+                Err(d) => errors.push(d),
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(CheckedFacts { facts })
+    } else {
+        Err(errors)
+    }
+}
+
+/// One ground atom against the program: known relation, right arity, constants only,
+/// constants of the declared column types.
+pub fn check_fact(atom: &Atom, program: &Program) -> Result<Vec<Const>, Diagnostic> {
+    let name = &atom.relation.name;
+    let Some(rel) = program.relation(name) else {
+        let names: Vec<&str> = program.relations().map(|r| program.relation_name(r)).collect();
+        let mut d = Diagnostic::error("E0101", format!("unknown relation `{name}`"))
+            .at(atom.relation.span)
+            .label("not declared by the rules");
+        d = match did_you_mean(name, names.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("declare it with `.decl` in a rule file, or check the spelling"),
+        };
+        return Err(d);
+    };
+    let arity = program.arity(rel);
+    if atom.args.len() != arity {
+        return Err(Diagnostic::error(
+            "E0102",
+            format!("`{name}` takes {arity} argument(s), this fact gives {}", atom.args.len()),
+        )
+        .at(atom.span)
+        .help(format!("columns of `{name}`: ({})", program.columns(rel).join(", "))));
+    }
+    let mut out = Vec::with_capacity(arity);
+    for (i, arg) in atom.args.iter().enumerate() {
+        match arg {
+            Term::Const(c, span) => {
+                if let Some(ty) = program.column_type(rel, i) {
+                    let ok = matches!((ty, c), (ColumnType::Number, Const::Num(_)) | (ColumnType::Symbol, Const::Sym(_)));
+                    if !ok {
+                        let want = if ty == ColumnType::Number { "a number" } else { "a symbol" };
+                        return Err(Diagnostic::error("E0105", format!("column `{}` of `{name}` holds {want}", program.columns(rel)[i]))
+                            .at(*span)
+                            .help(format!("write {want} here")));
+                    }
+                }
+                out.push(c.clone());
+            }
+            other => {
+                return Err(Diagnostic::error("E0104", "a fact must be ground")
+                    .at(other.span())
+                    .label("a variable in a fact")
+                    .help("facts hold constants: lowercase names, \"quoted strings\" or integers"))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Rules, facts and their fixpoint, with every source file kept for diagnostics and
+/// explanations.
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub model: Model,
+    /// Warnings from the rule files and fact files.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a workspace could not be opened; `sources` renders the diagnostics.
+pub struct LoadFailure {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    /// Compile the rules, check every fact file, then load all facts and evaluate.
+    pub fn open(rules: &[Text], facts: &[Text], limits: &Limits) -> Result<Workspace, LoadFailure> {
+        let mut sources = SourceMap::new();
+        let texts: Vec<(&str, &str)> = rules.iter().map(|t| (t.name.as_str(), t.text.as_str())).collect();
+        let (program, warnings) = match compile_texts(&mut sources, &texts) {
+            Ok(ok) => ok,
+            Err(diagnostics) => return Err(LoadFailure { sources, diagnostics }),
+        };
+        let mut ws = Workspace {
+            sources,
+            model: Model::new(Arc::new(program)),
+            warnings,
+        };
+        if let Err(diagnostics) = ws.add_fact_texts(facts) {
+            return Err(LoadFailure {
+                sources: ws.sources,
+                diagnostics,
+            });
+        }
+        if let Err(e) = ws.model.evaluate(limits) {
+            return Err(LoadFailure {
+                diagnostics: vec![eval_diagnostic(e)],
+                sources: ws.sources,
+            });
+        }
+        Ok(ws)
+    }
+
+    /// Check all texts, then add all their facts (not evaluated yet). On any error nothing
+    /// is added to the model (the failed files stay in the source map so that their
+    /// diagnostics can be rendered).
+    pub fn add_fact_texts(&mut self, facts: &[Text]) -> Result<usize, Vec<Diagnostic>> {
+        let mut checked = Vec::new();
+        let mut errors = Vec::new();
+        for t in facts {
+            let file = self.sources.add(t.name.clone(), t.text.clone());
+            match check_fact_file(&self.sources, file, self.model.program()) {
+                Ok(c) => checked.push(c),
+                Err(d) => errors.extend(d),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(checked.iter().map(|c| c.add_to(&mut self.model)).sum())
+    }
+}
+
+pub fn eval_diagnostic(e: EvalError) -> Diagnostic {
+    e.into()
+}
