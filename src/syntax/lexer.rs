@@ -25,6 +25,8 @@ pub enum LexError {
     BadEscape(String),
     IntOutOfRange,
     UnterminatedComment,
+    /// `'text'`: strings use double quotes.
+    SingleQuoted,
 }
 
 #[derive(Logos, Clone, Debug, PartialEq, Eq)]
@@ -44,6 +46,7 @@ pub enum Token {
     Underscore,
     /// A double-quoted string, escapes decoded.
     #[token("\"", lex_string)]
+    #[regex(r"'[^'\n]*'", single_quoted)]
     Str(String),
     #[regex(r"-?[0-9]+", |lex| lex.slice().parse::<i64>().map_err(|_| LexError::IntOutOfRange))]
     Int(i64),
@@ -90,6 +93,10 @@ pub enum Token {
     StartModule,
     StartQuery,
     StartAtom,
+}
+
+fn single_quoted(_: &mut Lexer<Token>) -> Result<String, LexError> {
+    Err(LexError::SingleQuoted)
 }
 
 fn line_comment(lex: &mut Lexer<Token>) -> Token {
@@ -254,6 +261,11 @@ fn lex_error(e: &LexError, span: Span) -> Diagnostic {
             ..d
         }
         .help("numbers are 64-bit signed integers"),
+        LexError::SingleQuoted => Diagnostic {
+            message: "single-quoted string".into(),
+            ..d
+        }
+        .help("strings use double quotes: \"text\""),
         LexError::UnterminatedComment => Diagnostic {
             message: "unterminated block comment".into(),
             ..d
