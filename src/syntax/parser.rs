@@ -85,6 +85,14 @@ fn run(text: &str, file: FileId, mode: Mode) -> Outcome {
         Mode::Query => Token::StartQuery,
         Mode::Atom => Token::StartAtom,
     };
+    // Errors right after a bad token are its echo: it was reported as E0002 already.
+    let mut after_bad: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    for w in tokens.windows(2) {
+        if w[0].1 == Token::Error {
+            after_bad.insert(w[1].0);
+        }
+    }
+    let ends_bad = tokens.last().is_some_and(|t| t.1 == Token::Error);
     tokens.insert(0, (0, start, 0));
     let end = tokens.last().map_or(0, |t| t.2);
     let mut ctx = Ctx {
@@ -114,8 +122,10 @@ fn run(text: &str, file: FileId, mode: Mode) -> Outcome {
         out.other_error |= !at_eof;
         // Errors on a bad token, or at the end of an unterminated string, repeat an E0002.
         let repeat = match &e {
-            ParseError::UnrecognizedToken { token, .. } => token.1 == Token::Error,
-            ParseError::UnrecognizedEof { .. } => open_at_eof,
+            ParseError::UnrecognizedToken { token, .. } => {
+                token.1 == Token::Error || after_bad.contains(&token.0)
+            }
+            ParseError::UnrecognizedEof { .. } => open_at_eof || ends_bad,
             _ => false,
         };
         if !repeat {
