@@ -115,10 +115,13 @@ impl Diagnostic {
 
     /// A JSON object for `--format json`: the location is resolved to file/line/column.
     pub fn to_json(&self, sources: &SourceMap) -> serde_json::Value {
-        let loc = self.span.filter(|s| sources.get(s.file).is_some()).map(|s| {
-            let l = sources.locate(s);
-            serde_json::json!({"file": l.file, "line": l.line, "column": l.col})
-        });
+        let loc = self
+            .span
+            .filter(|s| sources.get(s.file).is_some())
+            .map(|s| {
+                let l = sources.locate(s);
+                serde_json::json!({"file": l.file, "line": l.line, "column": l.col})
+            });
         serde_json::json!({
             "severity": self.severity,
             "code": self.code,
@@ -131,7 +134,13 @@ impl Diagnostic {
     }
 }
 
-fn render_snippet(out: &mut String, sources: &SourceMap, span: Span, label: Option<&str>, arrow: &str) {
+fn render_snippet(
+    out: &mut String,
+    sources: &SourceMap,
+    span: Span,
+    label: Option<&str>,
+    arrow: &str,
+) {
     let loc = sources.locate(span);
     let file = sources.file(span.file);
     let line_text = file.line_text(loc.line);
@@ -143,9 +152,18 @@ fn render_snippet(out: &mut String, sources: &SourceMap, span: Span, label: Opti
     // Underline to the end of the span or the end of the line, whichever is first.
     let (end_line, end_col) = file.line_col(span.end as usize);
     let line_chars = line_text.chars().count();
-    let last = if end_line == loc.line { end_col } else { line_chars + 1 };
+    let last = if end_line == loc.line {
+        end_col
+    } else {
+        line_chars + 1
+    };
     let width = last.saturating_sub(loc.col).max(1);
-    let _ = write!(out, "{pad} | {}{}", " ".repeat(loc.col - 1), "^".repeat(width));
+    let _ = write!(
+        out,
+        "{pad} | {}{}",
+        " ".repeat(loc.col - 1),
+        "^".repeat(width)
+    );
     match label {
         Some(l) => {
             let _ = writeln!(out, " {l}");
@@ -172,7 +190,10 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
 }
 
 /// Closest candidate by edit distance, for "did you mean" help; `None` when nothing is close.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -211,7 +232,10 @@ mod tests {
         let text = d.render(&sm);
         assert!(text.contains("--> prog.dl:2:15"), "{text}");
         assert!(text.contains("2 | path(X, Y) :- edg(X, Y)."), "{text}");
-        assert!(text.contains("  |               ^^^ not declared"), "{text}");
+        assert!(
+            text.contains("  |               ^^^ not declared"),
+            "{text}"
+        );
         assert!(text.contains("= help: did you mean `edge`?"), "{text}");
     }
 
