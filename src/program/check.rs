@@ -215,7 +215,20 @@ impl<'a> Scope<'a> {
         out
     }
 
+    /// The atom resolved; `None` after reporting why not (its variables still count as used).
     pub fn resolve_atom(&mut self, atom: &Atom, vars: &mut Vars) -> Option<BodyAtom> {
+        let resolved = self.try_resolve_atom(atom, vars);
+        if resolved.is_none() {
+            for t in &atom.args {
+                if let Term::Var(v) = t {
+                    vars.slot(&v.name, v.span);
+                }
+            }
+        }
+        resolved
+    }
+
+    fn try_resolve_atom(&mut self, atom: &Atom, vars: &mut Vars) -> Option<BodyAtom> {
         let name = &atom.relation.name;
         let Some(&rel) = self.by_name.get(name) else {
             let help = match did_you_mean(name, self.relations.iter().map(|r| r.name.as_str())) {
