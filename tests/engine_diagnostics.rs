@@ -24,8 +24,17 @@ fn all_errors_are_reported_together() {
          p(X) :- e(X, Y), !q(Y).
          p(X) :- e(a, b).",
     );
-    assert_eq!(codes(&d).into_iter().filter(|c| c.starts_with('E')).collect::<Vec<_>>(), ["E0101", "E0102", "E0103", "E0105", "E0201"]);
-    assert!(d.iter().all(|d| d.span.is_some() && d.help.is_some()), "{d:#?}");
+    assert_eq!(
+        codes(&d)
+            .into_iter()
+            .filter(|c| c.starts_with('E'))
+            .collect::<Vec<_>>(),
+        ["E0101", "E0102", "E0103", "E0105", "E0201"]
+    );
+    assert!(
+        d.iter().all(|d| d.span.is_some() && d.help.is_some()),
+        "{d:#?}"
+    );
 }
 
 #[test]
@@ -46,7 +55,10 @@ fn unsafe_variables() {
 #[test]
 fn equality_chains_bind() {
     let mut s = SourceMap::new();
-    program(&mut s, ".decl p(a) .decl q(a, b) p(x). q(X, Z) :- p(X), Y = X, Z = Y.");
+    program(
+        &mut s,
+        ".decl p(a) .decl q(a, b) p(x). q(X, Z) :- p(X), Y = X, Z = Y.",
+    );
 }
 
 #[test]
@@ -74,7 +86,9 @@ fn warnings_for_single_use_and_unused_and_unfed() {
          p(X) :- e(X, _Ignored), fed_later(X).",
     );
     assert_eq!(codes(&warnings), ["W0501", "W0502"]);
-    assert!(warnings.iter().all(|w| w.span.is_some() && w.help.is_some()));
+    assert!(warnings
+        .iter()
+        .all(|w| w.span.is_some() && w.help.is_some()));
     let unfed = p.unfed_relations(|_| false);
     assert_eq!(codes(&unfed), ["W0503"]);
     assert!(unfed[0].message.contains("fed_later"));
