@@ -158,16 +158,13 @@ impl Run<'_> {
             }
             Lookup::Index(index, key) => {
                 let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
-                let ids = rows.index_rows(index.0, hash);
-                let start = if lo == 0 {
-                    0
-                } else {
-                    ids.partition_point(|&id| id < lo)
-                };
                 let columns = rows.index_columns(index.0);
-                for &id in &ids[start..] {
+                for id in rows.index_rows(index.0, hash) {
                     if id >= hi {
                         break;
+                    }
+                    if id < lo {
+                        continue;
                     }
                     let row = rows.row(id);
                     if columns
@@ -215,9 +212,8 @@ impl Run<'_> {
                 let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
                 let columns = rows.index_columns(index.0);
                 rows.index_rows(index.0, hash)
-                    .iter()
-                    .take_while(|&&id| id < hi)
-                    .any(|&id| {
+                    .take_while(|&id| id < hi)
+                    .any(|id| {
                         let row = rows.row(id);
                         columns
                             .iter()

@@ -105,7 +105,7 @@ fn run_stratum(
             .reads
             .iter()
             .any(|r| st.lo[r.0 as usize] < st.hi[r.0 as usize]);
-        if !has_delta && !(first && initial) {
+        if !(has_delta || (first && initial)) {
             return Ok(());
         }
         st.budget.check_clock()?;
@@ -155,6 +155,7 @@ fn run_stratum(
                     detail: m.round,
                 };
                 let rows = &mut m.rels[head];
+                rows.reserve(st.pending.len());
                 for i in 0..st.pending.len() {
                     rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);
                 }

@@ -4,9 +4,10 @@
 //! Rows are only appended, so the semi-naive "stable / delta / all" sets are row-id
 //! ranges. A dedup table (`HashTable<u32>` of row ids, hashed and compared through the
 //! row slice, so keys are not stored twice) keeps rows unique. Each index maps the
-//! fx-hash of its key columns to the ascending list of row ids with that hash; a probe
-//! verifies the key columns (hashes can collide) and can stop at the first row past its
-//! range. Provenance is a parallel `Vec<Prov>`.
+//! fx-hash of its key columns to the ascending list of row ids with that hash, kept as a
+//! chain through a per-row `next` vector (no allocation per key); a probe verifies the key
+//! columns (hashes can collide) and stops at the first row past its range. Provenance is
+//! a parallel `Vec<Prov>`.
 
 use super::symbols::Value;
 use hashbrown::HashTable;
@@ -24,30 +25,71 @@ pub(crate) struct Prov {
     pub detail: u32,
 }
 
+/// The fx-hash of a sequence of values, folded to 32 bits: tables keep it next to the row
+/// id, so growing a table never reads row data.
 #[inline]
-pub(crate) fn hash_values(values: impl Iterator<Item = Value>) -> u64 {
+pub(crate) fn hash_values(values: impl Iterator<Item = Value>) -> u32 {
     let mut h = FxHasher::default();
     for v in values {
         h.write_u32(v.0);
     }
-    h.finish()
+    let h = h.finish();
+    (h ^ (h >> 32)) as u32
 }
 
-struct Bucket {
-    hash: u64,
-    rows: Vec<u32>,
+/// Spreads a 32-bit hash over 64 bits for `HashTable` (which uses the top bits as tags).
+#[inline]
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
+
+#[derive(Clone, Copy)]
+struct Entry {
+    hash: u32,
+    row: u32,
+}
+
+/// Rows with one key hash, as a chain through `Index::next`: ascending row ids.
+#[derive(Clone, Copy)]
+struct Bucket {
+    hash: u32,
+    first: u32,
+    last: u32,
+}
+
+const END: u32 = u32::MAX;
 
 struct Index {
     columns: Vec<u32>,
     buckets: HashTable<Bucket>,
+    /// Per row, the next row in its bucket (or `END`).
+    next: Vec<u32>,
+}
+
+/// Ascending row ids of one index bucket.
+pub(crate) struct BucketRows<'a> {
+    next: &'a [u32],
+    at: u32,
+}
+
+impl Iterator for BucketRows<'_> {
+    type Item = u32;
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        if self.at == END {
+            return None;
+        }
+        let r = self.at;
+        self.at = self.next[r as usize];
+        Some(r)
+    }
 }
 
 pub(crate) struct Rows {
     arity: usize,
     data: Vec<Value>,
     len: u32,
-    dedup: HashTable<u32>,
+    dedup: HashTable<Entry>,
     indexes: Vec<Index>,
     prov: Vec<Prov>,
 }
@@ -64,6 +106,7 @@ impl Rows {
                 .map(|c| Index {
                     columns: c.clone(),
                     buckets: HashTable::new(),
+                    next: Vec::new(),
                 })
                 .collect(),
             prov: Vec::new(),
@@ -91,14 +134,16 @@ impl Rows {
 
     /// The row equal to `tuple`, whose hash is `hash`.
     #[inline]
-    pub fn find(&self, hash: u64, tuple: &[Value]) -> Option<u32> {
+    pub fn find(&self, hash: u32, tuple: &[Value]) -> Option<u32> {
         self.find_by(hash, |row| row == tuple)
     }
 
     /// The row with hash `hash` that `eq` accepts.
     #[inline]
-    pub fn find_by(&self, hash: u64, mut eq: impl FnMut(&[Value]) -> bool) -> Option<u32> {
-        self.dedup.find(hash, |&r| eq(self.row(r))).copied()
+    pub fn find_by(&self, hash: u32, mut eq: impl FnMut(&[Value]) -> bool) -> Option<u32> {
+        self.dedup
+            .find(spread(hash), |e| e.hash == hash && eq(self.row(e.row)))
+            .map(|e| e.row)
     }
 
     /// The key columns of index `i`.
@@ -109,13 +154,25 @@ impl Rows {
 
     /// Ascending ids of the rows whose key hash is `hash` (verify the key columns).
     #[inline]
-    pub fn index_rows(&self, i: u32, hash: u64) -> &[u32] {
-        match self.indexes[i as usize]
+    pub fn index_rows(&self, i: u32, hash: u32) -> BucketRows<'_> {
+        let index = &self.indexes[i as usize];
+        let at = index
             .buckets
-            .find(hash, |b| b.hash == hash)
-        {
-            Some(b) => &b.rows,
-            None => &[],
+            .find(spread(hash), |b| b.hash == hash)
+            .map_or(END, |b| b.first);
+        BucketRows {
+            next: &index.next,
+            at,
+        }
+    }
+
+    /// Makes room for `additional` more rows.
+    pub fn reserve(&mut self, additional: usize) {
+        self.data.reserve(additional * self.arity);
+        self.prov.reserve(additional);
+        self.dedup.reserve(additional, |e| spread(e.hash));
+        for index in &mut self.indexes {
+            index.next.reserve(additional);
         }
     }
 
@@ -130,29 +187,30 @@ impl Rows {
     }
 
     /// Appends a tuple known to be absent, with its precomputed hash.
-    pub fn insert_new(&mut self, hash: u64, tuple: &[Value], prov: Prov) -> u32 {
+    pub fn insert_new(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> u32 {
         let r = self.len;
         self.data.extend_from_slice(tuple);
         self.len += 1;
         self.prov.push(prov);
-        let (data, arity) = (&self.data, self.arity);
-        self.dedup.insert_unique(hash, r, |&x| {
-            let start = x as usize * arity;
-            hash_values(data[start..start + arity].iter().copied())
-        });
+        self.dedup
+            .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
         for index in &mut self.indexes {
             let key = hash_values(index.columns.iter().map(|&c| tuple[c as usize]));
-            match index.buckets.find_mut(key, |b| b.hash == key) {
-                Some(b) => b.rows.push(r),
+            index.next.push(END);
+            match index.buckets.find_mut(spread(key), |b| b.hash == key) {
+                Some(b) => {
+                    index.next[b.last as usize] = r;
+                    b.last = r;
+                }
                 None => {
-                    index.buckets.insert_unique(
-                        key,
-                        Bucket {
-                            hash: key,
-                            rows: vec![r],
-                        },
-                        |b| b.hash,
-                    );
+                    let bucket = Bucket {
+                        hash: key,
+                        first: r,
+                        last: r,
+                    };
+                    index
+                        .buckets
+                        .insert_unique(spread(key), bucket, |b| spread(b.hash));
                 }
             }
         }
@@ -178,7 +236,7 @@ impl Rows {
 pub(crate) struct Pending {
     arity: usize,
     data: Vec<Value>,
-    hashes: Vec<u64>,
+    hashes: Vec<u32>,
     table: HashTable<u32>,
 }
 
@@ -200,17 +258,17 @@ impl Pending {
         &self.data[i * self.arity..(i + 1) * self.arity]
     }
 
-    pub fn hash(&self, i: usize) -> u64 {
+    pub fn hash(&self, i: usize) -> u32 {
         self.hashes[i]
     }
 
     /// Adds `tuple` (hash `hash`) unless already pending; true if added.
     #[inline]
-    pub fn insert(&mut self, hash: u64, tuple: &[Value]) -> bool {
+    pub fn insert(&mut self, hash: u32, tuple: &[Value]) -> bool {
         let (data, arity) = (&self.data, self.arity);
         if self
             .table
-            .find(hash, |&i| {
+            .find(spread(hash), |&i| {
                 &data[i as usize * arity..(i as usize + 1) * arity] == tuple
             })
             .is_some()
@@ -221,7 +279,8 @@ impl Pending {
         self.data.extend_from_slice(tuple);
         self.hashes.push(hash);
         let hashes = &self.hashes;
-        self.table.insert_unique(hash, i, |&x| hashes[x as usize]);
+        self.table
+            .insert_unique(spread(hash), i, |&x| spread(hashes[x as usize]));
         true
     }
 
