@@ -1,6 +1,8 @@
 //! grantlog: access models as Datalog rules, answering who may do what, why, and why not.
 
 pub mod diag;
+pub mod engine;
+pub mod program;
 pub mod source;
 pub mod syntax;
 pub mod cli;

@@ -1,0 +1,259 @@
+//! Running plans: nested loops over row ranges and indexes, writing into a register file.
+
+use super::relation::{hash_values, Pending, Rows};
+use super::symbols::Value;
+use super::EvalError;
+use crate::program::{Lookup, Op, Operand, RowRange, Scan};
+use crate::syntax::ast::CompareOp;
+use std::time::{Duration, Instant};
+
+/// How often (in emitted head tuples) the clock is read.
+const CLOCK_EVERY: u64 = 4096;
+
+/// Everything one plan run reads, plus where it writes.
+pub(crate) struct Run<'a> {
+    pub rels: &'a [Rows],
+    /// `ConstId` -> value.
+    pub consts: &'a [Value],
+    /// Value id -> number; ids past the end index `extra_numbers` (query-only constants).
+    pub numbers: &'a [Option<i64>],
+    pub extra_numbers: &'a [Option<i64>],
+    /// Per relation: rows `[lo, hi)` are the delta, `[0, lo)` stable, `[0, hi)` all.
+    pub lo: &'a [u32],
+    pub hi: &'a [u32],
+    pub head: &'a [Operand],
+    /// Tuples already here are not emitted again.
+    pub head_rel: Option<&'a Rows>,
+    pub out: &'a mut Pending,
+    pub scratch: Vec<Value>,
+    pub budget: Budget,
+    pub stopped: Option<EvalError>,
+}
+
+/// Limits as seen from the inner loop.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget {
+    /// How many more tuples may be derived.
+    pub tuples_left: usize,
+    pub max_tuples: usize,
+    pub deadline: Option<(Instant, Duration)>,
+    pub emitted: u64,
+}
+
+impl Budget {
+    pub fn check_clock(&self) -> Result<(), EvalError> {
+        match self.deadline {
+            Some((at, limit)) if Instant::now() >= at => Err(EvalError::Timeout { limit }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Run<'_> {
+    #[inline]
+    fn value(&self, o: Operand, regs: &[Value]) -> Value {
+        match o {
+            Operand::Slot(s) => regs[s as usize],
+            Operand::Const(c) => self.consts[c.0 as usize],
+        }
+    }
+
+    fn number(&self, v: Value) -> Option<i64> {
+        let i = v.0 as usize;
+        match self.numbers.get(i) {
+            Some(n) => *n,
+            None => self.extra_numbers[i - self.numbers.len()],
+        }
+    }
+
+    /// Runs `ops` to completion; false when a limit stopped it.
+    pub fn run(&mut self, ops: &[Op], regs: &mut [Value]) -> bool {
+        let Some((op, rest)) = ops.split_first() else {
+            return self.emit(regs);
+        };
+        match op {
+            Op::Scan(scan) => self.scan(scan, rest, regs),
+            Op::Absent {
+                rel,
+                lookup,
+                filters,
+            } => {
+                let rows = &self.rels[rel.0 as usize];
+                if self.any_row(rows, lookup, filters, 0, rows.len(), regs) {
+                    true
+                } else {
+                    self.run(rest, regs)
+                }
+            }
+            Op::Compare { op, left, right } => {
+                let (l, r) = (self.value(*left, regs), self.value(*right, regs));
+                let holds = match op {
+                    CompareOp::Eq => l == r,
+                    CompareOp::Ne => l != r,
+                    _ => match (self.number(l), self.number(r)) {
+                        (Some(a), Some(b)) => match op {
+                            CompareOp::Lt => a < b,
+                            CompareOp::Le => a <= b,
+                            CompareOp::Gt => a > b,
+                            _ => a >= b,
+                        },
+                        _ => false,
+                    },
+                };
+                !holds || self.run(rest, regs)
+            }
+            Op::Assign { slot, value } => {
+                regs[*slot as usize] = self.value(*value, regs);
+                self.run(rest, regs)
+            }
+        }
+    }
+
+    #[inline]
+    fn row_matches(
+        &self,
+        row: &[Value],
+        filters: &[(u32, Operand)],
+        same: &[(u32, u32)],
+        regs: &[Value],
+    ) -> bool {
+        filters
+            .iter()
+            .all(|&(c, o)| row[c as usize] == self.value(o, regs))
+            && same
+                .iter()
+                .all(|&(a, b)| row[a as usize] == row[b as usize])
+    }
+
+    fn scan(&mut self, scan: &Scan, rest: &[Op], regs: &mut [Value]) -> bool {
+        let rels = self.rels;
+        let rows = &rels[scan.rel.0 as usize];
+        let r = scan.rel.0 as usize;
+        let (lo, hi) = match scan.range {
+            RowRange::Delta => (self.lo[r], self.hi[r]),
+            RowRange::Stable => (0, self.lo[r]),
+            RowRange::All => (0, self.hi[r]),
+        };
+        if lo >= hi {
+            return true;
+        }
+        macro_rules! visit {
+            ($row:expr) => {{
+                let row = $row;
+                if self.row_matches(row, &scan.filters, &scan.same, regs) {
+                    for &(c, s) in &scan.binds {
+                        regs[s as usize] = row[c as usize];
+                    }
+                    if !self.run(rest, regs) {
+                        return false;
+                    }
+                }
+            }};
+        }
+        match &scan.lookup {
+            Lookup::Rows => {
+                for id in lo..hi {
+                    visit!(rows.row(id));
+                }
+            }
+            Lookup::Index(index, key) => {
+                let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
+                let columns = rows.index_columns(index.0);
+                for id in rows.index_rows(index.0, hash) {
+                    if id >= hi {
+                        break;
+                    }
+                    if id < lo {
+                        continue;
+                    }
+                    let row = rows.row(id);
+                    if columns
+                        .iter()
+                        .zip(key)
+                        .all(|(&c, &o)| row[c as usize] == self.value(o, regs))
+                    {
+                        visit!(row);
+                    }
+                }
+            }
+            Lookup::Exact(key) => {
+                if let Some(id) = self.exact(rows, key, regs) {
+                    if (lo..hi).contains(&id) {
+                        visit!(rows.row(id));
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    #[inline]
+    fn exact(&self, rows: &Rows, key: &[Operand], regs: &[Value]) -> Option<u32> {
+        let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
+        rows.find_by(hash, |row| {
+            row.iter().zip(key).all(|(v, &o)| *v == self.value(o, regs))
+        })
+    }
+
+    /// Is there a row in `[lo, hi)` matching the lookup and filters?
+    fn any_row(
+        &self,
+        rows: &Rows,
+        lookup: &Lookup,
+        filters: &[(u32, Operand)],
+        lo: u32,
+        hi: u32,
+        regs: &[Value],
+    ) -> bool {
+        match lookup {
+            Lookup::Rows => (lo..hi).any(|id| self.row_matches(rows.row(id), filters, &[], regs)),
+            Lookup::Exact(key) => self.exact(rows, key, regs).is_some_and(|id| id < hi),
+            Lookup::Index(index, key) => {
+                let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
+                let columns = rows.index_columns(index.0);
+                rows.index_rows(index.0, hash)
+                    .take_while(|&id| id < hi)
+                    .any(|id| {
+                        let row = rows.row(id);
+                        columns
+                            .iter()
+                            .zip(key)
+                            .all(|(&c, &o)| row[c as usize] == self.value(o, regs))
+                            && self.row_matches(row, filters, &[], regs)
+                    })
+            }
+        }
+    }
+
+    /// The end of the plan: the head tuple is new unless the relation or buffer has it.
+    #[inline]
+    fn emit(&mut self, regs: &[Value]) -> bool {
+        self.budget.emitted += 1;
+        if self.budget.emitted % CLOCK_EVERY == 0 {
+            if let Err(e) = self.budget.check_clock() {
+                self.stopped = Some(e);
+                return false;
+            }
+        }
+        let mut tuple = std::mem::take(&mut self.scratch);
+        tuple.clear();
+        tuple.extend(self.head.iter().map(|&o| self.value(o, regs)));
+        let hash = hash_values(tuple.iter().copied());
+        let known = self
+            .head_rel
+            .is_some_and(|rel| rel.find(hash, &tuple).is_some());
+        let mut ok = true;
+        if !known && self.out.insert(hash, &tuple) {
+            if self.budget.tuples_left == 0 {
+                self.stopped = Some(EvalError::TupleLimit {
+                    limit: self.budget.max_tuples,
+                });
+                ok = false;
+            } else {
+                self.budget.tuples_left -= 1;
+            }
+        }
+        self.scratch = tuple;
+        ok
+    }
+}

@@ -1,0 +1,261 @@
+//! The evaluator: a [`Model`] holds one program, its facts and their fixpoint.
+//!
+//! Design (details where they live):
+//! - [`symbols`]: constants are interned into `Value(u32)`; inner loops see only values.
+//! - [`relation`]: flat row storage, a dedup table over row ids, incremental indexes,
+//!   provenance in a parallel vector.
+//! - [`eval`]: plans run as nested loops over a register file; no allocation per probe or
+//!   per derived tuple.
+//! - [`fixpoint`]: stratified semi-naive evaluation, continued incrementally after new
+//!   facts.
+//! - [`query`]: one-off queries planned against the indexes the model already has.
+
+mod eval;
+mod fixpoint;
+mod query;
+mod relation;
+pub mod symbols;
+
+use crate::diag::Diagnostic;
+use crate::program::{Program, RelId, RuleId};
+use crate::source::Span;
+use crate::syntax::ast::Const;
+use relation::{hash_values, Prov, Rows, BASE};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use query::Answer;
+pub use symbols::{Symbols, Value};
+
+/// Bounds on one evaluation; `None` = unbounded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Most derived tuples the model may hold.
+    pub max_tuples: Option<usize>,
+    /// Longest one call to [`Model::evaluate`] may run.
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EvalStats {
+    /// Semi-naive rounds run (over all strata).
+    pub rounds: u32,
+    /// Tuples derived by this call.
+    pub derived: usize,
+    pub elapsed: Duration,
+}
+
+/// Why evaluation stopped before the fixpoint. The model stays usable: the next
+/// [`Model::evaluate`] recomputes what was left unfinished.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EvalError {
+    /// E0401
+    TupleLimit { limit: usize },
+    /// E0402
+    Timeout { limit: Duration },
+}
+
+impl EvalError {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            EvalError::TupleLimit { limit } => Diagnostic::error(
+                "E0401",
+                format!("limit on derived tuples reached ({limit} tuples)"),
+            )
+            .help("raise the limit (`--max-tuples N`), or look for a rule that derives more than intended, such as a cross product"),
+            EvalError::Timeout { limit } => Diagnostic::error(
+                "E0402",
+                format!("time limit reached ({:.3}s)", limit.as_secs_f64()),
+            )
+            .help("raise the limit (`--timeout SECONDS`), or look for a rule that derives more than intended"),
+        }
+    }
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.to_diagnostic();
+        write!(f, "error[{}]: {}", d.code, d.message)
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+impl From<EvalError> for Diagnostic {
+    fn from(e: EvalError) -> Diagnostic {
+        e.to_diagnostic()
+    }
+}
+
+/// Where a tuple came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A fact, written at this span.
+    Base(Span),
+    /// First derived by `rule` in `round`. Rounds count up over the model's lifetime, so
+    /// every tuple a derivation used has a smaller round (or is a base fact).
+    Derived { rule: RuleId, round: u32 },
+}
+
+/// One program, its facts and the fixpoint.
+pub struct Model {
+    program: Arc<Program>,
+    symbols: Symbols,
+    /// `ConstId` of the program -> value.
+    consts: Vec<Value>,
+    rels: Vec<Rows>,
+    base_spans: Vec<Span>,
+    /// Per relation, the rows every stratum has consumed (the fixpoint so far).
+    seen: Vec<u32>,
+    /// Strata from here on must be recomputed from scratch at the next evaluation.
+    reset_from: Option<usize>,
+    /// The last round number used.
+    round: u32,
+    derived_total: usize,
+}
+
+impl Model {
+    /// A model of `program` holding the facts written in its rule files (not evaluated).
+    pub fn new(program: Arc<Program>) -> Model {
+        let mut symbols = Symbols::new();
+        let consts: Vec<Value> = program
+            .constants()
+            .iter()
+            .map(|c| symbols.intern(c))
+            .collect();
+        let rels = program
+            .relations()
+            .map(|r| Rows::new(program.arity(r), program.indexes(r)))
+            .collect();
+        let n = program.relations().count();
+        let mut model = Model {
+            program: program.clone(),
+            symbols,
+            consts,
+            rels,
+            base_spans: Vec::new(),
+            seen: vec![0; n],
+            reset_from: Some(0),
+            round: 0,
+            derived_total: 0,
+        };
+        let mut tuple = Vec::new();
+        for fact in program.facts() {
+            tuple.clear();
+            tuple.extend(fact.args.iter().map(|c| model.consts[c.0 as usize]));
+            model.add_fact(fact.rel, &tuple, fact.span);
+        }
+        model
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    pub fn program_arc(&self) -> &Arc<Program> {
+        &self.program
+    }
+
+    pub fn symbols(&self) -> &Symbols {
+        &self.symbols
+    }
+
+    pub fn intern(&mut self, c: &Const) -> Value {
+        self.symbols.intern(c)
+    }
+
+    pub fn constant(&self, v: Value) -> &Const {
+        self.symbols.constant(v)
+    }
+
+    /// Adds a base fact; true if the tuple is new. A tuple that was derived becomes a
+    /// base fact (its origin changes) but is not new. Panics if the arity is wrong.
+    ///
+    /// If a rule downstream of `rel` negates something that `rel` feeds, tuples derived
+    /// from the old absence may now be wrong: the next [`Model::evaluate`] recomputes from
+    /// the earliest such stratum (see [`Program::invalidated_from`]). Otherwise the new
+    /// fact is simply part of the next delta.
+    pub fn add_fact(&mut self, rel: RelId, tuple: &[Value], origin: Span) -> bool {
+        assert_eq!(
+            tuple.len(),
+            self.program.arity(rel),
+            "arity of {}",
+            self.program.relation_name(rel)
+        );
+        let prov = Prov {
+            rule: BASE,
+            detail: self.base_spans.len() as u32,
+        };
+        let rows = &mut self.rels[rel.0 as usize];
+        let (id, new) = rows.insert(tuple, prov);
+        if !new {
+            if rows.prov(id).rule != BASE {
+                rows.set_prov(id, prov);
+                self.base_spans.push(origin);
+                self.derived_total -= 1;
+            }
+            return false;
+        }
+        self.base_spans.push(origin);
+        if let Some(s) = self.program.invalidated_from(rel) {
+            self.reset_from = Some(self.reset_from.map_or(s, |r| r.min(s)));
+        }
+        true
+    }
+
+    /// Runs to the fixpoint, continuing from the previous one (see [`fixpoint`]).
+    pub fn evaluate(&mut self, limits: &Limits) -> Result<EvalStats, EvalError> {
+        fixpoint::evaluate(self, limits)
+    }
+
+    pub fn len(&self, rel: RelId) -> usize {
+        self.rels[rel.0 as usize].len() as usize
+    }
+
+    /// True when no relation holds a tuple.
+    pub fn is_empty(&self) -> bool {
+        self.rels.iter().all(|r| r.len() == 0)
+    }
+
+    /// Tuples in the order they were added or derived.
+    pub fn tuples(&self, rel: RelId) -> impl Iterator<Item = &[Value]> {
+        let rows = &self.rels[rel.0 as usize];
+        (0..rows.len()).map(move |r| rows.row(r))
+    }
+
+    pub fn contains(&self, rel: RelId, tuple: &[Value]) -> bool {
+        self.row_id(rel, tuple).is_some()
+    }
+
+    pub fn origin(&self, rel: RelId, tuple: &[Value]) -> Option<Origin> {
+        let prov = self.rels[rel.0 as usize].prov(self.row_id(rel, tuple)?);
+        Some(if prov.rule == BASE {
+            Origin::Base(self.base_spans[prov.detail as usize])
+        } else {
+            Origin::Derived {
+                rule: RuleId(prov.rule),
+                round: prov.detail,
+            }
+        })
+    }
+
+    fn row_id(&self, rel: RelId, tuple: &[Value]) -> Option<u32> {
+        let rows = &self.rels[rel.0 as usize];
+        if tuple.len() != self.program.arity(rel) {
+            return None;
+        }
+        rows.find(hash_values(tuple.iter().copied()), tuple)
+    }
+
+    /// Total derived (non-base) tuples held.
+    pub fn derived_count(&self) -> usize {
+        self.derived_total
+    }
+
+    /// W0503 for relations read by rules that have no rules, no facts in the rule files
+    /// and no tuples in this model.
+    pub fn unfed_relations(&self) -> Vec<Diagnostic> {
+        self.program.unfed_relations(|r| self.len(r) > 0)
+    }
+}

@@ -1,0 +1,294 @@
+//! Tuple storage for one relation.
+//!
+//! Rows live flat in one `Vec<Value>` with stride = arity; a row id is its position.
+//! Rows are only appended, so the semi-naive "stable / delta / all" sets are row-id
+//! ranges. A dedup table (`HashTable<u32>` of row ids, hashed and compared through the
+//! row slice, so keys are not stored twice) keeps rows unique. Each index maps the
+//! fx-hash of its key columns to the ascending list of row ids with that hash, kept as a
+//! chain through a per-row `next` vector (no allocation per key); a probe verifies the key
+//! columns (hashes can collide) and stops at the first row past its range. Provenance is
+//! a parallel `Vec<Prov>`.
+
+use super::symbols::Value;
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
+
+/// Marks a base fact in [`Prov::rule`].
+pub(crate) const BASE: u32 = u32::MAX;
+
+/// Where a row came from: `rule` = rule id and `detail` = round, or `rule` = [`BASE`] and
+/// `detail` = index of its span in the model's list of base-fact spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Prov {
+    pub rule: u32,
+    pub detail: u32,
+}
+
+/// The fx-hash of a sequence of values, folded to 32 bits: tables keep it next to the row
+/// id, so growing a table never reads row data.
+#[inline]
+pub(crate) fn hash_values(values: impl Iterator<Item = Value>) -> u32 {
+    let mut h = FxHasher::default();
+    for v in values {
+        h.write_u32(v.0);
+    }
+    let h = h.finish();
+    (h ^ (h >> 32)) as u32
+}
+
+/// Spreads a 32-bit hash over 64 bits for `HashTable` (which uses the top bits as tags).
+#[inline]
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    hash: u32,
+    row: u32,
+}
+
+/// Rows with one key hash, as a chain through `Index::next`: ascending row ids.
+#[derive(Clone, Copy)]
+struct Bucket {
+    hash: u32,
+    first: u32,
+    last: u32,
+}
+
+const END: u32 = u32::MAX;
+
+struct Index {
+    columns: Vec<u32>,
+    buckets: HashTable<Bucket>,
+    /// Per row, the next row in its bucket (or `END`).
+    next: Vec<u32>,
+}
+
+/// Ascending row ids of one index bucket.
+pub(crate) struct BucketRows<'a> {
+    next: &'a [u32],
+    at: u32,
+}
+
+impl Iterator for BucketRows<'_> {
+    type Item = u32;
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        if self.at == END {
+            return None;
+        }
+        let r = self.at;
+        self.at = self.next[r as usize];
+        Some(r)
+    }
+}
+
+pub(crate) struct Rows {
+    arity: usize,
+    data: Vec<Value>,
+    len: u32,
+    dedup: HashTable<Entry>,
+    indexes: Vec<Index>,
+    prov: Vec<Prov>,
+}
+
+impl Rows {
+    pub fn new(arity: usize, index_columns: &[Vec<u32>]) -> Rows {
+        Rows {
+            arity,
+            data: Vec::new(),
+            len: 0,
+            dedup: HashTable::new(),
+            indexes: index_columns
+                .iter()
+                .map(|c| Index {
+                    columns: c.clone(),
+                    buckets: HashTable::new(),
+                    next: Vec::new(),
+                })
+                .collect(),
+            prov: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    #[inline]
+    pub fn row(&self, r: u32) -> &[Value] {
+        let start = r as usize * self.arity;
+        &self.data[start..start + self.arity]
+    }
+
+    pub fn prov(&self, r: u32) -> Prov {
+        self.prov[r as usize]
+    }
+
+    pub fn set_prov(&mut self, r: u32, prov: Prov) {
+        self.prov[r as usize] = prov;
+    }
+
+    /// The row equal to `tuple`, whose hash is `hash`.
+    #[inline]
+    pub fn find(&self, hash: u32, tuple: &[Value]) -> Option<u32> {
+        self.find_by(hash, |row| row == tuple)
+    }
+
+    /// The row with hash `hash` that `eq` accepts.
+    #[inline]
+    pub fn find_by(&self, hash: u32, mut eq: impl FnMut(&[Value]) -> bool) -> Option<u32> {
+        self.dedup
+            .find(spread(hash), |e| e.hash == hash && eq(self.row(e.row)))
+            .map(|e| e.row)
+    }
+
+    /// The key columns of index `i`.
+    #[inline]
+    pub fn index_columns(&self, i: u32) -> &[u32] {
+        &self.indexes[i as usize].columns
+    }
+
+    /// Ascending ids of the rows whose key hash is `hash` (verify the key columns).
+    #[inline]
+    pub fn index_rows(&self, i: u32, hash: u32) -> BucketRows<'_> {
+        let index = &self.indexes[i as usize];
+        let at = index
+            .buckets
+            .find(spread(hash), |b| b.hash == hash)
+            .map_or(END, |b| b.first);
+        BucketRows {
+            next: &index.next,
+            at,
+        }
+    }
+
+    /// Makes room for `additional` more rows.
+    pub fn reserve(&mut self, additional: usize) {
+        self.data.reserve(additional * self.arity);
+        self.prov.reserve(additional);
+        self.dedup.reserve(additional, |e| spread(e.hash));
+        for index in &mut self.indexes {
+            index.next.reserve(additional);
+        }
+    }
+
+    /// Adds `tuple` unless present; returns its row id and whether it is new.
+    pub fn insert(&mut self, tuple: &[Value], prov: Prov) -> (u32, bool) {
+        debug_assert_eq!(tuple.len(), self.arity);
+        let hash = hash_values(tuple.iter().copied());
+        if let Some(r) = self.find(hash, tuple) {
+            return (r, false);
+        }
+        (self.insert_new(hash, tuple, prov), true)
+    }
+
+    /// Appends a tuple known to be absent, with its precomputed hash.
+    pub fn insert_new(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> u32 {
+        let r = self.len;
+        self.data.extend_from_slice(tuple);
+        self.len += 1;
+        self.prov.push(prov);
+        self.dedup
+            .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
+        for index in &mut self.indexes {
+            let key = hash_values(index.columns.iter().map(|&c| tuple[c as usize]));
+            index.next.push(END);
+            match index.buckets.find_mut(spread(key), |b| b.hash == key) {
+                Some(b) => {
+                    index.next[b.last as usize] = r;
+                    b.last = r;
+                }
+                None => {
+                    let bucket = Bucket {
+                        hash: key,
+                        first: r,
+                        last: r,
+                    };
+                    index
+                        .buckets
+                        .insert_unique(spread(key), bucket, |b| spread(b.hash));
+                }
+            }
+        }
+        r
+    }
+
+    /// Drops every derived row, keeping base facts (with their provenance) in order.
+    pub fn retain_base(&mut self) {
+        let columns: Vec<Vec<u32>> = self.indexes.iter().map(|i| i.columns.clone()).collect();
+        let old = std::mem::replace(self, Rows::new(self.arity, &columns));
+        for r in 0..old.len {
+            let prov = old.prov(r);
+            if prov.rule == BASE {
+                let row = old.row(r);
+                self.insert_new(hash_values(row.iter().copied()), row, prov);
+            }
+        }
+    }
+}
+
+/// Tuples derived by one rule variant, deduplicated, with their hashes kept so that moving
+/// them into the relation does not hash them again.
+pub(crate) struct Pending {
+    arity: usize,
+    data: Vec<Value>,
+    hashes: Vec<u32>,
+    table: HashTable<u32>,
+}
+
+impl Pending {
+    pub fn new(arity: usize) -> Pending {
+        Pending {
+            arity,
+            data: Vec::new(),
+            hashes: Vec::new(),
+            table: HashTable::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    pub fn row(&self, i: usize) -> &[Value] {
+        &self.data[i * self.arity..(i + 1) * self.arity]
+    }
+
+    pub fn hash(&self, i: usize) -> u32 {
+        self.hashes[i]
+    }
+
+    /// Adds `tuple` (hash `hash`) unless already pending; true if added.
+    #[inline]
+    pub fn insert(&mut self, hash: u32, tuple: &[Value]) -> bool {
+        let (data, arity) = (&self.data, self.arity);
+        if self
+            .table
+            .find(spread(hash), |&i| {
+                &data[i as usize * arity..(i as usize + 1) * arity] == tuple
+            })
+            .is_some()
+        {
+            return false;
+        }
+        let i = self.hashes.len() as u32;
+        self.data.extend_from_slice(tuple);
+        self.hashes.push(hash);
+        let hashes = &self.hashes;
+        self.table
+            .insert_unique(spread(hash), i, |&x| spread(hashes[x as usize]));
+        true
+    }
+
+    /// Empties the buffer, keeping its memory.
+    pub fn clear(&mut self, arity: usize) {
+        self.arity = arity;
+        self.data.clear();
+        self.hashes.clear();
+        self.table.clear();
+    }
+}
