@@ -33,13 +33,19 @@ fn constant(id: u32) -> Const {
 }
 
 /// A fresh model with every fact interned, ready for `add_fact`.
-fn prepared(program: &Arc<Program>, facts: &[(&'static str, Vec<u32>)]) -> (Model, Vec<(RelId, Vec<Value>)>) {
+fn prepared(
+    program: &Arc<Program>,
+    facts: &[(&'static str, Vec<u32>)],
+) -> (Model, Vec<(RelId, Vec<Value>)>) {
     let mut model = Model::new(program.clone());
     let rows = facts
         .iter()
         .map(|(rel, row)| {
             let rel = program.relation(rel).expect("relation of the workload");
-            (rel, row.iter().map(|&v| model.intern(&constant(v))).collect())
+            (
+                rel,
+                row.iter().map(|&v| model.intern(&constant(v))).collect(),
+            )
         })
         .collect();
     (model, rows)
@@ -84,7 +90,8 @@ fn transitive_closure(c: &mut Criterion) {
     group.sample_size(10);
     for (nodes, edges) in [(1_000u32, 1_200usize), (2_000, 2_400)] {
         let g = workload::graph(nodes, edges, 11);
-        let facts: Vec<(&'static str, Vec<u32>)> = g.iter().map(|&(a, b)| ("edge", vec![a, b])).collect();
+        let facts: Vec<(&'static str, Vec<u32>)> =
+            g.iter().map(|&(a, b)| ("edge", vec![a, b])).collect();
         let label = format!("{nodes}n{edges}e");
         group.bench_with_input(BenchmarkId::new("crepe", &label), &g, |b, g| {
             b.iter(|| crepe_programs::closure::run(g))

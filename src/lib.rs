@@ -1,10 +1,12 @@
 //! grantlog: access models as Datalog rules, answering who may do what, why, and why not.
+// Diagnostics travel in Err on cold paths only; boxing them would buy nothing.
+#![allow(clippy::result_large_err)]
 
+pub mod cli;
 pub mod diag;
 pub mod engine;
+pub mod load;
 pub mod program;
+pub mod shipped;
 pub mod source;
 pub mod syntax;
-pub mod cli;
-pub mod load;
-pub mod shipped;

@@ -133,7 +133,10 @@ pub fn check_fact_file(
 pub fn check_fact(atom: &Atom, program: &Program) -> Result<Vec<Const>, Diagnostic> {
     let name = &atom.relation.name;
     let Some(rel) = program.relation(name) else {
-        let names: Vec<&str> = program.relations().map(|r| program.relation_name(r)).collect();
+        let names: Vec<&str> = program
+            .relations()
+            .map(|r| program.relation_name(r))
+            .collect();
         let mut d = Diagnostic::error("E0101", format!("unknown relation `{name}`"))
             .at(atom.relation.span)
             .label("not declared by the rules");
@@ -147,22 +150,41 @@ pub fn check_fact(atom: &Atom, program: &Program) -> Result<Vec<Const>, Diagnost
     if atom.args.len() != arity {
         return Err(Diagnostic::error(
             "E0102",
-            format!("`{name}` takes {arity} argument(s), this fact gives {}", atom.args.len()),
+            format!(
+                "`{name}` takes {arity} argument(s), this fact gives {}",
+                atom.args.len()
+            ),
         )
         .at(atom.span)
-        .help(format!("columns of `{name}`: ({})", program.columns(rel).join(", "))));
+        .help(format!(
+            "columns of `{name}`: ({})",
+            program.columns(rel).join(", ")
+        )));
     }
     let mut out = Vec::with_capacity(arity);
     for (i, arg) in atom.args.iter().enumerate() {
         match arg {
             Term::Const(c, span) => {
-                if let Some(ty) = program.column_type(rel, i) {
-                    let ok = matches!((ty, c), (ColumnType::Number, Const::Num(_)) | (ColumnType::Symbol, Const::Sym(_)));
+                if let Some(ty) = program.column_types(rel)[i] {
+                    let ok = matches!(
+                        (ty, c),
+                        (ColumnType::Number, Const::Num(_)) | (ColumnType::Symbol, Const::Sym(_))
+                    );
                     if !ok {
-                        let want = if ty == ColumnType::Number { "a number" } else { "a symbol" };
-                        return Err(Diagnostic::error("E0105", format!("column `{}` of `{name}` holds {want}", program.columns(rel)[i]))
-                            .at(*span)
-                            .help(format!("write {want} here")));
+                        let want = if ty == ColumnType::Number {
+                            "a number"
+                        } else {
+                            "a symbol"
+                        };
+                        return Err(Diagnostic::error(
+                            "E0105",
+                            format!(
+                                "column `{}` of `{name}` holds {want}",
+                                program.columns(rel)[i]
+                            ),
+                        )
+                        .at(*span)
+                        .help(format!("write {want} here")));
                     }
                 }
                 out.push(c.clone());
@@ -197,10 +219,18 @@ impl Workspace {
     /// Compile the rules, check every fact file, then load all facts and evaluate.
     pub fn open(rules: &[Text], facts: &[Text], limits: &Limits) -> Result<Workspace, LoadFailure> {
         let mut sources = SourceMap::new();
-        let texts: Vec<(&str, &str)> = rules.iter().map(|t| (t.name.as_str(), t.text.as_str())).collect();
+        let texts: Vec<(&str, &str)> = rules
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
         let (program, warnings) = match compile_texts(&mut sources, &texts) {
             Ok(ok) => ok,
-            Err(diagnostics) => return Err(LoadFailure { sources, diagnostics }),
+            Err(diagnostics) => {
+                return Err(LoadFailure {
+                    sources,
+                    diagnostics,
+                })
+            }
         };
         let mut ws = Workspace {
             sources,

@@ -73,6 +73,14 @@ pub mod access {
         rt.extend(w.depends.iter().map(|&(a, b)| Depends(a, b)));
         rt.extend(w.grant.iter().map(|&(a, b, c, d)| Grant(a, b, c, d)));
         let (m, e, u, r, mi, b, ok) = rt.run_with_hasher::<rustc_hash::FxBuildHasher>();
-        [m.len(), e.len(), u.len(), r.len(), mi.len(), b.len(), ok.len()]
+        [
+            m.len(),
+            e.len(),
+            u.len(),
+            r.len(),
+            mi.len(),
+            b.len(),
+            ok.len(),
+        ]
     }
 }

@@ -64,11 +64,23 @@ impl Access {
     /// Every base fact as (relation, row).
     pub fn facts(&self) -> Vec<(&'static str, Vec<u32>)> {
         let mut out = Vec::with_capacity(self.len());
-        out.extend(self.member.iter().map(|&(a, b, c)| ("member", vec![a, b, c])));
-        out.extend(self.resource.iter().map(|&(a, b, c)| ("resource", vec![a, b, c])));
+        out.extend(
+            self.member
+                .iter()
+                .map(|&(a, b, c)| ("member", vec![a, b, c])),
+        );
+        out.extend(
+            self.resource
+                .iter()
+                .map(|&(a, b, c)| ("resource", vec![a, b, c])),
+        );
         out.extend(self.workload.iter().map(|&a| ("workload", vec![a])));
         out.extend(self.depends.iter().map(|&(a, b)| ("depends", vec![a, b])));
-        out.extend(self.grant.iter().map(|&(a, b, c, d)| ("grant", vec![a, b, c, d])));
+        out.extend(
+            self.grant
+                .iter()
+                .map(|&(a, b, c, d)| ("grant", vec![a, b, c, d])),
+        );
         out
     }
 }
@@ -115,13 +127,15 @@ pub fn access(target: usize, seed: u64) -> Access {
             let wl = resources[i];
             w.workload.push(wl);
             for _ in 0..3 + rng.below(2) {
-                let d = resources[(workloads + rng.below(resources_per_tenant - workloads)) as usize];
+                let d =
+                    resources[(workloads + rng.below(resources_per_tenant - workloads)) as usize];
                 w.depends.push((wl, d));
             }
             // Most workloads get the use grants their owner needs, from an admin.
             for &(_, d) in w.depends.iter().rev().take(4).filter(|(x, _)| *x == wl) {
                 if rng.chance(85) {
-                    w.grant.push((owners[i], USE, d, users[rng.below(2) as usize]));
+                    w.grant
+                        .push((owners[i], USE, d, users[rng.below(2) as usize]));
                 }
             }
         }

@@ -26,7 +26,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             return 1;
         }
     };
-    let pairs: Vec<(&str, &str)> = texts.iter().map(|t| (t.name.as_str(), t.text.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|t| (t.name.as_str(), t.text.as_str()))
+        .collect();
     match compile_texts(&mut sources, &pairs) {
         Ok((_, warnings)) => {
             report(&warnings, &sources);

@@ -1,7 +1,7 @@
 //! `grantlog eval`: rules + facts -> fixpoint -> answers, in text, JSON or CSV.
 
 use super::table::{answer_csv, answer_json, answer_text, json_rows, table};
-use super::{read_all, report, Format};
+use super::{read_all, report, Format, LimitArgs};
 use crate::engine::Answer;
 use crate::load::{Text, Workspace};
 use crate::shipped;
@@ -10,7 +10,8 @@ use crate::syntax::parse_query;
 use serde_json::json;
 use std::path::PathBuf;
 
-pub const HELP: &str = "Queries are conjunctions of literals; the answer binds their named variables,
+pub const HELP: &str =
+    "Queries are conjunctions of literals; the answer binds their named variables,
 in order of first appearance, sorted. A query without variables answers yes or no.
 
 Exit status: 0 on success, 1 on any error in the rules, facts or queries.
@@ -81,13 +82,20 @@ pub fn run(args: &EvalArgs) -> u8 {
 
 /// The rule and fact texts to load: shipped rules unless `--rules`; the worked example
 /// when nothing at all is named.
-fn inputs(rules: &[PathBuf], facts: &[PathBuf]) -> Result<(Vec<Text>, Vec<Text>), Vec<crate::diag::Diagnostic>> {
+fn inputs(
+    rules: &[PathBuf],
+    facts: &[PathBuf],
+) -> Result<(Vec<Text>, Vec<Text>), Vec<crate::diag::Diagnostic>> {
     let fact_texts = if rules.is_empty() && facts.is_empty() {
         vec![shipped::example()]
     } else {
         read_all(facts)?
     };
-    let rule_texts = if rules.is_empty() { shipped::rules() } else { read_all(rules)? };
+    let rule_texts = if rules.is_empty() {
+        shipped::rules()
+    } else {
+        read_all(rules)?
+    };
     Ok((rule_texts, fact_texts))
 }
 
@@ -95,21 +103,31 @@ pub fn render_answers(answers: &[(&str, Answer)], format: Format) -> String {
     match format {
         Format::Json => {
             let results: Vec<_> = answers.iter().map(|(q, a)| answer_json(q, a)).collect();
-            format!("{}\n", serde_json::to_string_pretty(&json!({ "results": results })).expect("json"))
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json!({ "results": results })).expect("json")
+            )
         }
         Format::Text => answers
             .iter()
             .map(|(q, a)| format!("?- {q}\n{}", answer_text(a)))
             .collect::<Vec<_>>()
             .join("\n"),
-        Format::Csv => answers.iter().map(|(_, a)| answer_csv(a)).collect::<Vec<_>>().join("\n"),
+        Format::Csv => answers
+            .iter()
+            .map(|(_, a)| answer_csv(a))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
 /// Without queries: each derived relation with its size (text, CSV) or its tuples (JSON).
 fn relations(ws: &Workspace, format: Format) -> String {
     let program = ws.model.program();
-    let derived: Vec<_> = program.relations().filter(|&r| program.is_derived(r)).collect();
+    let derived: Vec<_> = program
+        .relations()
+        .filter(|&r| program.is_derived(r))
+        .collect();
     match format {
         Format::Json => {
             let rels: Vec<_> = derived
@@ -124,19 +142,31 @@ fn relations(ws: &Workspace, format: Format) -> String {
                     json!({"relation": program.relation_name(r), "columns": program.columns(r), "rows": json_rows(&rows)})
                 })
                 .collect();
-            format!("{}\n", serde_json::to_string_pretty(&json!({ "relations": rels })).expect("json"))
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json!({ "relations": rels })).expect("json")
+            )
         }
         Format::Text => {
             let cells: Vec<Vec<String>> = derived
                 .iter()
-                .map(|&r| vec![program.relation_name(r).to_string(), ws.model.len(r).to_string()])
+                .map(|&r| {
+                    vec![
+                        program.relation_name(r).to_string(),
+                        ws.model.len(r).to_string(),
+                    ]
+                })
                 .collect();
             table(&["relation".into(), "tuples".into()], &cells)
         }
         Format::Csv => {
             let mut out = String::from("relation,tuples\n");
             for &r in &derived {
-                out.push_str(&format!("{},{}\n", program.relation_name(r), ws.model.len(r)));
+                out.push_str(&format!(
+                    "{},{}\n",
+                    program.relation_name(r),
+                    ws.model.len(r)
+                ));
             }
             out
         }

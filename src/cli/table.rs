@@ -35,9 +35,18 @@ pub fn answer_json(query: &str, answer: &Answer) -> Json {
 /// An aligned table with a header rule; a ground query prints `yes` or `no`.
 pub fn answer_text(answer: &Answer) -> String {
     if answer.columns.is_empty() {
-        return if answer.rows.is_empty() { "no\n" } else { "yes\n" }.to_string();
+        return if answer.rows.is_empty() {
+            "no\n"
+        } else {
+            "yes\n"
+        }
+        .to_string();
     }
-    let cells: Vec<Vec<String>> = answer.rows.iter().map(|r| r.iter().map(plain).collect()).collect();
+    let cells: Vec<Vec<String>> = answer
+        .rows
+        .iter()
+        .map(|r| r.iter().map(plain).collect())
+        .collect();
     let mut out = table(&answer.columns, &cells);
     let n = answer.rows.len();
     out.push_str(&format!("({n} {})\n", if n == 1 { "row" } else { "rows" }));
@@ -82,7 +91,11 @@ pub fn answer_csv(answer: &Answer) -> String {
     let mut out = String::new();
     if answer.columns.is_empty() {
         out.push_str("holds\n");
-        out.push_str(if answer.rows.is_empty() { "false\n" } else { "true\n" });
+        out.push_str(if answer.rows.is_empty() {
+            "false\n"
+        } else {
+            "true\n"
+        });
         return out;
     }
     let header: Vec<String> = answer.columns.iter().map(|c| csv_field(c)).collect();
