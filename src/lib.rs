@@ -10,3 +10,4 @@ pub mod program;
 pub mod shipped;
 pub mod source;
 pub mod syntax;
+pub mod workspace;

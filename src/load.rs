@@ -4,13 +4,12 @@
 //! model only when no file had an error, so a bad file never leaves anything half-loaded.
 
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::engine::{EvalError, Limits, Model};
+use crate::engine::{EvalError, Model};
 use crate::program::Program;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Atom, ColumnType, Const, Item, Term};
 use crate::syntax::parse_module;
 use std::path::Path;
-use std::sync::Arc;
 
 /// A named text: a file read from disk or a rule file embedded in the binary.
 #[derive(Clone, Debug)]
@@ -64,7 +63,7 @@ pub fn compile_texts(
 
 /// Ground facts read from a fact file, checked against the program but not yet loaded.
 pub struct CheckedFacts {
-    facts: Vec<(crate::program::RelId, Vec<Const>, Span)>,
+    pub facts: Vec<(crate::program::RelId, Vec<Const>, Span)>,
 }
 
 impl CheckedFacts {
@@ -198,78 +197,6 @@ pub fn check_fact(atom: &Atom, program: &Program) -> Result<Vec<Const>, Diagnost
         }
     }
     Ok(out)
-}
-
-/// Rules, facts and their fixpoint, with every source file kept for diagnostics and
-/// explanations.
-pub struct Workspace {
-    pub sources: SourceMap,
-    pub model: Model,
-    /// Warnings from the rule files and fact files.
-    pub warnings: Vec<Diagnostic>,
-}
-
-/// Why a workspace could not be opened; `sources` renders the diagnostics.
-pub struct LoadFailure {
-    pub sources: SourceMap,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Workspace {
-    /// Compile the rules, check every fact file, then load all facts and evaluate.
-    pub fn open(rules: &[Text], facts: &[Text], limits: &Limits) -> Result<Workspace, LoadFailure> {
-        let mut sources = SourceMap::new();
-        let texts: Vec<(&str, &str)> = rules
-            .iter()
-            .map(|t| (t.name.as_str(), t.text.as_str()))
-            .collect();
-        let (program, warnings) = match compile_texts(&mut sources, &texts) {
-            Ok(ok) => ok,
-            Err(diagnostics) => {
-                return Err(LoadFailure {
-                    sources,
-                    diagnostics,
-                })
-            }
-        };
-        let mut ws = Workspace {
-            sources,
-            model: Model::new(Arc::new(program)),
-            warnings,
-        };
-        if let Err(diagnostics) = ws.add_fact_texts(facts) {
-            return Err(LoadFailure {
-                sources: ws.sources,
-                diagnostics,
-            });
-        }
-        if let Err(e) = ws.model.evaluate(limits) {
-            return Err(LoadFailure {
-                diagnostics: vec![eval_diagnostic(e)],
-                sources: ws.sources,
-            });
-        }
-        Ok(ws)
-    }
-
-    /// Check all texts, then add all their facts (not evaluated yet). On any error nothing
-    /// is added to the model (the failed files stay in the source map so that their
-    /// diagnostics can be rendered).
-    pub fn add_fact_texts(&mut self, facts: &[Text]) -> Result<usize, Vec<Diagnostic>> {
-        let mut checked = Vec::new();
-        let mut errors = Vec::new();
-        for t in facts {
-            let file = self.sources.add(t.name.clone(), t.text.clone());
-            match check_fact_file(&self.sources, file, self.model.program()) {
-                Ok(c) => checked.push(c),
-                Err(d) => errors.extend(d),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(checked.iter().map(|c| c.add_to(&mut self.model)).sum())
-    }
 }
 
 pub fn eval_diagnostic(e: EvalError) -> Diagnostic {
