@@ -1,0 +1,518 @@
+//! One read: parse every file, collect the declarations (order-independent), then check
+//! and desugar every statement in order (grants and revocations are order-dependent).
+
+use super::names;
+use super::parse::{parse_file, Name, Stmt, StmtKind, Words};
+use super::{BaseFact, Changes, Instance};
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::Const;
+use std::collections::BTreeMap;
+
+pub(super) fn read(
+    inst: &Instance,
+    sources: &SourceMap,
+    files: &[FileId],
+) -> Result<Changes, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut stmts = Vec::new();
+    for &f in files {
+        let Some(file) = sources.get(f) else {
+            diags.push(
+                Diagnostic::error("E0003", format!("no source file with id {}", f.0))
+                    .help("add the file to the source map before reading it"),
+            );
+            continue;
+        };
+        let (s, d) = parse_file(&file.text, f);
+        stmts.extend(s);
+        diags.extend(d);
+    }
+    let mut r = Reader {
+        sources,
+        users: inst.users.clone(),
+        tenants: inst.tenants.clone(),
+        resources: inst.resources.clone(),
+        instance: inst.instance,
+        diags,
+        add: Vec::new(),
+        prior_grants: inst.grants.clone(),
+        prior_run_as: inst.run_as.clone(),
+        remove: Vec::new(),
+    };
+    let mut first_instance = Vec::with_capacity(stmts.len());
+    for s in &stmts {
+        first_instance.push(r.declare(s));
+    }
+    for (s, first) in stmts.iter().zip(first_instance) {
+        r.desugar(s, first);
+    }
+    let add: Vec<BaseFact> = r.add.into_iter().flatten().collect();
+    if r.diags.iter().any(Diagnostic::is_error) {
+        return Err(r.diags);
+    }
+    Ok(Changes {
+        add,
+        remove: r.remove,
+        warnings: r.diags,
+    })
+}
+
+pub(super) struct Reader<'a> {
+    pub(super) sources: &'a SourceMap,
+    pub(super) users: BTreeMap<String, Span>,
+    pub(super) tenants: BTreeMap<String, Span>,
+    pub(super) resources: BTreeMap<(String, String), (String, Span)>,
+    pub(super) instance: Option<Span>,
+    pub(super) diags: Vec<Diagnostic>,
+    /// Facts to add, in statement order; `None` where a later revocation removed one.
+    pub(super) add: Vec<Option<BaseFact>>,
+    /// Grants loaded by earlier reads and still in force.
+    pub(super) prior_grants: Vec<BaseFact>,
+    pub(super) prior_run_as: Vec<BaseFact>,
+    pub(super) remove: Vec<BaseFact>,
+}
+
+fn sym(s: &str) -> Const {
+    Const::Sym(s.to_owned())
+}
+
+impl Reader<'_> {
+    /// "line 12" in the same file, "other.facts:12" in another, for "defined at".
+    pub(super) fn at(&self, earlier: Span, here: Span) -> String {
+        match self.sources.get(earlier.file) {
+            Some(_) if earlier.file == here.file => {
+                format!("line {}", self.sources.locate(earlier).line)
+            }
+            Some(_) => {
+                let l = self.sources.locate(earlier);
+                format!("{}:{}", l.file, l.line)
+            }
+            None => "an earlier read".into(),
+        }
+    }
+
+    pub(super) fn duplicate(&mut self, what: String, earlier: Span, here: Span) {
+        let at = self.at(earlier, here);
+        let mut d = Diagnostic::error("F0104", format!("{what} is already defined at {at}"))
+            .at(here)
+            .label("defined again here")
+            .help("remove one of the two definitions, or give this one another name");
+        if self.sources.get(earlier.file).is_some() {
+            d = d.related(earlier, "first defined here");
+        }
+        self.diags.push(d);
+    }
+
+    /// Pass 1: record what the statement declares. Returns whether it is the first
+    /// `instance` statement (only that one desugars).
+    fn declare(&mut self, s: &Stmt) -> bool {
+        match &s.kind {
+            StmtKind::User { id, .. } => match self.users.get(&id.text) {
+                Some(&e) => self.duplicate(format!("user \"{}\"", id.text), e, id.span),
+                None => {
+                    self.users.insert(id.text.clone(), s.span);
+                }
+            },
+            StmtKind::Tenant { name, .. } => match self.tenants.get(&name.text) {
+                Some(&e) => self.duplicate(format!("tenant \"{}\"", name.text), e, name.span),
+                None => {
+                    self.tenants.insert(name.text.clone(), s.span);
+                }
+            },
+            StmtKind::Resource {
+                name,
+                tenant,
+                fields,
+            } => {
+                let key = (tenant.text.clone(), name.text.clone());
+                match self.resources.get(&key) {
+                    Some(&(_, e)) => self.duplicate(
+                        format!("resource \"{}\" in {}", name.text, tenant.text),
+                        e,
+                        name.span,
+                    ),
+                    None => {
+                        let kind = fields
+                            .iter()
+                            .find(|f| f.name.text == "type")
+                            .and_then(|f| f.values.first())
+                            .and_then(|k| names::kind(k).ok())
+                            .unwrap_or("");
+                        self.resources.insert(key, (kind.to_owned(), s.span));
+                    }
+                }
+            }
+            StmtKind::Instance { .. } => match self.instance {
+                Some(e) => {
+                    let at = self.at(e, s.span);
+                    self.diags.push(
+                        Diagnostic::error(
+                            "F0201",
+                            format!(
+                                "instance roles are fixed when the instance is created (S2); first declared at {at}"
+                            ),
+                        )
+                        .at(s.span)
+                        .label("a second instance statement")
+                        .help("state every instance role in the one `instance` statement"),
+                    );
+                }
+                None => {
+                    self.instance = Some(s.span);
+                    return true;
+                }
+            },
+            StmtKind::Raw { relation, values } => {
+                let v: Vec<&str> = values
+                    .iter()
+                    .map(|(c, _)| match c {
+                        Const::Sym(s) => s.as_str(),
+                        Const::Num(_) => "",
+                    })
+                    .collect();
+                match (relation.text.as_str(), v.as_slice()) {
+                    ("instance_role", _) => {
+                        let msg = match self.instance {
+                            Some(e) => format!(
+                                "instance roles are fixed when the instance is created (S2); first declared at {}",
+                                self.at(e, s.span)
+                            ),
+                            None => "instance roles are fixed when the instance is created (S2); state them in the instance statement".to_owned(),
+                        };
+                        self.diags.push(
+                            Diagnostic::error("F0201", msg)
+                                .at(s.span)
+                                .label("a raw instance_role fact")
+                                .help("list the role in the `instance` statement, e.g. `instance operator: iamgroot.`"),
+                        );
+                    }
+                    ("user", [u, _]) => {
+                        self.users.entry((*u).to_owned()).or_insert(s.span);
+                    }
+                    ("tenant", [t]) => {
+                        self.tenants.entry((*t).to_owned()).or_insert(s.span);
+                    }
+                    ("resource", [t, k, r, _, _]) => {
+                        self.resources
+                            .entry(((*t).to_owned(), (*r).to_owned()))
+                            .or_insert(((*k).to_owned(), s.span));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        false
+    }
+
+    pub(super) fn push(&mut self, relation: &str, values: &[&str], span: Span) {
+        self.add.push(Some(BaseFact::new(relation, values, span)));
+    }
+
+    pub(super) fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    pub(super) fn check_user(&mut self, u: &Name) -> bool {
+        if self.users.contains_key(&u.text) {
+            return true;
+        }
+        let mut d = Diagnostic::error("F0101", format!("unknown user \"{}\"", u.text))
+            .at(u.span)
+            .label("no such user");
+        match did_you_mean(&u.text, self.users.keys().map(String::as_str)) {
+            Some(s) => {
+                d.message.push_str(&format!("; did you mean \"{s}\"?"));
+                d = d.help(format!("did you mean \"{s}\"?"));
+            }
+            None => d = d.help(format!("declare it: `user {} type person.`", u.text)),
+        }
+        self.error(d);
+        false
+    }
+
+    pub(super) fn check_tenant(&mut self, t: &Name) -> bool {
+        if self.tenants.contains_key(&t.text) {
+            return true;
+        }
+        let mut d = Diagnostic::error("F0102", format!("unknown tenant \"{}\"", t.text))
+            .at(t.span)
+            .label("no such tenant");
+        match did_you_mean(&t.text, self.tenants.keys().map(String::as_str)) {
+            Some(s) => {
+                d.message.push_str(&format!("; did you mean \"{s}\"?"));
+                d = d.help(format!("did you mean \"{s}\"?"));
+            }
+            None => d = d.help(format!("declare it: `tenant {}.`", t.text)),
+        }
+        self.error(d);
+        false
+    }
+
+    /// The kind of resource `name` in `tenant`, or F0103 (with a did-you-mean, or the
+    /// tenants that do have such a resource).
+    pub(super) fn check_resource(
+        &mut self,
+        tenant: &str,
+        name: &str,
+        span: Span,
+    ) -> Option<String> {
+        let key = (tenant.to_owned(), name.to_owned());
+        if let Some((k, _)) = self.resources.get(&key) {
+            return Some(k.clone());
+        }
+        let mut d = Diagnostic::error(
+            "F0103",
+            format!("no resource \"{name}\" in tenant {tenant}"),
+        )
+        .at(span)
+        .label("no such resource");
+        let here = self
+            .resources
+            .keys()
+            .filter(|(t, _)| t == tenant)
+            .map(|(_, r)| r.as_str());
+        let elsewhere: Vec<&str> = self
+            .resources
+            .keys()
+            .filter(|(t, r)| r == name && t != tenant)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        if let Some(s) = did_you_mean(name, here) {
+            d.message.push_str(&format!("; did you mean \"{s}\"?"));
+            d = d.help(format!("did you mean \"{s}\"?"));
+        } else if let Some(t) = elsewhere.first() {
+            d = d.help(format!("there is a resource \"{name}\" in tenant {t}"));
+        } else {
+            d = d.help(format!(
+                "declare it: `resource {name} in {tenant} type: ... owner: ... .`"
+            ));
+        }
+        self.error(d);
+        None
+    }
+
+    /// Pass 2: check one statement and produce its facts.
+    fn desugar(&mut self, s: &Stmt, first_instance: bool) {
+        match &s.kind {
+            StmtKind::User { id, fields } => self.user(s, id, fields),
+            StmtKind::Instance { clauses } => {
+                let mut facts = Vec::new();
+                for (role, users) in clauses {
+                    let role = match names::instance_role(role) {
+                        Ok(r) => Some(r),
+                        Err(d) => {
+                            self.error(d);
+                            None
+                        }
+                    };
+                    for u in users {
+                        if self.check_user(u) {
+                            if let Some(r) = role {
+                                facts.push((u.text.clone(), r));
+                            }
+                        }
+                    }
+                }
+                if first_instance {
+                    for (u, r) in facts {
+                        self.push("instance_role", &[&u, r], s.span);
+                    }
+                }
+            }
+            StmtKind::Tenant { name, delegates } => {
+                self.push("tenant", &[&name.text], s.span);
+                if *delegates {
+                    self.push("onboarding_delegated", &[&name.text], s.span);
+                }
+            }
+            StmtKind::Invite {
+                user,
+                tenant,
+                by,
+                roles,
+            } => {
+                self.check_user(user);
+                self.check_tenant(tenant);
+                self.check_user(by);
+                self.push("invited", &[&user.text, &tenant.text, &by.text], s.span);
+                self.roles(user, tenant, roles);
+            }
+            StmtKind::Role {
+                user,
+                tenant,
+                roles,
+            } => {
+                self.check_user(user);
+                self.check_tenant(tenant);
+                self.roles(user, tenant, roles);
+            }
+            StmtKind::Resource {
+                name,
+                tenant,
+                fields,
+            } => self.resource(s, name, tenant, fields),
+            StmtKind::Grant {
+                perms,
+                resource,
+                tenant,
+                grantee,
+                by,
+            } => {
+                let perms = self.target(perms, resource, tenant, grantee, by);
+                for p in perms {
+                    self.push(
+                        "grant",
+                        &[&tenant.text, &resource.text, &grantee.text, p, &by.text],
+                        s.span,
+                    );
+                }
+            }
+            StmtKind::RunAsGrant {
+                identity,
+                grantee,
+                by,
+            } => {
+                self.check_user(identity);
+                self.check_user(grantee);
+                self.check_user(by);
+                self.push(
+                    "run_as_grant",
+                    &[&identity.text, &grantee.text, &by.text],
+                    s.span,
+                );
+            }
+            StmtKind::Revoke {
+                perms,
+                resource,
+                tenant,
+                grantee,
+                by,
+            } => {
+                let perms = self.target(perms, resource, tenant, grantee, by);
+                for p in perms {
+                    let key = [tenant.text.as_str(), &resource.text, &grantee.text, p];
+                    let n = self.revoke("grant", &key);
+                    if n == 0 {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                "F0501",
+                                format!(
+                                    "nothing to revoke: no earlier grant of {p} on {} to {}",
+                                    resource.text, grantee.text
+                                ),
+                            )
+                            .at(s.span)
+                            .label("revokes nothing")
+                            .help("a revocation removes only grants stated before it; the revocation is still recorded"),
+                        );
+                    }
+                    self.push(
+                        "revoked_grant",
+                        &[&tenant.text, &resource.text, &grantee.text, p, &by.text],
+                        s.span,
+                    );
+                }
+            }
+            StmtKind::RunAsRevoke {
+                identity,
+                grantee,
+                by,
+            } => {
+                self.check_user(identity);
+                self.check_user(grantee);
+                self.check_user(by);
+                let n = self.revoke("run_as_grant", &[&identity.text, &grantee.text]);
+                if n == 0 {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            "F0501",
+                            format!(
+                                "nothing to revoke: no earlier run-as grant of {} to {}",
+                                identity.text, grantee.text
+                            ),
+                        )
+                        .at(s.span)
+                        .label("revokes nothing")
+                        .help("a revocation removes only grants stated before it; the revocation is still recorded"),
+                    );
+                }
+                self.push(
+                    "revoked_run_as",
+                    &[&identity.text, &grantee.text, &by.text],
+                    s.span,
+                );
+            }
+            StmtKind::Raw { relation, values } => {
+                if relation.text != "instance_role" {
+                    self.add.push(Some(BaseFact {
+                        relation: relation.text.clone(),
+                        values: values.iter().map(|(c, _)| c.clone()).collect(),
+                        span: s.span,
+                    }));
+                }
+            }
+        }
+    }
+
+    /// Remove every earlier `relation` fact whose leading values are `key`: from this
+    /// read's additions, and from earlier reads (into `remove`). Returns how many.
+    fn revoke(&mut self, relation: &str, key: &[&str]) -> usize {
+        let matches = |f: &BaseFact| {
+            f.relation == relation
+                && f.values.len() > key.len()
+                && f.values.iter().zip(key).all(|(v, k)| *v == sym(k))
+        };
+        let mut n = 0;
+        for slot in &mut self.add {
+            if slot.as_ref().is_some_and(matches) {
+                *slot = None;
+                n += 1;
+            }
+        }
+        let prior = if relation == "grant" {
+            &mut self.prior_grants
+        } else {
+            &mut self.prior_run_as
+        };
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(prior).into_iter().partition(matches);
+        *prior = kept;
+        n += gone.len();
+        self.remove.extend(gone);
+        n
+    }
+
+    /// Checks the names of a grant or revocation; returns its normalised permissions.
+    fn target(
+        &mut self,
+        perms: &[Words],
+        resource: &Name,
+        tenant: &Name,
+        grantee: &Name,
+        by: &Name,
+    ) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for p in perms {
+            match names::permission(p) {
+                Ok(p) => out.push(p),
+                Err(d) => self.error(d),
+            }
+        }
+        if self.check_tenant(tenant) {
+            self.check_resource(&tenant.text, &resource.text, resource.span);
+        }
+        self.check_user(grantee);
+        self.check_user(by);
+        out
+    }
+
+    fn roles(&mut self, user: &Name, tenant: &Name, roles: &[Words]) {
+        for r in roles {
+            match names::tenant_role(r, &tenant.text) {
+                Ok(role) => self.push("tenant_role", &[&user.text, &tenant.text, role], r.span),
+                Err(d) => self.error(d),
+            }
+        }
+    }
+}
