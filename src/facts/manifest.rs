@@ -2,9 +2,10 @@
 //! S16, S17, S21..S25).
 
 use super::names;
+use super::names::did_you_mean;
 use super::parse::{Field, Name, Stmt};
 use super::read::Reader;
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::Diagnostic;
 
 /// The canonical resource fields; `depots:` etc. are read as `depot:`.
 const FIELDS: &[&str] = &[

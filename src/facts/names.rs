@@ -5,7 +5,22 @@
 #![allow(clippy::result_large_err)]
 
 use super::parse::{Name, Words};
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{edit_distance, Diagnostic};
+
+/// "Did you mean": the closest candidate within edit distance 2 (and closer than the
+/// word's own length, so a short word is not "corrected" into an unrelated one).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let len = word.chars().count();
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= 2 && *d < len)
+        .min()
+        .map(|(_, c)| c)
+}
 
 pub const INSTANCE_ROLES: &[&str] = &["operator", "user", "super-app-user"];
 pub const USER_TYPES: &[&str] = &["person", "application"];

@@ -16,6 +16,8 @@ pub struct Name {
     pub span: Span,
     /// Written as a double-quoted string (addresses and qualified ids must be).
     pub quoted: bool,
+    /// A capitalised word, already reported as F0002 (so not reported again as unknown).
+    pub capitalised: bool,
 }
 
 /// A role or permission as written: words (from a string, or a run of tokens).
@@ -285,18 +287,23 @@ impl Parser {
     /// read as the name it spells so that parsing goes on).
     fn name(&mut self, what: &str) -> PResult<Name> {
         let span = self.span_here();
-        let (text, quoted) = match self.peek() {
-            Some(Token::Lower(s)) => (s.clone(), false),
-            Some(Token::Str(s)) => (s.clone(), true),
+        let (text, quoted, capitalised) = match self.peek() {
+            Some(Token::Lower(s)) => (s.clone(), false, false),
+            Some(Token::Str(s)) => (s.clone(), true, false),
             Some(Token::Upper(s)) => {
                 let s = s.clone();
                 self.diags.push(cap_error(&s, span));
-                (s, false)
+                (s, false, true)
             }
             _ => return Err(self.expected(&[what])),
         };
         self.pos += 1;
-        Ok(Name { text, span, quoted })
+        Ok(Name {
+            text,
+            span,
+            quoted,
+            capitalised,
+        })
     }
 
     fn statement(&mut self) -> PResult<Stmt> {
@@ -341,7 +348,7 @@ impl Parser {
             "a fact `relation(...)`",
         ]);
         if let Some(Token::Lower(w)) = self.peek() {
-            if let Some(k) = crate::diag::did_you_mean(w, STATEMENT_KEYWORDS.iter().copied()) {
+            if let Some(k) = super::names::did_you_mean(w, STATEMENT_KEYWORDS.iter().copied()) {
                 d = d.help(format!("did you mean `{k}`?"));
             }
         }

@@ -2,9 +2,10 @@
 //! and desugar every statement in order (grants and revocations are order-dependent).
 
 use super::names;
+use super::names::did_you_mean;
 use super::parse::{parse_file, Name, Stmt, StmtKind, Words};
 use super::{BaseFact, Changes, Instance};
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::Const;
 use std::collections::BTreeMap;
@@ -218,6 +219,9 @@ impl Reader<'_> {
         if self.users.contains_key(&u.text) {
             return true;
         }
+        if u.capitalised {
+            return false; // already F0002
+        }
         let mut d = Diagnostic::error("F0101", format!("unknown user \"{}\"", u.text))
             .at(u.span)
             .label("no such user");
@@ -235,6 +239,9 @@ impl Reader<'_> {
     pub(super) fn check_tenant(&mut self, t: &Name) -> bool {
         if self.tenants.contains_key(&t.text) {
             return true;
+        }
+        if t.capitalised {
+            return false; // already F0002
         }
         let mut d = Diagnostic::error("F0102", format!("unknown tenant \"{}\"", t.text))
             .at(t.span)
@@ -390,11 +397,14 @@ impl Reader<'_> {
                 grantee,
                 by,
             } => {
+                let before = self.diags.len();
                 let perms = self.target(perms, resource, tenant, grantee, by);
+                let checked = self.diags.len() == before;
                 for p in perms {
                     let key = [tenant.text.as_str(), &resource.text, &grantee.text, p];
                     let n = self.revoke("grant", &key);
-                    if n == 0 {
+                    // Only a revocation that names real things can be "nothing to revoke".
+                    if n == 0 && checked {
                         self.diags.push(
                             Diagnostic::warning(
                                 "F0501",
@@ -420,11 +430,11 @@ impl Reader<'_> {
                 grantee,
                 by,
             } => {
-                self.check_user(identity);
-                self.check_user(grantee);
-                self.check_user(by);
+                let checked = [identity, grantee, by]
+                    .into_iter()
+                    .fold(true, |ok, u| self.check_user(u) && ok);
                 let n = self.revoke("run_as_grant", &[&identity.text, &grantee.text]);
-                if n == 0 {
+                if n == 0 && checked {
                     self.diags.push(
                         Diagnostic::warning(
                             "F0501",
