@@ -430,9 +430,11 @@ impl Reader<'_> {
                 grantee,
                 by,
             } => {
-                let checked = [identity, grantee, by]
+                let known: Vec<bool> = [identity, grantee, by]
                     .into_iter()
-                    .fold(true, |ok, u| self.check_user(u) && ok);
+                    .map(|u| self.check_user(u))
+                    .collect();
+                let checked = known.iter().all(|k| *k);
                 let n = self.revoke("run_as_grant", &[&identity.text, &grantee.text]);
                 if n == 0 && checked {
                     self.diags.push(
