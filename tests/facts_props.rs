@@ -219,7 +219,7 @@ proptest! {
         let ex = examples();
         let text = &ex[which % ex.len()];
         let m = mutate(text, &es);
-        check("", &[m.clone()]);
+        check("", std::slice::from_ref(&m));
         // Also cut at an arbitrary char boundary.
         let mut at = cut % (m.len() + 1);
         while !m.is_char_boundary(at) {

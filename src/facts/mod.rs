@@ -6,6 +6,8 @@
 //! them to the model and then calls [`Instance::apply`]. A read with any error changes
 //! nothing.
 
+mod ast;
+mod check;
 mod manifest;
 mod names;
 mod parse;
