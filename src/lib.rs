@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod diag;
 pub mod engine;
+pub mod facts;
 pub mod load;
 pub mod program;
 pub mod shipped;

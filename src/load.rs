@@ -5,7 +5,8 @@
 
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::engine::{EvalError, Model};
-use crate::program::Program;
+use crate::facts::BaseFact;
+use crate::program::{Program, RelId};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Atom, ColumnType, Const, Item, Term};
 use crate::syntax::parse_module;
@@ -130,62 +131,13 @@ pub fn check_fact_file(
 /// One ground atom against the program: known relation, right arity, constants only,
 /// constants of the declared column types.
 pub fn check_fact(atom: &Atom, program: &Program) -> Result<Vec<Const>, Diagnostic> {
-    let name = &atom.relation.name;
-    let Some(rel) = program.relation(name) else {
-        let names: Vec<&str> = program
-            .relations()
-            .map(|r| program.relation_name(r))
-            .collect();
-        let mut d = Diagnostic::error("E0101", format!("unknown relation `{name}`"))
-            .at(atom.relation.span)
-            .label("not declared by the rules");
-        d = match did_you_mean(name, names.iter().copied()) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help("declare it with `.decl` in a rule file, or check the spelling"),
-        };
-        return Err(d);
-    };
-    let arity = program.arity(rel);
-    if atom.args.len() != arity {
-        return Err(Diagnostic::error(
-            "E0102",
-            format!(
-                "`{name}` takes {arity} argument(s), this fact gives {}",
-                atom.args.len()
-            ),
-        )
-        .at(atom.span)
-        .help(format!(
-            "columns of `{name}`: ({})",
-            program.columns(rel).join(", ")
-        )));
-    }
-    let mut out = Vec::with_capacity(arity);
+    let rel = lookup(&atom.relation.name, atom.relation.span, program)?;
+    check_arity(rel, atom.args.len(), atom.span, program)?;
+    let mut out = Vec::with_capacity(atom.args.len());
     for (i, arg) in atom.args.iter().enumerate() {
         match arg {
             Term::Const(c, span) => {
-                if let Some(ty) = program.column_types(rel)[i] {
-                    let ok = matches!(
-                        (ty, c),
-                        (ColumnType::Number, Const::Num(_)) | (ColumnType::Symbol, Const::Sym(_))
-                    );
-                    if !ok {
-                        let want = if ty == ColumnType::Number {
-                            "a number"
-                        } else {
-                            "a symbol"
-                        };
-                        return Err(Diagnostic::error(
-                            "E0105",
-                            format!(
-                                "column `{}` of `{name}` holds {want}",
-                                program.columns(rel)[i]
-                            ),
-                        )
-                        .at(*span)
-                        .help(format!("write {want} here")));
-                    }
-                }
+                check_type(rel, i, c, *span, program)?;
                 out.push(c.clone());
             }
             other => {
@@ -197,6 +149,91 @@ pub fn check_fact(atom: &Atom, program: &Program) -> Result<Vec<Const>, Diagnost
         }
     }
     Ok(out)
+}
+
+/// A fact from the facts language against the program; a derived relation cannot be fed
+/// from a `.facts` file, since that would bypass the policy (F0601).
+pub fn check_base_fact(fact: &BaseFact, program: &Program) -> Result<RelId, Diagnostic> {
+    let rel = lookup(&fact.relation, fact.span, program)?;
+    if program.is_derived(rel) {
+        return Err(Diagnostic::error(
+            "F0601",
+            format!(
+                "`{}` is derived by the rules; a fact file cannot state it",
+                fact.relation
+            ),
+        )
+        .at(fact.span)
+        .help("state what it is derived from instead (for a permission, a `grant` statement)"));
+    }
+    check_arity(rel, fact.values.len(), fact.span, program)?;
+    for (i, c) in fact.values.iter().enumerate() {
+        check_type(rel, i, c, fact.span, program)?;
+    }
+    Ok(rel)
+}
+
+fn lookup(name: &str, span: Span, program: &Program) -> Result<RelId, Diagnostic> {
+    program.relation(name).ok_or_else(|| {
+        let d = Diagnostic::error("E0101", format!("unknown relation `{name}`"))
+            .at(span)
+            .label("not declared by the rules");
+        match did_you_mean(name, program.relation_names()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("declare it with `.decl` in a rule file, or check the spelling"),
+        }
+    })
+}
+
+fn check_arity(rel: RelId, given: usize, span: Span, program: &Program) -> Result<(), Diagnostic> {
+    let arity = program.arity(rel);
+    if given == arity {
+        return Ok(());
+    }
+    let name = program.relation_name(rel);
+    Err(Diagnostic::error(
+        "E0102",
+        format!("`{name}` takes {arity} argument(s), this fact gives {given}"),
+    )
+    .at(span)
+    .help(format!(
+        "columns of `{name}`: ({})",
+        program.columns(rel).join(", ")
+    )))
+}
+
+fn check_type(
+    rel: RelId,
+    column: usize,
+    c: &Const,
+    span: Span,
+    program: &Program,
+) -> Result<(), Diagnostic> {
+    let Some(ty) = program.column_types(rel)[column] else {
+        return Ok(());
+    };
+    let fits = matches!(
+        (ty, c),
+        (ColumnType::Number, Const::Num(_)) | (ColumnType::Symbol, Const::Sym(_))
+    );
+    if fits {
+        return Ok(());
+    }
+    let want = if ty == ColumnType::Number {
+        "a number"
+    } else {
+        "a symbol"
+    };
+    Err(Diagnostic::error(
+        "E0105",
+        format!(
+            "column `{}` of `{}` holds {want}",
+            program.columns(rel)[column],
+            program.relation_name(rel)
+        ),
+    )
+    .at(span)
+    .help(format!("write {want} here")))
 }
 
 pub fn eval_diagnostic(e: EvalError) -> Diagnostic {

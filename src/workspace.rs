@@ -1,12 +1,13 @@
 //! A loaded session: rules, fact files, the model, and what-if changes with undo.
 //!
-//! Every change is all-or-nothing: texts are checked before any fact reaches the model.
-//! After a change, [`Changes`] lists the derived tuples gained and lost, computed by
+//! Every change is all-or-nothing: texts are read and checked before any fact reaches the
+//! model. After a change, [`Delta`] lists the derived tuples gained and lost, found by
 //! snapshotting only the relations downstream of the base relations that changed.
 
 use crate::diag::Diagnostic;
 use crate::engine::{Limits, Model, Origin, Value};
-use crate::load::{check_fact_file, compile_texts, eval_diagnostic, Text};
+use crate::facts::{self, Instance};
+use crate::load::{check_base_fact, check_fact_file, compile_texts, eval_diagnostic, Text};
 use crate::program::{Program, RelId};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::Const;
@@ -24,6 +25,8 @@ pub struct Workspace {
     pub rule_texts: Vec<Text>,
     pub fact_texts: Vec<Text>,
     pub limits: Limits,
+    /// Users, tenants, resources and grants stated in `.facts` texts so far.
+    pub instance: Instance,
     undo: Vec<Step>,
 }
 
@@ -33,14 +36,14 @@ pub struct LoadFailure {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Derived tuples gained and lost by one change, by relation, sorted.
+/// Derived tuples gained and lost by one change, as (relation, tuple), sorted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Changes {
+pub struct Delta {
     pub gained: Vec<(String, Vec<Const>)>,
     pub lost: Vec<(String, Vec<Const>)>,
 }
 
-impl Changes {
+impl Delta {
     pub fn is_empty(&self) -> bool {
         self.gained.is_empty() && self.lost.is_empty()
     }
@@ -54,20 +57,38 @@ struct Fact {
     span: Span,
 }
 
+/// Texts read and checked, not yet applied.
+struct Checked {
+    add: Vec<Fact>,
+    remove: Vec<Fact>,
+    warnings: Vec<Diagnostic>,
+    /// The instance as it will be once applied.
+    instance: Instance,
+}
+
 /// What `:undo` reverses.
-enum Step {
-    Added(Vec<Fact>),
-    Removed(Vec<Fact>),
+struct Step {
+    added: Vec<Fact>,
+    removed: Vec<Fact>,
+    instance: Instance,
 }
 
 impl Workspace {
-    /// Compile the rules, check every fact file, then load all facts and evaluate.
+    /// Compile the rules, read every fact file, then load all facts and evaluate.
     pub fn open(rules: &[Text], facts: &[Text], limits: &Limits) -> Result<Workspace, LoadFailure> {
         let mut sources = SourceMap::new();
-        let texts: Vec<(&str, &str)> = rules.iter().map(|t| (t.name.as_str(), t.text.as_str())).collect();
+        let texts: Vec<(&str, &str)> = rules
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
         let (program, warnings) = match compile_texts(&mut sources, &texts) {
             Ok(ok) => ok,
-            Err(diagnostics) => return Err(LoadFailure { sources, diagnostics }),
+            Err(diagnostics) => {
+                return Err(LoadFailure {
+                    sources,
+                    diagnostics,
+                })
+            }
         };
         let mut ws = Workspace {
             sources,
@@ -75,19 +96,30 @@ impl Workspace {
             warnings,
             rule_texts: rules.to_vec(),
             fact_texts: Vec::new(),
-            limits: limits.clone(),
+            limits: *limits,
+            instance: Instance::new(),
             undo: Vec::new(),
         };
-        let loaded = ws.check_texts(facts).map(|facts| {
-            for f in &facts {
-                ws.model.add_fact(f.rel, &f.values, f.span);
+        match ws.check_texts(facts) {
+            Ok(checked) => {
+                for f in &checked.add {
+                    ws.model.add_fact(f.rel, &f.values, f.span);
+                }
+                ws.warnings.extend(checked.warnings);
+                ws.instance = checked.instance;
             }
-        });
-        if let Err(diagnostics) = loaded {
-            return Err(LoadFailure { sources: ws.sources, diagnostics });
+            Err(diagnostics) => {
+                return Err(LoadFailure {
+                    sources: ws.sources,
+                    diagnostics,
+                })
+            }
         }
         if let Err(e) = ws.model.evaluate(limits) {
-            return Err(LoadFailure { diagnostics: vec![eval_diagnostic(e)], sources: ws.sources });
+            return Err(LoadFailure {
+                diagnostics: vec![eval_diagnostic(e)],
+                sources: ws.sources,
+            });
         }
         ws.fact_texts = facts.to_vec();
         Ok(ws)
@@ -97,102 +129,189 @@ impl Workspace {
         self.model.program()
     }
 
-    /// Re-read nothing from disk: reopen from the given texts, keeping this workspace if
-    /// they fail. The caller re-reads files so that a missing file is reported first.
-    pub fn reopen(&mut self, rules: &[Text], facts: &[Text]) -> Result<(), LoadFailure> {
-        *self = Workspace::open(rules, facts, &self.limits)?;
-        Ok(())
-    }
-
-    /// Load more fact files (all-or-nothing) and continue the fixpoint.
-    pub fn load(&mut self, facts: &[Text]) -> Result<Changes, Vec<Diagnostic>> {
+    /// Load more fact files (all-or-nothing) and continue the fixpoint; undoable.
+    pub fn load(&mut self, facts: &[Text]) -> Result<Delta, Vec<Diagnostic>> {
         let checked = self.check_texts(facts)?;
-        let changes = self.add(checked)?;
+        let delta = self.apply(checked)?;
         self.fact_texts.extend(facts.iter().cloned());
-        Ok(changes)
+        Ok(delta)
     }
 
-    /// `:assert`: add the facts of a text; undoable.
-    pub fn assert(&mut self, name: &str, text: &str) -> Result<Changes, Vec<Diagnostic>> {
-        let checked = self.check_texts(&[Text::new(name, text)])?;
-        self.add(checked)
+    /// `:assert`: apply a `.facts` text (statements or raw facts; a `revoke` removes);
+    /// undoable.
+    pub fn assert(&mut self, name: &str, text: &str) -> Result<Delta, Vec<Diagnostic>> {
+        let checked = self.check_texts(&[Text::new(format!("{name}.facts"), text)])?;
+        self.apply(checked)
     }
 
-    /// `:retract`: remove base facts; undoable. A fact that is not a base fact is an error
-    /// (a derived fact is retracted by retracting what it was derived from).
-    pub fn retract(&mut self, name: &str, text: &str) -> Result<Changes, Vec<Diagnostic>> {
-        let checked = self.check_texts(&[Text::new(name, text)])?;
+    /// `:retract`: remove the base facts a `.facts` text states (a grant statement or a
+    /// raw fact); undoable. A fact that is not a base fact is an error: a derived fact is
+    /// retracted by retracting what it rests on.
+    pub fn retract(&mut self, name: &str, text: &str) -> Result<Delta, Vec<Diagnostic>> {
+        let file = self.sources.add(format!("{name}.facts"), text);
+        let changes = self.instance.read(&self.sources, &[file])?;
         let mut errors = Vec::new();
-        for f in &checked {
-            if !matches!(self.model.origin(f.rel, &f.values), Some(Origin::Base(_))) {
-                let what = if self.model.contains(f.rel, &f.values) { "is derived, not a base fact" } else { "does not hold" };
-                errors.push(
-                    Diagnostic::error("E0106", format!("cannot retract: this fact {what}"))
-                        .at(f.span)
-                        .help("retract a base fact (one stated in a fact file or asserted); `:why FACT` shows what a derived fact rests on"),
-                );
+        let mut gone = Vec::new();
+        for b in &changes.add {
+            match check_base_fact(b, self.model.program()) {
+                Ok(rel) => {
+                    let values: Vec<Value> =
+                        b.values.iter().map(|c| self.model.intern(c)).collect();
+                    match self.model.origin(rel, &values) {
+                        Some(Origin::Base(span)) => gone.push(Fact { rel, values, span }),
+                        other => errors.push(
+                            Diagnostic::error(
+                                "E0106",
+                                format!(
+                                    "cannot retract `{b}`: it {}",
+                                    if other.is_some() { "is derived, not stated" } else { "does not hold" }
+                                ),
+                            )
+                            .at(b.span)
+                            .help("retract a stated fact; `:why FACT` shows what a derived fact rests on"),
+                        ),
+                    }
+                }
+                Err(d) => errors.push(d),
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        self.remove(checked)
+        let mut instance = self.instance.clone();
+        let removed: Vec<facts::BaseFact> = changes.add;
+        instance.apply(&facts::Changes {
+            add: Vec::new(),
+            remove: removed,
+            warnings: Vec::new(),
+        });
+        self.apply(Checked {
+            add: Vec::new(),
+            remove: gone,
+            warnings: Vec::new(),
+            instance,
+        })
     }
 
-    /// `:undo`: reverse the last assert or retract. `None` when there is nothing to undo.
-    pub fn undo(&mut self) -> Option<Result<Changes, Vec<Diagnostic>>> {
+    /// `:undo`: reverse the last load, assert or retract. `None` when there is nothing to undo.
+    pub fn undo(&mut self) -> Option<Result<Delta, Vec<Diagnostic>>> {
         let step = self.undo.pop()?;
-        let result = match step {
-            Step::Added(facts) => self.remove(facts),
-            Step::Removed(facts) => self.add(facts),
+        let checked = Checked {
+            add: step.removed,
+            remove: step.added,
+            warnings: Vec::new(),
+            instance: step.instance,
         };
-        // Undoing must not itself be undoable.
+        let result = self.apply(checked);
+        // Undoing is not itself undoable.
         self.undo.pop();
         Some(result)
     }
 
-    fn check_texts(&mut self, facts: &[Text]) -> Result<Vec<Fact>, Vec<Diagnostic>> {
-        let mut out = Vec::new();
+    /// Read texts: `.facts` files through the facts language (together, as one sequence),
+    /// anything else as raw facts. Nothing changes here.
+    fn check_texts(&mut self, texts: &[Text]) -> Result<Checked, Vec<Diagnostic>> {
+        let mut checked = Checked {
+            add: Vec::new(),
+            remove: Vec::new(),
+            warnings: Vec::new(),
+            instance: self.instance.clone(),
+        };
         let mut errors = Vec::new();
-        for t in facts {
+        let mut statement_files = Vec::new();
+        for t in texts {
             let file = self.sources.add(t.name.clone(), t.text.clone());
+            if t.name.ends_with(".facts") {
+                statement_files.push(file);
+                continue;
+            }
             match check_fact_file(&self.sources, file, self.model.program()) {
-                Ok(checked) => {
-                    for (rel, consts, span) in checked.facts {
+                Ok(facts) => {
+                    for (rel, consts, span) in facts.facts {
                         let values = consts.iter().map(|c| self.model.intern(c)).collect();
-                        out.push(Fact { rel, values, span });
+                        checked.add.push(Fact { rel, values, span });
                     }
                 }
                 Err(d) => errors.extend(d),
             }
         }
-        if errors.is_empty() {
-            Ok(out)
-        } else {
+        if !statement_files.is_empty() {
+            match self.instance.read(&self.sources, &statement_files) {
+                Ok(changes) => {
+                    for (list, facts) in [
+                        (&mut checked.add, &changes.add),
+                        (&mut checked.remove, &changes.remove),
+                    ] {
+                        for b in facts {
+                            match check_base_fact(b, self.model.program()) {
+                                Ok(rel) => {
+                                    let values =
+                                        b.values.iter().map(|c| self.model.intern(c)).collect();
+                                    list.push(Fact {
+                                        rel,
+                                        values,
+                                        span: b.span,
+                                    });
+                                }
+                                Err(d) => errors.push(d),
+                            }
+                        }
+                    }
+                    checked.warnings.extend(changes.warnings.iter().cloned());
+                    checked.instance.apply(&changes);
+                }
+                Err(d) => errors.extend(d),
+            }
+        }
+        if errors.iter().any(Diagnostic::is_error) {
             Err(errors)
+        } else {
+            checked.warnings.extend(errors);
+            Ok(checked)
         }
     }
 
-    fn add(&mut self, facts: Vec<Fact>) -> Result<Changes, Vec<Diagnostic>> {
-        let touched: Vec<RelId> = facts.iter().map(|f| f.rel).collect();
+    fn apply(&mut self, checked: Checked) -> Result<Delta, Vec<Diagnostic>> {
+        let touched: Vec<RelId> = checked
+            .add
+            .iter()
+            .chain(&checked.remove)
+            .map(|f| f.rel)
+            .collect();
         let before = self.snapshot(&touched);
+        let previous = self.instance.clone();
+        let removed: Vec<Fact> = checked
+            .remove
+            .into_iter()
+            .filter(|f| matches!(self.model.origin(f.rel, &f.values), Some(Origin::Base(_))))
+            .collect();
+        if !removed.is_empty() {
+            self.rebuild_without(&removed);
+        }
         let mut added = Vec::new();
-        for f in facts {
+        for f in checked.add {
             if self.model.add_fact(f.rel, &f.values, f.span) {
                 added.push(f);
             }
         }
-        self.model.evaluate(&self.limits).map_err(|e| vec![eval_diagnostic(e)])?;
-        self.undo.push(Step::Added(added));
+        self.model
+            .evaluate(&self.limits)
+            .map_err(|e| vec![eval_diagnostic(e)])?;
+        self.instance = checked.instance;
+        self.warnings.extend(checked.warnings);
+        self.undo.push(Step {
+            added,
+            removed,
+            instance: previous,
+        });
         Ok(self.changes_since(before))
     }
 
     /// Removal rebuilds the model from the remaining base facts: correct, and only as slow
-    /// as loading; the engine's own retraction will replace it.
-    fn remove(&mut self, facts: Vec<Fact>) -> Result<Changes, Vec<Diagnostic>> {
-        let touched: Vec<RelId> = facts.iter().map(|f| f.rel).collect();
-        let before = self.snapshot(&touched);
-        let gone: FxHashSet<(RelId, &[Value])> = facts.iter().map(|f| (f.rel, f.values.as_slice())).collect();
+    /// as loading.
+    fn rebuild_without(&mut self, facts: &[Fact]) {
+        let gone: FxHashSet<(RelId, &[Value])> =
+            facts.iter().map(|f| (f.rel, f.values.as_slice())).collect();
         let mut rebuilt = Model::new(self.model.program_arc().clone());
         // Same interning order, so every Value keeps its meaning in the rebuilt model.
         for i in 0..self.model.symbols().len() as u32 {
@@ -207,10 +326,7 @@ impl Workspace {
                 }
             }
         }
-        rebuilt.evaluate(&self.limits).map_err(|e| vec![eval_diagnostic(e)])?;
         self.model = rebuilt;
-        self.undo.push(Step::Removed(facts));
-        Ok(self.changes_since(before))
     }
 
     /// The tuples of every derived relation downstream of `touched`.
@@ -221,25 +337,29 @@ impl Workspace {
             .collect()
     }
 
-    fn changes_since(&self, before: FxHashMap<RelId, FxHashSet<Vec<Value>>>) -> Changes {
-        let mut changes = Changes::default();
+    fn changes_since(&self, before: FxHashMap<RelId, FxHashSet<Vec<Value>>>) -> Delta {
+        let mut delta = Delta::default();
         let name = |r: RelId| self.program().relation_name(r).to_string();
-        let consts = |t: &[Value]| t.iter().map(|&v| self.model.constant(v).clone()).collect::<Vec<_>>();
+        let consts = |t: &[Value]| {
+            t.iter()
+                .map(|&v| self.model.constant(v).clone())
+                .collect::<Vec<_>>()
+        };
         for (rel, old) in &before {
             for t in self.model.tuples(*rel) {
                 if !old.contains(t) {
-                    changes.gained.push((name(*rel), consts(t)));
+                    delta.gained.push((name(*rel), consts(t)));
                 }
             }
             for t in old {
                 if !self.model.contains(*rel, t) {
-                    changes.lost.push((name(*rel), consts(t)));
+                    delta.lost.push((name(*rel), consts(t)));
                 }
             }
         }
-        changes.gained.sort();
-        changes.lost.sort();
-        changes
+        delta.gained.sort();
+        delta.lost.sort();
+        delta
     }
 }
 
@@ -247,11 +367,19 @@ impl Workspace {
 pub fn downstream(program: &Program, touched: &[RelId]) -> Vec<RelId> {
     let mut reached: FxHashSet<RelId> = touched.iter().copied().collect();
     for stratum in program.strata() {
-        if stratum.reads.iter().any(|r| reached.contains(r)) || stratum.relations.iter().any(|r| reached.contains(r)) {
+        let reads_reached = stratum
+            .reads
+            .iter()
+            .chain(&stratum.relations)
+            .any(|r| reached.contains(r));
+        if reads_reached {
             reached.extend(stratum.relations.iter().copied());
         }
     }
-    let mut out: Vec<RelId> = reached.into_iter().filter(|&r| program.is_derived(r)).collect();
+    let mut out: Vec<RelId> = reached
+        .into_iter()
+        .filter(|&r| program.is_derived(r))
+        .collect();
     out.sort();
     out
 }

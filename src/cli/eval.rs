@@ -4,10 +4,10 @@ use super::table::{answer_csv, answer_json, answer_text, json_rows, table};
 use super::{read_all, report, Format, LimitArgs};
 use crate::engine::Answer;
 use crate::load::Text;
-use crate::workspace::Workspace;
 use crate::shipped;
 use crate::syntax::ast::Const;
 use crate::syntax::parse_query;
+use crate::workspace::Workspace;
 use serde_json::json;
 use std::path::PathBuf;
 

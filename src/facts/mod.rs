@@ -1,0 +1,178 @@
+//! The `.facts` language (docs/facts-language.md): statements an administrator writes,
+//! desugared into facts of the base relations of `rules/dataos.dl`.
+//!
+//! [`Instance::read`] parses and checks one or more files against what is already loaded
+//! and returns the [`Changes`] (facts to add and to remove, warnings); the loader applies
+//! them to the model and then calls [`Instance::apply`]. A read with any error changes
+//! nothing.
+
+mod ast;
+mod check;
+mod manifest;
+mod names;
+mod parse;
+mod read;
+
+pub use names::{INSTANCE_ROLES, KINDS, PERMISSIONS, TENANT_ROLES, USER_TYPES};
+pub use parse::STATEMENT_KEYWORDS;
+
+use crate::diag::Diagnostic;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::Const;
+use std::collections::BTreeMap;
+
+/// One base fact, by relation NAME (the loader resolves names, arity and column types
+/// against the rules).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseFact {
+    pub relation: String,
+    pub values: Vec<Const>,
+    /// The statement (or the part of it) that produced the fact.
+    pub span: Span,
+}
+
+impl BaseFact {
+    pub fn new(relation: &str, values: &[&str], span: Span) -> BaseFact {
+        BaseFact {
+            relation: relation.to_owned(),
+            values: values.iter().map(|v| Const::Sym((*v).to_owned())).collect(),
+            span,
+        }
+    }
+
+    /// Same relation and values (spans ignored).
+    pub fn same_tuple(&self, other: &BaseFact) -> bool {
+        self.relation == other.relation && self.values == other.values
+    }
+
+    fn sym(&self, i: usize) -> Option<&str> {
+        match self.values.get(i) {
+            Some(Const::Sym(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for BaseFact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}(", self.relation)?;
+        for (i, v) in self.values.iter().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            match v {
+                Const::Num(n) => write!(f, "{n}")?,
+                Const::Sym(s) if crate::syntax::lexer::is_bare_symbol(s) => write!(f, "{s}")?,
+                Const::Sym(s) => write!(f, "{s:?}")?,
+            }
+        }
+        write!(f, ")")
+    }
+}
+
+/// What one read of one or more .facts files changes.
+#[derive(Clone, Debug, Default)]
+pub struct Changes {
+    pub add: Vec<BaseFact>,
+    /// Facts loaded by earlier reads that revocations in this read remove.
+    pub remove: Vec<BaseFact>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What has been loaded so far: users, tenants, resources, the instance declaration,
+/// and the grants / run-as grants currently in force.
+#[derive(Clone, Debug, Default)]
+pub struct Instance {
+    users: BTreeMap<String, Span>,
+    tenants: BTreeMap<String, Span>,
+    /// (tenant, name) -> (kind, span)
+    resources: BTreeMap<(String, String), (String, Span)>,
+    /// Where the instance statement is (its first `instance_role` fact).
+    instance: Option<Span>,
+    grants: Vec<BaseFact>,
+    run_as: Vec<BaseFact>,
+}
+
+impl Instance {
+    pub fn new() -> Instance {
+        Instance::default()
+    }
+
+    /// Read files as one sequence of statements (declarations order-independent across
+    /// them, grants/revocations in order), checked against what is already loaded. On
+    /// any error: Err with every diagnostic (warnings included), and `self` unchanged.
+    pub fn read(&self, sources: &SourceMap, files: &[FileId]) -> Result<Changes, Vec<Diagnostic>> {
+        read::read(self, sources, files)
+    }
+
+    /// Record a successful read (call after the loader has applied `changes` to the model).
+    pub fn apply(&mut self, changes: &Changes) {
+        for r in &changes.remove {
+            self.grants.retain(|g| !g.same_tuple(r));
+            self.run_as.retain(|g| !g.same_tuple(r));
+        }
+        for f in &changes.add {
+            self.record(f);
+        }
+    }
+
+    fn record(&mut self, f: &BaseFact) {
+        match (f.relation.as_str(), f.values.len()) {
+            ("user", 2) => {
+                if let Some(u) = f.sym(0) {
+                    self.users.entry(u.to_owned()).or_insert(f.span);
+                }
+            }
+            ("tenant", 1) => {
+                if let Some(t) = f.sym(0) {
+                    self.tenants.entry(t.to_owned()).or_insert(f.span);
+                }
+            }
+            ("resource", 5) => {
+                if let (Some(t), Some(k), Some(r)) = (f.sym(0), f.sym(1), f.sym(2)) {
+                    self.resources
+                        .entry((t.to_owned(), r.to_owned()))
+                        .or_insert((k.to_owned(), f.span));
+                }
+            }
+            ("instance_role", _) => {
+                self.instance.get_or_insert(f.span);
+            }
+            ("grant", 5) => self.grants.push(f.clone()),
+            ("run_as_grant", 3) => self.run_as.push(f.clone()),
+            _ => {}
+        }
+    }
+
+    /// Known user ids, sorted.
+    pub fn users(&self) -> impl Iterator<Item = &str> {
+        self.users.keys().map(String::as_str)
+    }
+
+    /// Known tenants, sorted.
+    pub fn tenants(&self) -> impl Iterator<Item = &str> {
+        self.tenants.keys().map(String::as_str)
+    }
+
+    /// Known resources as (tenant, name, kind), sorted by tenant and name.
+    pub fn resources(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.resources
+            .iter()
+            .map(|((t, r), (k, _))| (t.as_str(), r.as_str(), k.as_str()))
+    }
+
+    /// Whether an `instance` statement has been loaded.
+    pub fn has_instance(&self) -> bool {
+        self.instance.is_some()
+    }
+
+    /// The `grant` facts currently in force (loaded and not revoked).
+    pub fn grants(&self) -> &[BaseFact] {
+        &self.grants
+    }
+
+    /// The `run_as_grant` facts currently in force.
+    pub fn run_as_grants(&self) -> &[BaseFact] {
+        &self.run_as
+    }
+}

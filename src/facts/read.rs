@@ -1,0 +1,418 @@
+//! One read: parse every file, collect the declarations (order-independent), then check
+//! and desugar every statement in order (grants and revocations are order-dependent).
+
+use super::names;
+use super::parse::{parse_file, Name, Stmt, StmtKind, Words};
+use super::{BaseFact, Changes, Instance};
+use crate::diag::Diagnostic;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::Const;
+use std::collections::BTreeMap;
+
+pub(super) fn read(
+    inst: &Instance,
+    sources: &SourceMap,
+    files: &[FileId],
+) -> Result<Changes, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut stmts = Vec::new();
+    for &f in files {
+        let Some(file) = sources.get(f) else {
+            diags.push(
+                Diagnostic::error("E0003", format!("no source file with id {}", f.0))
+                    .help("add the file to the source map before reading it"),
+            );
+            continue;
+        };
+        let (s, d) = parse_file(&file.text, f);
+        stmts.extend(s);
+        diags.extend(d);
+    }
+    let mut r = Reader {
+        sources,
+        users: inst.users.clone(),
+        tenants: inst.tenants.clone(),
+        resources: inst.resources.clone(),
+        instance: inst.instance,
+        diags,
+        add: Vec::new(),
+        prior_grants: inst.grants.clone(),
+        prior_run_as: inst.run_as.clone(),
+        remove: Vec::new(),
+    };
+    let mut first_instance = Vec::with_capacity(stmts.len());
+    for s in &stmts {
+        first_instance.push(r.declare(s));
+    }
+    for (s, first) in stmts.iter().zip(first_instance) {
+        r.desugar(s, first);
+    }
+    let add: Vec<BaseFact> = r.add.into_iter().flatten().collect();
+    if r.diags.iter().any(Diagnostic::is_error) {
+        return Err(r.diags);
+    }
+    Ok(Changes {
+        add,
+        remove: r.remove,
+        warnings: r.diags,
+    })
+}
+
+pub(super) struct Reader<'a> {
+    pub(super) sources: &'a SourceMap,
+    pub(super) users: BTreeMap<String, Span>,
+    pub(super) tenants: BTreeMap<String, Span>,
+    pub(super) resources: BTreeMap<(String, String), (String, Span)>,
+    pub(super) instance: Option<Span>,
+    pub(super) diags: Vec<Diagnostic>,
+    /// Facts to add, in statement order; `None` where a later revocation removed one.
+    pub(super) add: Vec<Option<BaseFact>>,
+    /// Grants loaded by earlier reads and still in force.
+    pub(super) prior_grants: Vec<BaseFact>,
+    pub(super) prior_run_as: Vec<BaseFact>,
+    pub(super) remove: Vec<BaseFact>,
+}
+
+fn sym(s: &str) -> Const {
+    Const::Sym(s.to_owned())
+}
+
+impl Reader<'_> {
+    /// Pass 1: record what the statement declares. Returns whether it is the first
+    /// `instance` statement (only that one desugars).
+    fn declare(&mut self, s: &Stmt) -> bool {
+        match &s.kind {
+            StmtKind::User { id, .. } => match self.users.get(&id.text) {
+                Some(&e) => self.duplicate(format!("user \"{}\"", id.text), e, id.span),
+                None => {
+                    self.users.insert(id.text.clone(), s.span);
+                }
+            },
+            StmtKind::Tenant { name, .. } => match self.tenants.get(&name.text) {
+                Some(&e) => self.duplicate(format!("tenant \"{}\"", name.text), e, name.span),
+                None => {
+                    self.tenants.insert(name.text.clone(), s.span);
+                }
+            },
+            StmtKind::Resource {
+                name,
+                tenant,
+                fields,
+            } => {
+                let key = (tenant.text.clone(), name.text.clone());
+                match self.resources.get(&key) {
+                    Some(&(_, e)) => self.duplicate(
+                        format!("resource \"{}\" in {}", name.text, tenant.text),
+                        e,
+                        name.span,
+                    ),
+                    None => {
+                        let kind = fields
+                            .iter()
+                            .find(|f| f.name.text == "type")
+                            .and_then(|f| f.values.first())
+                            .and_then(|k| names::kind(k).ok())
+                            .unwrap_or("");
+                        self.resources.insert(key, (kind.to_owned(), s.span));
+                    }
+                }
+            }
+            StmtKind::Instance { .. } => match self.instance {
+                Some(e) => {
+                    let at = self.at(e, s.span);
+                    self.diags.push(
+                        Diagnostic::error(
+                            "F0201",
+                            format!(
+                                "instance roles are fixed when the instance is created (S2); first declared at {at}"
+                            ),
+                        )
+                        .at(s.span)
+                        .label("a second instance statement")
+                        .help("state every instance role in the one `instance` statement"),
+                    );
+                }
+                None => {
+                    self.instance = Some(s.span);
+                    return true;
+                }
+            },
+            StmtKind::Raw { relation, values } => {
+                let v: Vec<&str> = values
+                    .iter()
+                    .map(|(c, _)| match c {
+                        Const::Sym(s) => s.as_str(),
+                        Const::Num(_) => "",
+                    })
+                    .collect();
+                match (relation.text.as_str(), v.as_slice()) {
+                    ("instance_role", _) => {
+                        let msg = match self.instance {
+                            Some(e) => format!(
+                                "instance roles are fixed when the instance is created (S2); first declared at {}",
+                                self.at(e, s.span)
+                            ),
+                            None => "instance roles are fixed when the instance is created (S2); state them in the instance statement".to_owned(),
+                        };
+                        self.diags.push(
+                            Diagnostic::error("F0201", msg)
+                                .at(s.span)
+                                .label("a raw instance_role fact")
+                                .help("list the role in the `instance` statement, e.g. `instance operator: iamgroot.`"),
+                        );
+                    }
+                    ("user", [u, _]) => {
+                        self.users.entry((*u).to_owned()).or_insert(s.span);
+                    }
+                    ("tenant", [t]) => {
+                        self.tenants.entry((*t).to_owned()).or_insert(s.span);
+                    }
+                    ("resource", [t, k, r, _, _]) => {
+                        self.resources
+                            .entry(((*t).to_owned(), (*r).to_owned()))
+                            .or_insert(((*k).to_owned(), s.span));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        false
+    }
+
+    pub(super) fn push(&mut self, relation: &str, values: &[&str], span: Span) {
+        self.add.push(Some(BaseFact::new(relation, values, span)));
+    }
+
+    pub(super) fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Pass 2: check one statement and produce its facts.
+    fn desugar(&mut self, s: &Stmt, first_instance: bool) {
+        match &s.kind {
+            StmtKind::User { id, fields } => self.user(s, id, fields),
+            StmtKind::Instance { clauses } => {
+                let mut facts = Vec::new();
+                for (role, users) in clauses {
+                    let role = match names::instance_role(role) {
+                        Ok(r) => Some(r),
+                        Err(d) => {
+                            self.error(d);
+                            None
+                        }
+                    };
+                    for u in users {
+                        if self.check_user(u) {
+                            if let Some(r) = role {
+                                facts.push((u.text.clone(), r));
+                            }
+                        }
+                    }
+                }
+                if first_instance {
+                    for (u, r) in facts {
+                        self.push("instance_role", &[&u, r], s.span);
+                    }
+                }
+            }
+            StmtKind::Tenant { name, delegates } => {
+                self.push("tenant", &[&name.text], s.span);
+                if *delegates {
+                    self.push("onboarding_delegated", &[&name.text], s.span);
+                }
+            }
+            StmtKind::Invite {
+                user,
+                tenant,
+                by,
+                roles,
+            } => {
+                self.check_user(user);
+                self.check_tenant(tenant);
+                self.check_user(by);
+                self.push("invited", &[&user.text, &tenant.text, &by.text], s.span);
+                self.roles(user, tenant, roles);
+            }
+            StmtKind::Role {
+                user,
+                tenant,
+                roles,
+            } => {
+                self.check_user(user);
+                self.check_tenant(tenant);
+                self.roles(user, tenant, roles);
+            }
+            StmtKind::Resource {
+                name,
+                tenant,
+                fields,
+            } => self.resource(s, name, tenant, fields),
+            StmtKind::Grant {
+                perms,
+                resource,
+                tenant,
+                grantee,
+                by,
+            } => {
+                let perms = self.target(perms, resource, tenant, grantee, by);
+                for p in perms {
+                    self.push(
+                        "grant",
+                        &[&tenant.text, &resource.text, &grantee.text, p, &by.text],
+                        s.span,
+                    );
+                }
+            }
+            StmtKind::RunAsGrant {
+                identity,
+                grantee,
+                by,
+            } => {
+                self.check_user(identity);
+                self.check_user(grantee);
+                self.check_user(by);
+                self.push(
+                    "run_as_grant",
+                    &[&identity.text, &grantee.text, &by.text],
+                    s.span,
+                );
+            }
+            StmtKind::Revoke {
+                perms,
+                resource,
+                tenant,
+                grantee,
+                by,
+            } => {
+                let before = self.diags.len();
+                let perms = self.target(perms, resource, tenant, grantee, by);
+                let checked = self.diags.len() == before;
+                for p in perms {
+                    let key = [tenant.text.as_str(), &resource.text, &grantee.text, p];
+                    let n = self.revoke("grant", &key);
+                    // Only a revocation that names real things can be "nothing to revoke".
+                    if n == 0 && checked {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                "F0501",
+                                format!(
+                                    "nothing to revoke: no earlier grant of {p} on {} to {}",
+                                    resource.text, grantee.text
+                                ),
+                            )
+                            .at(s.span)
+                            .label("revokes nothing")
+                            .help("a revocation removes only grants stated before it; the revocation is still recorded"),
+                        );
+                    }
+                    self.push(
+                        "revoked_grant",
+                        &[&tenant.text, &resource.text, &grantee.text, p, &by.text],
+                        s.span,
+                    );
+                }
+            }
+            StmtKind::RunAsRevoke {
+                identity,
+                grantee,
+                by,
+            } => {
+                let known: Vec<bool> = [identity, grantee, by]
+                    .into_iter()
+                    .map(|u| self.check_user(u))
+                    .collect();
+                let checked = known.iter().all(|k| *k);
+                let n = self.revoke("run_as_grant", &[&identity.text, &grantee.text]);
+                if n == 0 && checked {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            "F0501",
+                            format!(
+                                "nothing to revoke: no earlier run-as grant of {} to {}",
+                                identity.text, grantee.text
+                            ),
+                        )
+                        .at(s.span)
+                        .label("revokes nothing")
+                        .help("a revocation removes only grants stated before it; the revocation is still recorded"),
+                    );
+                }
+                self.push(
+                    "revoked_run_as",
+                    &[&identity.text, &grantee.text, &by.text],
+                    s.span,
+                );
+            }
+            StmtKind::Raw { relation, values } => {
+                if relation.text != "instance_role" {
+                    self.add.push(Some(BaseFact {
+                        relation: relation.text.clone(),
+                        values: values.iter().map(|(c, _)| c.clone()).collect(),
+                        span: s.span,
+                    }));
+                }
+            }
+        }
+    }
+
+    /// Remove every earlier `relation` fact whose leading values are `key`: from this
+    /// read's additions, and from earlier reads (into `remove`). Returns how many.
+    fn revoke(&mut self, relation: &str, key: &[&str]) -> usize {
+        let matches = |f: &BaseFact| {
+            f.relation == relation
+                && f.values.len() > key.len()
+                && f.values.iter().zip(key).all(|(v, k)| *v == sym(k))
+        };
+        let mut n = 0;
+        for slot in &mut self.add {
+            if slot.as_ref().is_some_and(matches) {
+                *slot = None;
+                n += 1;
+            }
+        }
+        let prior = if relation == "grant" {
+            &mut self.prior_grants
+        } else {
+            &mut self.prior_run_as
+        };
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(prior).into_iter().partition(matches);
+        *prior = kept;
+        n += gone.len();
+        self.remove.extend(gone);
+        n
+    }
+
+    /// Checks the names of a grant or revocation; returns its normalised permissions.
+    fn target(
+        &mut self,
+        perms: &[Words],
+        resource: &Name,
+        tenant: &Name,
+        grantee: &Name,
+        by: &Name,
+    ) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for p in perms {
+            match names::permission(p) {
+                Ok(p) => out.push(p),
+                Err(d) => self.error(d),
+            }
+        }
+        if self.check_tenant(tenant) {
+            self.check_resource(&tenant.text, &resource.text, resource.span);
+        }
+        self.check_user(grantee);
+        self.check_user(by);
+        out
+    }
+
+    fn roles(&mut self, user: &Name, tenant: &Name, roles: &[Words]) {
+        for r in roles {
+            match names::tenant_role(r, &tenant.text) {
+                Ok(role) => self.push("tenant_role", &[&user.text, &tenant.text, role], r.span),
+                Err(d) => self.error(d),
+            }
+        }
+    }
+}
