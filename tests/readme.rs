@@ -1,0 +1,132 @@
+//! Runs every ```console block of README.md: each `$ grantlog ...` line is run with the
+//! real binary from the repository root, and its output (stdout, then stderr) must equal
+//! the lines that follow it in the block.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Split a command line the way a POSIX shell would for the quoting the README uses.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => cur.extend(chars.next()),
+                        _ => cur.push(q),
+                    }
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+/// (command line, expected output) for every example in the README.
+fn examples(readme: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    let mut current: Option<(String, String)> = None;
+    for line in readme.lines() {
+        if line.starts_with("```console") {
+            in_block = true;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        if line.starts_with("```") {
+            in_block = false;
+            out.extend(current.take());
+            continue;
+        }
+        if let Some(cmd) = line.strip_prefix("$ ") {
+            out.extend(current.take());
+            current = Some((cmd.to_string(), String::new()));
+        } else if let Some((_, expected)) = current.as_mut() {
+            expected.push_str(line);
+            expected.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn readme_examples_print_what_the_readme_says() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let cases = examples(&readme);
+    assert!(
+        cases.len() >= 8,
+        "expected the README's examples, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for (cmd, expected) in &cases {
+        let words = shell_words(cmd);
+        assert_eq!(
+            words[0], "grantlog",
+            "README commands start with grantlog: {cmd}"
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_grantlog"))
+            .args(&words[1..])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        let actual = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Blocks separate examples with a blank line the command does not print.
+        if actual.trim_end() != expected.trim_end() {
+            failures.push(format!(
+                "$ {cmd}\n--- README\n{expected}--- actual\n{actual}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn shell_words_handles_the_quoting_the_readme_uses() {
+    assert_eq!(
+        shell_words(r#"grantlog eval -q 'a(X, "b c")' --format json"#),
+        [
+            "grantlog",
+            "eval",
+            "-q",
+            "a(X, \"b c\")",
+            "--format",
+            "json"
+        ]
+    );
+}
