@@ -98,8 +98,7 @@ fn parse_expected(name: &str, dir: &Path, text: &str) -> Result<Case, String> {
         let bare = line.trim_end_matches(['\n', '\r']);
         if let Some(cmd) = bare.strip_prefix("$ ") {
             let words = split_words(cmd).map_err(|e| format!("line {lineno}: {e}"))?;
-            let Some(("grantlog", args)) = words.split_first().map(|(a, b)| (a.as_str(), b))
-            else {
+            let Some(("grantlog", args)) = words.split_first().map(|(a, b)| (a.as_str(), b)) else {
                 return Err(format!("line {lineno}: a run must start with `$ grantlog`"));
             };
             case.runs.push(Run {
@@ -226,11 +225,7 @@ fn check_case(case: &Case) -> String {
             }
         }
         if !problems.is_empty() {
-            let _ = writeln!(
-                report,
-                " expected:{} $ {}",
-                run.line, run.command
-            );
+            let _ = writeln!(report, " expected:{} $ {}", run.line, run.command);
             report.push_str(&problems);
         }
     }
@@ -294,7 +289,11 @@ fn corpus() {
         }
     }
     if let Some(o) = &only {
-        assert!(ran > 0, "CORPUS_ONLY={o}: no such case under {}", root.display());
+        assert!(
+            ran > 0,
+            "CORPUS_ONLY={o}: no such case under {}",
+            root.display()
+        );
     }
     eprintln!(
         "corpus: {ran} case(s): {passed} passed, {xfailed} expected failure(s), {failed} failed"
