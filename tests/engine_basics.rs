@@ -1,7 +1,80 @@
 //! Joins, constants, recursion, negation, comparisons, zero-arity relations, queries.
-mod engine_util;
-use engine_util::*;
+use grantlog::diag::{render_all, Diagnostic};
+use grantlog::engine::{Limits, Model};
+use grantlog::load::compile_texts;
+use grantlog::program::Program;
 use grantlog::source::SourceMap;
+use grantlog::syntax::ast::Const;
+use grantlog::syntax::ast::Query;
+use std::sync::Arc;
+
+/// Compiles one rule file `rules.dl` with the real parser; panics with rendered diagnostics.
+fn program(sources: &mut SourceMap, text: &str) -> (Arc<Program>, Vec<Diagnostic>) {
+    match compile_texts(sources, &[("rules.dl", text)]) {
+        Ok((p, warnings)) => (Arc::new(p), warnings),
+        Err(d) => panic!("{}", render_all(&d, sources)),
+    }
+}
+
+/// Compiles and evaluates one rule file.
+fn evaluated(text: &str) -> (Model, SourceMap) {
+    let mut sources = SourceMap::new();
+    let (p, _) = program(&mut sources, text);
+    let mut model = Model::new(p);
+    model.evaluate(&Limits::default()).expect("evaluates");
+    (model, sources)
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
+    let mut c: Vec<_> = diags.iter().map(|d| d.code).collect();
+    c.sort_unstable();
+    c
+}
+
+fn show(c: &Const) -> String {
+    match c {
+        Const::Sym(s) => s.clone(),
+        Const::Num(n) => n.to_string(),
+    }
+}
+
+/// The tuples of `rel`, rendered and sorted: `["a,b", ...]`.
+fn rows(model: &Model, rel: &str) -> Vec<String> {
+    let r = model
+        .program()
+        .relation(rel)
+        .unwrap_or_else(|| panic!("no relation {rel}"));
+    let mut out: Vec<String> = model
+        .tuples(r)
+        .map(|t| {
+            t.iter()
+                .map(|v| show(model.constant(*v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Parses a query with the real parser; panics with rendered diagnostics.
+fn parse_query(sources: &mut SourceMap, text: &str) -> Query {
+    let file = sources.add("<query>", text);
+    grantlog::syntax::parse_query(sources, file)
+        .unwrap_or_else(|d| panic!("{}", render_all(&d, sources)))
+}
+
+/// Answers a query, rows rendered like [`rows`] (in the answer's order).
+fn ask(model: &Model, sources: &mut SourceMap, text: &str) -> Vec<String> {
+    let q = parse_query(sources, text);
+    let a = model
+        .query(sources, &q)
+        .unwrap_or_else(|d| panic!("{}", render_all(&d, sources)));
+    a.rows
+        .iter()
+        .map(|r| r.iter().map(show).collect::<Vec<_>>().join(","))
+        .collect()
+}
 
 #[test]
 fn joins_two_relations() {

@@ -1,7 +1,32 @@
 //! Every static diagnostic, with span and help.
-mod engine_util;
-use engine_util::*;
+use grantlog::diag::{render_all, Diagnostic};
+use grantlog::load::compile_texts;
+use grantlog::program::Program;
 use grantlog::source::SourceMap;
+use std::sync::Arc;
+
+/// Compiles one rule file `rules.dl` with the real parser; panics with rendered diagnostics.
+fn program(sources: &mut SourceMap, text: &str) -> (Arc<Program>, Vec<Diagnostic>) {
+    match compile_texts(sources, &[("rules.dl", text)]) {
+        Ok((p, warnings)) => (Arc::new(p), warnings),
+        Err(d) => panic!("{}", render_all(&d, sources)),
+    }
+}
+
+/// Compiles one rule file expecting errors; returns every diagnostic.
+fn errors(text: &str) -> Vec<Diagnostic> {
+    let mut sources = SourceMap::new();
+    match compile_texts(&mut sources, &[("rules.dl", text)]) {
+        Ok(_) => panic!("expected errors"),
+        Err(d) => d,
+    }
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
+    let mut c: Vec<_> = diags.iter().map(|d| d.code).collect();
+    c.sort_unstable();
+    c
+}
 
 #[test]
 fn unknown_relation_suggests_a_close_name() {
