@@ -52,12 +52,14 @@ pub fn compile_texts(
         modules.push(module);
     }
     match Program::compile(sources, &modules) {
-        Ok((program, warnings)) if errors.is_empty() => Ok((program, warnings)),
-        Ok(_) => Err(errors),
-        // Checks on the partial modules still find real problems worth reporting at once.
+        Ok((program, warnings)) if errors.is_empty() => Ok((program, drop_echoes(warnings))),
+        Ok(_) => Err(drop_echoes(errors)),
+        // Checks on partial modules still find real errors worth reporting at once; their
+        // warnings ("never used") would only reflect what the syntax errors cut out.
         Err(more) => {
-            errors.extend(more);
-            Err(errors)
+            let syntax_failed = !errors.is_empty();
+            errors.extend(more.into_iter().filter(|d| d.is_error() || !syntax_failed));
+            Err(drop_echoes(errors))
         }
     }
 }
@@ -124,8 +126,33 @@ pub fn check_fact_file(
     if errors.is_empty() {
         Ok(CheckedFacts { facts })
     } else {
-        Err(errors)
+        Err(drop_echoes(errors))
     }
+}
+
+/// Drop diagnostics that only echo another at the same place: a type error on a token
+/// that did not lex (E0002), or "used once" on a variable already reported unbound (E0201),
+/// where renaming it would be wrong advice.
+pub fn drop_echoes(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let at = |code: &str| -> Vec<Span> {
+        diags
+            .iter()
+            .filter(|d| d.code == code)
+            .filter_map(|d| d.span)
+            .collect()
+    };
+    let bad_tokens = at("E0002");
+    let unbound = at("E0201");
+    diags
+        .into_iter()
+        .filter(|d| {
+            let Some(span) = d.span else { return true };
+            let echoes_token =
+                d.code != "E0002" && !d.code.starts_with("E000") && bad_tokens.contains(&span);
+            let echoes_unbound = d.code == "W0501" && unbound.contains(&span);
+            !(echoes_token || echoes_unbound)
+        })
+        .collect()
 }
 
 /// One ground atom against the program: known relation, right arity, constants only,

@@ -31,7 +31,9 @@ pub fn run(args: &CheckArgs) -> u8 {
         .map(|t| (t.name.as_str(), t.text.as_str()))
         .collect();
     match compile_texts(&mut sources, &pairs) {
-        Ok((_, warnings)) => {
+        Ok((program, mut warnings)) => {
+            // Only the rule files are known here, so anything they do not feed is unfed.
+            warnings.extend(program.unfed_relations(|_| false));
             report(&warnings, &sources);
             eprintln!("ok: {} file(s), {} warning(s)", texts.len(), warnings.len());
             0

@@ -57,7 +57,9 @@ pub fn run(args: &EvalArgs) -> u8 {
         }
     };
     if !args.rules.is_empty() {
-        report(&ws.warnings, &ws.sources);
+        let mut warnings = ws.warnings.clone();
+        warnings.extend(ws.model.unfed_relations());
+        report(&warnings, &ws.sources);
     }
     let format = args.format;
     if args.queries.is_empty() {
