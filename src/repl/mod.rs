@@ -117,7 +117,7 @@ pub(crate) fn max_round(ws: &Workspace) -> u32 {
 
 /// True when `buffer` should continue on the next line: an unfinished query or rule
 /// (the real parser decides), or an `:assert` / `:retract` whose statement has no final
-/// `.` yet. Commands without a Datalog argument never continue.
+/// `.` (or, for a raw fact, `)`) yet. Commands without a Datalog argument never continue.
 pub fn needs_more(buffer: &str) -> bool {
     let text = buffer.trim();
     if text.is_empty() {
@@ -129,7 +129,9 @@ pub fn needs_more(buffer: &str) -> bool {
             "assert" | "retract" => {
                 let body = body.trim_start();
                 let body = body.strip_prefix("-v").unwrap_or(body).trim();
-                !body.is_empty() && !strip_comment(body).trim_end().ends_with('.')
+                // A statement ends with `.`; a raw fact may also stop at its `)`.
+                let end = strip_comment(body).trim_end();
+                !body.is_empty() && !end.ends_with('.') && !end.ends_with(')')
             }
             "why" | "whynot" => is_incomplete(text),
             _ => false,
