@@ -7,7 +7,10 @@ fn pipe(args: &[&str], script: &str) -> (String, i32) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_grantlog"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("XDG_DATA_HOME", std::env::temp_dir().join("grantlog-repl-binary-test"))
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("grantlog-repl-binary-test"),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -36,7 +39,10 @@ fn no_arguments_starts_the_repl_on_the_worked_example() {
          can_run(engineering, sales-360)\n",
     );
     assert_eq!(code, 0, "{out}");
-    assert!(!out.contains('\x1b'), "escape codes in piped output: {out:?}");
+    assert!(
+        !out.contains('\x1b'),
+        "escape codes in piped output: {out:?}"
+    );
     assert!(!out.contains("grantlog> "), "no prompt when piped: {out}");
     assert!(out.starts_with("no\n"), "{out}");
     assert!(out.contains(" sam │ sf-creds │ can_use_secret\n"), "{out}");
@@ -66,5 +72,8 @@ fn eval_is_unchanged() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "?- can_run(engineering, sales-360)\nno\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "?- can_run(engineering, sales-360)\nno\n"
+    );
 }

@@ -44,7 +44,10 @@ fn s30_questions() {
 fn a_query_may_end_in_a_dot_and_use_negation() {
     let out = answer("can_run(engineering, sales-360).\nmember(U, engineering), !can_use(U, engineering, sf-creds)\n");
     assert!(out.starts_with("no\n"), "{out}");
-    assert!(out.contains(" maria\n") && out.contains(" sam\n") && out.contains("(2 rows)"), "{out}");
+    assert!(
+        out.contains(" maria\n") && out.contains(" sam\n") && out.contains("(2 rows)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -60,33 +63,50 @@ fn asserting_the_missing_grant_lets_sales_360_run_and_undo_restores() {
     );
     assert_eq!(summary.errors, 0, "{out}");
     let (asserted, rest) = out.split_once("yes\n").expect("yes after the grant");
-    assert!(asserted.contains("+ can_run(engineering, sales-360)\n"), "{asserted}");
     assert!(
-        asserted.contains("- missing_permission(engineering, sales-360, sam, sf-creds, can_use_secret)\n"),
+        asserted.contains("+ can_run(engineering, sales-360)\n"),
+        "{asserted}"
+    );
+    assert!(
+        asserted.contains(
+            "- missing_permission(engineering, sales-360, sam, sf-creds, can_use_secret)\n"
+        ),
         "{asserted}"
     );
     // Decisions come first; other relations are summarised.
     assert!(asserted.contains("also: audit_grant +1"), "{asserted}");
     assert!(!asserted.contains("+ audit_grant"), "{asserted}");
     assert!(rest.starts_with("undone\n"), "{rest}");
-    assert!(rest.contains("- can_run(engineering, sales-360)\n"), "{rest}");
+    assert!(
+        rest.contains("- can_run(engineering, sales-360)\n"),
+        "{rest}"
+    );
     assert!(rest.ends_with("no\n"), "{rest}");
     assert_eq!(state(&ws), before);
 }
 
 #[test]
 fn verbose_assert_lists_every_tuple_and_the_final_dot_is_optional() {
-    let out = answer(":assert -v grant can_use_secret on sf-creds in engineering to sam by maria\n");
-    assert!(out.contains("+ audit_grant(engineering, sf-creds, sam, can_use_secret, maria)"), "{out}");
+    let out =
+        answer(":assert -v grant can_use_secret on sf-creds in engineering to sam by maria\n");
+    assert!(
+        out.contains("+ audit_grant(engineering, sf-creds, sam, can_use_secret, maria)"),
+        "{out}"
+    );
     assert!(!out.contains("also:"), "{out}");
 }
 
 #[test]
 fn retracting_a_grant_shows_losses() {
     let out = answer(":retract grant can_use_depot on sf-depot in engineering to sam by maria.\n");
-    assert!(out.contains("- can_use(sam, engineering, sf-depot)\n"), "{out}");
     assert!(
-        out.contains("+ missing_permission(engineering, sales-360, sam, sf-depot, can_use_depot)\n"),
+        out.contains("- can_use(sam, engineering, sf-depot)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "+ missing_permission(engineering, sales-360, sam, sf-depot, can_use_depot)\n"
+        ),
         "{out}"
     );
 }
@@ -107,16 +127,26 @@ fn raw_facts_can_be_asserted_and_retracted() {
 
 #[test]
 fn revoking_a_run_as_grant_shows_the_workloads_that_now_fail() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/run-as.facts")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/run-as.facts"
+    ))
+    .unwrap();
     let mut ws = Workspace::open(
         &shipped::rules(),
         &[Text::new("examples/run-as.facts", text)],
         &Limits::default(),
     )
     .unwrap_or_else(|_| panic!("opens"));
-    let (out, _) = session(&mut ws, ":assert revoke run-as dpdeveloper from sam by iamgroot.\n");
+    let (out, _) = session(
+        &mut ws,
+        ":assert revoke run-as dpdeveloper from sam by iamgroot.\n",
+    );
     assert!(out.contains("- can_run(engineering, dp-ingest)\n"), "{out}");
-    assert!(out.contains("+ run_as_invalid(engineering, dp-ingest, dpdeveloper, sam, revoked)\n"), "{out}");
+    assert!(
+        out.contains("+ run_as_invalid(engineering, dp-ingest, dpdeveloper, sam, revoked)\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -130,7 +160,11 @@ fn loading_a_bad_file_changes_nothing_and_names_line_and_column() {
     )
     .unwrap();
     let good = dir.join("good.facts");
-    std::fs::write(&good, "grant can_use_secret on sf-creds in engineering to sam by maria.\n").unwrap();
+    std::fs::write(
+        &good,
+        "grant can_use_secret on sf-creds in engineering to sam by maria.\n",
+    )
+    .unwrap();
     let mut ws = worked_example();
     let before = state(&ws);
     let (out, summary) = session(
@@ -139,9 +173,18 @@ fn loading_a_bad_file_changes_nothing_and_names_line_and_column() {
     );
     assert_eq!(summary.errors, 1, "{out}");
     assert!(out.contains(&format!("{}:2:", bad.display())), "{out}");
-    assert!(out.ends_with("no\n"), "the first line of the bad file was not applied: {out}");
+    assert!(
+        out.ends_with("no\n"),
+        "the first line of the bad file was not applied: {out}"
+    );
     assert_eq!(state(&ws), before);
-    let (out, _) = session(&mut ws, &format!(":load {}\ncan_run(engineering, sales-360)\n", good.display()));
+    let (out, _) = session(
+        &mut ws,
+        &format!(
+            ":load {}\ncan_run(engineering, sales-360)\n",
+            good.display()
+        ),
+    );
     assert!(out.contains("+ can_run(engineering, sales-360)"), "{out}");
     assert!(out.ends_with("yes\n"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -187,7 +230,10 @@ fn unfinished_input_continues_on_the_next_line() {
 fn a_command_line_ends_an_unfinished_input() {
     let (out, summary) = session(&mut worked_example(), "can_run(engineering,\n:help\n");
     assert_eq!(summary.errors, 1);
-    assert!(out.contains("input ends here") || out.contains("end of input"), "{out}");
+    assert!(
+        out.contains("input ends here") || out.contains("end of input"),
+        "{out}"
+    );
     assert!(out.contains(":whynot"), "{out}");
 }
 
@@ -201,7 +247,10 @@ fn facts_rules_relations_stats() {
     assert!(out.contains("rules/dataos.dl:"), "{out}");
     assert!(out.contains("/// S23, S27, S30"), "{out}");
     assert!(out.contains("can_run(T, W) :- "), "{out}");
-    assert!(!out.contains("missing_permission_blocks"), "only rules deriving can_run: {out}");
+    assert!(
+        !out.contains("missing_permission_blocks"),
+        "only rules deriving can_run: {out}"
+    );
     let out = answer(":rules grant\n");
     assert!(out.contains("base relation"), "{out}");
     let out = answer(":relations\n");
@@ -211,7 +260,9 @@ fn facts_rules_relations_stats() {
     let out = answer(":stats\n");
     assert!(out.contains(" missing_permission "), "{out}");
     assert!(out.contains("round(s)"), "{out}");
-    let out = answer(":assert grant can_use_secret on sf-creds in engineering to sam by maria.\n:stats\n");
+    let out = answer(
+        ":assert grant can_use_secret on sf-creds in engineering to sam by maria.\n:stats\n",
+    );
     assert!(out.contains("last evaluation (:assert):"), "{out}");
 }
 
@@ -247,10 +298,18 @@ fn unknown_commands_suggest_the_closest() {
 
 #[test]
 fn why_and_whynot_go_through_the_explain_hook() {
-    let out = answer(":whynot can_run(engineering, sales-360)\n:why can_run(engineering\n:depth 2\n:depth x\n");
-    assert!(out.contains("explanations are not built into this binary yet"), "{out}");
+    let out = answer(
+        ":whynot can_run(engineering, sales-360)\n:why can_run(engineering\n:depth 2\n:depth x\n",
+    );
+    assert!(
+        out.contains("explanations are not built into this binary yet"),
+        "{out}"
+    );
     assert!(out.contains("<repl 1>:1:9"), "{out}");
-    assert!(out.contains("explanations go at most 2 rule(s) deep"), "{out}");
+    assert!(
+        out.contains("explanations go at most 2 rule(s) deep"),
+        "{out}"
+    );
     assert!(out.contains("`x` is not a depth"), "{out}");
 }
 
@@ -265,14 +324,23 @@ fn reload_rereads_files_and_drops_what_if_changes() {
     let out = answer(
         ":assert grant can_use_secret on sf-creds in engineering to sam by maria.\n:reload\ncan_run(engineering, sales-360)\n",
     );
-    assert!(out.contains("reloaded 1 rule file(s) and 1 fact file(s)"), "{out}");
+    assert!(
+        out.contains("reloaded 1 rule file(s) and 1 fact file(s)"),
+        "{out}"
+    );
     assert!(out.ends_with("no\n"), "{out}");
 }
 
 #[test]
 fn interactive_streams_get_plain_prompts() {
     let mut out = Vec::new();
-    repl::run(&mut worked_example(), "can_run(engineering,\nsales-360)\n".as_bytes(), &mut out, true).unwrap();
+    repl::run(
+        &mut worked_example(),
+        "can_run(engineering,\nsales-360)\n".as_bytes(),
+        &mut out,
+        true,
+    )
+    .unwrap();
     let out = String::from_utf8(out).unwrap();
     assert!(out.contains("grantlog> "), "{out}");
     assert!(out.contains("     ...> no\n"), "{out}");
@@ -282,11 +350,38 @@ fn interactive_streams_get_plain_prompts() {
 #[test]
 fn nothing_panics_on_odd_input() {
     let inputs = [
-        ":", "::", ": assert", ":assert", ":retract", ":facts", ":facts nosuch", ":rules nosuch",
-        ":why", ":whynot X", ":load", ":depth 0", "(", ")", "\"", "/*", "?", ".", "!", "can_run(",
-        ":assert fact", ":assert can_run(engineering, sales-360).", ":retract can_run(engineering, sales-360)",
-        ":retract user sam type person.", "X", "can_run(X, Y), X != Y", "é(ü)", "\u{0}",
-        ":assert -v", ":undo -v", ":facts can_run(", "permission(U, T, R, P), U = 3",
+        ":",
+        "::",
+        ": assert",
+        ":assert",
+        ":retract",
+        ":facts",
+        ":facts nosuch",
+        ":rules nosuch",
+        ":why",
+        ":whynot X",
+        ":load",
+        ":depth 0",
+        "(",
+        ")",
+        "\"",
+        "/*",
+        "?",
+        ".",
+        "!",
+        "can_run(",
+        ":assert fact",
+        ":assert can_run(engineering, sales-360).",
+        ":retract can_run(engineering, sales-360)",
+        ":retract user sam type person.",
+        "X",
+        "can_run(X, Y), X != Y",
+        "é(ü)",
+        "\u{0}",
+        ":assert -v",
+        ":undo -v",
+        ":facts can_run(",
+        "permission(U, T, R, P), U = 3",
     ];
     let mut ws = worked_example();
     let before = state(&ws);

@@ -3,14 +3,15 @@
 use super::{read_all, report, LimitArgs};
 use crate::diag::Diagnostic;
 use crate::load::Text;
-use crate::shipped;
 use crate::repl::{self, Repl};
+use crate::shipped;
 use crate::workspace::Workspace;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub const HELP: &str = "With no rules and no facts, the shipped DataOS rules and the worked example (S30)
+pub const HELP: &str =
+    "With no rules and no facts, the shipped DataOS rules and the worked example (S30)
 are loaded. In a terminal the session has line editing, Tab completion, colours and
 history (kept in the platform's data directory, e.g. ~/.local/share/grantlog/history);
 with standard input piped, each line of the script is answered in plain text, and the

@@ -137,7 +137,7 @@ pub(super) fn dispatch(
                 ws.retract(name, &body)?
             };
             note(repl, ws, format!(":{word}"), started, before);
-            changes(ws, &delta, verbose)
+            changes(&delta, verbose)
         }
         "undo" => {
             let (verbose, _) = verbose_flag(arg);
@@ -148,7 +148,7 @@ pub(super) fn dispatch(
                 Some(result) => {
                     let delta = result?;
                     note(repl, ws, ":undo".into(), started, before);
-                    format!("undone\n{}", changes(ws, &delta, verbose))
+                    format!("undone\n{}", changes(&delta, verbose))
                 }
             }
         }
@@ -156,10 +156,16 @@ pub(super) fn dispatch(
             if argument.is_empty() {
                 return Err(error("E0801", format!("`:{word}` needs a fact"))
                     .into_iter()
-                    .map(|d| d.help(format!("for example `:{word} can_run(engineering, sales-360)`")))
+                    .map(|d| {
+                        d.help(format!(
+                            "for example `:{word} can_run(engineering, sales-360)`"
+                        ))
+                    })
                     .collect());
             }
-            let file = ws.sources.add(name, padded.trim_end().trim_end_matches('?'));
+            let file = ws
+                .sources
+                .add(name, padded.trim_end().trim_end_matches('?'));
             let atom = parse_atom(&ws.sources, file)?;
             explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?
         }
@@ -214,7 +220,10 @@ fn unknown_command(word: &str) -> Vec<Diagnostic> {
     let d = Diagnostic::error("E0800", format!("unknown command `{typed}`"));
     let d = match did_you_mean(&typed, COMMANDS.iter().copied()) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
-        None => d.help(format!("the commands are {}; `:help` explains them", COMMANDS.join(" "))),
+        None => d.help(format!(
+            "the commands are {}; `:help` explains them",
+            COMMANDS.join(" ")
+        )),
     };
     vec![d]
 }
@@ -224,7 +233,11 @@ fn note(repl: &mut Repl, ws: &Workspace, what: String, started: Instant, before:
     repl.last_eval = Some(EvalNote {
         what,
         elapsed: started.elapsed(),
-        rounds: if after >= before { after - before } else { after },
+        rounds: if after >= before {
+            after - before
+        } else {
+            after
+        },
     });
 }
 
@@ -251,7 +264,10 @@ fn query(ws: &mut Workspace, name: &str, input: &str) -> Result<String> {
 
 fn lookup(ws: &Workspace, rel: &str) -> Result<RelId> {
     if rel.is_empty() {
-        return Err(error("E0801", "name a relation").into_iter().map(|d| d.help("`:relations` lists them")).collect());
+        return Err(error("E0801", "name a relation")
+            .into_iter()
+            .map(|d| d.help("`:relations` lists them"))
+            .collect());
     }
     ws.program().relation(rel).ok_or_else(|| {
         let d = Diagnostic::error("E0101", format!("unknown relation `{rel}`"));
@@ -287,7 +303,12 @@ fn relations(ws: &Workspace) -> String {
         .collect();
     cells.sort();
     table(
-        &["relation".into(), "columns".into(), "tuples".into(), "kind".into()],
+        &[
+            "relation".into(),
+            "columns".into(),
+            "tuples".into(),
+            "kind".into(),
+        ],
         &cells,
     )
 }
@@ -388,13 +409,16 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
     let before = max_round(ws);
     let delta = ws.load(&[text])?;
     note(repl, ws, format!(":load {path}"), started, before);
-    Ok(format!("loaded {path}\n{}", changes(ws, &delta, verbose)))
+    Ok(format!("loaded {path}\n{}", changes(&delta, verbose)))
 }
 
 /// Re-read every rule and fact file; a file that no longer exists on disk but was
 /// shipped inside the binary keeps its shipped text.
 fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
-    let shipped: Vec<Text> = shipped::rules().into_iter().chain([shipped::example()]).collect();
+    let shipped: Vec<Text> = shipped::rules()
+        .into_iter()
+        .chain([shipped::example()])
+        .collect();
     let reread = |texts: &[Text]| -> Result<Vec<Text>> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
@@ -436,7 +460,10 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
             // The diagnostics point into the failed load's sources: render them here.
             let mut text = crate::diag::render_all(&failure.diagnostics, &failure.sources);
             text.push_str("reload failed; the previous state is kept\n");
-            Err(vec![Diagnostic::error("E0802", text.trim_end().to_string())])
+            Err(vec![Diagnostic::error(
+                "E0802",
+                text.trim_end().to_string(),
+            )])
         }
     }
 }
@@ -460,12 +487,12 @@ fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
 
 /// A change's report: decision relations tuple by tuple (`+ can_run(...)`), the rest as
 /// counts unless `verbose`.
-pub(crate) fn changes(ws: &Workspace, delta: &Delta, verbose: bool) -> String {
+pub(crate) fn changes(delta: &Delta, verbose: bool) -> String {
     if delta.is_empty() {
         return "no derived fact changed\n".to_string();
     }
     // relation -> (gained, lost)
-    let mut by_rel: BTreeMap<&str, (Vec<&[Const]>, Vec<&[Const]>)> = BTreeMap::new();
+    let mut by_rel: BTreeMap<&str, (Tuples, Tuples)> = BTreeMap::new();
     for (rel, t) in &delta.gained {
         by_rel.entry(rel.as_str()).or_default().0.push(t);
     }
@@ -511,9 +538,10 @@ pub(crate) fn changes(ws: &Workspace, delta: &Delta, verbose: bool) -> String {
             .collect();
         let _ = writeln!(out, "  also: {} (`-v` lists them)", parts.join(", "));
     }
-    let _ = ws;
     out
 }
+
+type Tuples<'a> = Vec<&'a [Const]>;
 
 fn fact_text(rel: &str, t: &[Const]) -> String {
     let args: Vec<String> = t.iter().map(ToString::to_string).collect();

@@ -22,5 +22,7 @@ pub fn explain(
         "explanations are not built into this binary yet",
     )
     .at(atom.span)
-    .help("queries answer whether it holds; `:rules REL` shows the rules that derive REL")])
+    .help(
+        "queries answer whether it holds; `:rules REL` shows the rules that derive REL",
+    )])
 }

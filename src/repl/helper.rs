@@ -269,11 +269,19 @@ mod tests {
 
     #[test]
     fn completes_commands_and_relations() {
-        let mut h = ReplHelper::default();
-        h.relations = ["missing_permission".to_string(), "can_run".to_string()].into();
-        h.words = ["sam".to_string(), "sales-360".to_string()].into();
-        assert_eq!(h.candidates("missing_perm", 12), (0, vec!["missing_permission".to_string()]));
+        let h = ReplHelper {
+            relations: ["missing_permission".to_string(), "can_run".to_string()].into(),
+            words: ["sam".to_string(), "sales-360".to_string()].into(),
+            ..ReplHelper::default()
+        };
+        assert_eq!(
+            h.candidates("missing_perm", 12),
+            (0, vec!["missing_permission".to_string()])
+        );
         assert_eq!(h.candidates(":wh", 3).1, vec![":why", ":whynot"]);
-        assert_eq!(h.candidates("can_run(engineering, sa", 23), (21, vec!["sales-360".to_string(), "sam".to_string()]));
+        assert_eq!(
+            h.candidates("can_run(engineering, sa", 23),
+            (21, vec!["sales-360".to_string(), "sam".to_string()])
+        );
     }
 }

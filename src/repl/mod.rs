@@ -106,10 +106,12 @@ pub(crate) fn max_round(ws: &Workspace) -> u32 {
         .relations()
         .filter(|&r| program.is_derived(r))
         .flat_map(|r| {
-            ws.model.tuples(r).filter_map(move |t| match ws.model.origin(r, t) {
-                Some(Origin::Derived { round, .. }) => Some(round),
-                _ => None,
-            })
+            ws.model
+                .tuples(r)
+                .filter_map(move |t| match ws.model.origin(r, t) {
+                    Some(Origin::Derived { round, .. }) => Some(round),
+                    _ => None,
+                })
         })
         .max()
         .unwrap_or(0)
@@ -160,9 +162,7 @@ fn strip_comment(text: &str) -> &str {
 
 /// `word rest` -> (`word`, `rest`).
 pub(crate) fn split_word(text: &str) -> (&str, &str) {
-    let end = text
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(text.len());
+    let end = text.find(|c: char| c.is_whitespace()).unwrap_or(text.len());
     (&text[..end], &text[end..])
 }
 
@@ -197,7 +197,11 @@ pub fn run_with(
     let mut buffer = String::new();
     loop {
         if interactive {
-            write!(output, "{}", if buffer.is_empty() { PROMPT } else { CONTINUE })?;
+            write!(
+                output,
+                "{}",
+                if buffer.is_empty() { PROMPT } else { CONTINUE }
+            )?;
             output.flush()?;
         }
         let mut line = String::new();

@@ -1,7 +1,7 @@
 //! The REPL in a terminal: rustyline with the [`ReplHelper`], history across sessions.
 
 use super::helper::ReplHelper;
-use super::{greeting, Flow, Repl, Summary, CONTINUE, PROMPT};
+use super::{greeting, Flow, Repl, Summary, PROMPT};
 use crate::workspace::Workspace;
 use rustyline::config::Config;
 use rustyline::error::ReadlineError;
@@ -50,7 +50,6 @@ pub fn run(repl: &mut Repl, ws: &mut Workspace) -> rustyline::Result<Summary> {
             Err(e) => return Err(e),
         }
     }
-    let _ = CONTINUE;
     if let Some(path) = &history {
         let saved = path
             .parent()
