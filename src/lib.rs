@@ -8,6 +8,7 @@ pub mod engine;
 pub mod facts;
 pub mod load;
 pub mod program;
+pub mod repl;
 pub mod shipped;
 pub mod source;
 pub mod syntax;

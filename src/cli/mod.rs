@@ -2,6 +2,7 @@
 
 mod check;
 mod eval;
+mod repl;
 pub mod table;
 
 use crate::diag::{render_all, Diagnostic};
@@ -15,12 +16,13 @@ use std::time::Duration;
 
 const ABOUT: &str = "Access models as Datalog rules: who may do what, why, and why not.
 
-With no command, grantlog evaluates the shipped DataOS rules on the worked example.";
+With no command, grantlog starts the REPL on the shipped DataOS rules and the worked example.";
 
 const EXAMPLES: &str = "Examples:
   grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
   grantlog eval --query 'permission(U, T, R, P)' --format json
-  grantlog check rules/dataos.dl";
+  grantlog check rules/dataos.dl
+  grantlog                      (the REPL: try `:help`)";
 
 #[derive(Parser, Debug)]
 #[command(name = "grantlog", version, about = ABOUT, after_help = EXAMPLES)]
@@ -37,6 +39,9 @@ pub enum Command {
     /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
     #[command(after_help = check::HELP)]
     Check(check::CheckArgs),
+    /// Ask questions interactively: queries, what-if changes, why and why not (the default).
+    #[command(after_help = repl::HELP)]
+    Repl(repl::ReplArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -75,7 +80,8 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),
-        None => eval::run(&eval::EvalArgs::default()),
+        Some(Command::Repl(args)) => repl::run(&args),
+        None => repl::run(&repl::ReplArgs::default()),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,94 @@
+//! `grantlog repl` (and `grantlog` alone): the interactive session.
+
+use super::{read_all, report, LimitArgs};
+use crate::diag::Diagnostic;
+use crate::load::Text;
+use crate::repl::{self, Repl};
+use crate::shipped;
+use crate::workspace::Workspace;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub const HELP: &str =
+    "With no rules and no facts, the shipped DataOS rules and the worked example (S30)
+are loaded. In a terminal the session has line editing, Tab completion, colours and
+history (kept in the platform's data directory, e.g. ~/.local/share/grantlog/history);
+with standard input piped, each line of the script is answered in plain text, and the
+exit status is 1 if any input failed.
+
+Examples:
+  grantlog
+  grantlog repl examples/run-as.facts
+  printf 'can_run(engineering, sales-360)\\n' | grantlog repl";
+
+#[derive(clap::Args, Debug, Default)]
+pub struct ReplArgs {
+    /// A rule file; repeat for several. Without it, the shipped DataOS rules are used.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Fact files. With no rules and no facts, the worked example is loaded.
+    #[arg(value_name = "FACT_FILE")]
+    pub facts: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+pub fn run(args: &ReplArgs) -> u8 {
+    let (rules, facts) = match inputs(&args.rules, &args.facts) {
+        Ok(x) => x,
+        Err(d) => {
+            report(&d, &Default::default());
+            return 1;
+        }
+    };
+    let started = Instant::now();
+    let mut ws = match Workspace::open(&rules, &facts, &args.limits.limits()) {
+        Ok(ws) => ws,
+        Err(f) => {
+            report(&f.diagnostics, &f.sources);
+            return 1;
+        }
+    };
+    if !args.rules.is_empty() {
+        report(&ws.warnings, &ws.sources);
+    }
+    let mut session = Repl::new();
+    session.opened(&ws, started.elapsed());
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        match repl::terminal::run(&mut session, &mut ws) {
+            Ok(_) => 0,
+            Err(e) => {
+                eprintln!("error: the terminal failed: {e}");
+                1
+            }
+        }
+    } else {
+        let stdin = std::io::stdin();
+        let mut stdout = std::io::stdout();
+        match repl::run_with(&mut session, &mut ws, stdin.lock(), &mut stdout, false) {
+            Ok(summary) if summary.errors == 0 => 0,
+            Ok(_) => 1,
+            Err(e) => {
+                eprintln!("error: {e}");
+                1
+            }
+        }
+    }
+}
+
+/// Shipped rules unless `--rules`; the worked example when nothing at all is named (as
+/// `grantlog eval` does).
+fn inputs(rules: &[PathBuf], facts: &[PathBuf]) -> Result<(Vec<Text>, Vec<Text>), Vec<Diagnostic>> {
+    let fact_texts = if rules.is_empty() && facts.is_empty() {
+        vec![shipped::example()]
+    } else {
+        read_all(facts)?
+    };
+    let rule_texts = if rules.is_empty() {
+        shipped::rules()
+    } else {
+        read_all(rules)?
+    };
+    Ok((rule_texts, fact_texts))
+}

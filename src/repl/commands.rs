@@ -1,0 +1,549 @@
+//! One input -> its answer: queries and every `:command`.
+
+use super::{explain_hook, max_round, split_word, EvalNote, Flow, Repl};
+use crate::cli::table::{answer_text, plain, table};
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::load::Text;
+use crate::program::RelId;
+use crate::shipped;
+use crate::syntax::ast::Const;
+use crate::syntax::{parse_atom, parse_query};
+use crate::workspace::{Delta, Workspace};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// Every command, for completion, `:help` and "did you mean".
+pub const COMMANDS: &[&str] = &[
+    ":help",
+    ":quit",
+    ":q",
+    ":load",
+    ":reload",
+    ":rules",
+    ":facts",
+    ":relations",
+    ":stats",
+    ":assert",
+    ":retract",
+    ":undo",
+    ":why",
+    ":whynot",
+    ":depth",
+];
+
+/// Relations a change report lists tuple by tuple, in this order; the rest are counted.
+pub const DECISION_RELATIONS: &[&str] = &[
+    "permission",
+    "can_use",
+    "can_edit",
+    "can_manage_access",
+    "can_run",
+    "blocked",
+    "missing_permission",
+    "runs_as",
+    "run_as_invalid",
+    "effective_grant",
+    "ineffective_grant",
+];
+
+pub const HELP: &str = "\
+Ask questions of the access model: type a query, or a :command.
+
+Queries (the variables, capitalised, become the columns of the answer; a query
+without variables answers yes or no; a final `?` or `.` is optional):
+  can_run(engineering, sales-360)                    can the data product run?  (no)
+  missing_permission(engineering, sales-360, U, D, P)   what is missing, for whom?
+  can_use(U, engineering, R), !can_edit(U, engineering, R)   several literals; `!` negates
+An unfinished input (an open parenthesis, no closing quote) continues on the next line.
+
+Why and why not:
+  :why can_use(sam, engineering, sf-depot)           the rules and facts it rests on
+  :whynot can_run(engineering, sales-360)            what is missing for it to hold
+  :depth N                                           explain at most N rules deep (`:depth` alone: no limit)
+
+What if (every change can be undone; each prints the decisions it changed):
+  :assert grant can_use_secret on sf-creds in engineering to sam by maria.
+  :assert revoke run-as dpdeveloper from sam by iamgroot.
+  :retract grant can_use_depot on sf-depot in engineering to sam by maria.
+  :assert fact onboarding_delegated(engineering).    raw facts work too (with or without `fact`)
+  :undo                                              reverse the last :assert, :retract or :load
+  :assert -v ...                                     list every changed tuple, not only decisions
+Statements are those of .facts files (user, tenant, invite, role, resource, grant, revoke, fact).
+
+The model:
+  :relations             every relation: columns, tuples, base or derived
+  :rules [REL]           the rules (all, or those deriving REL) with names, places and docs
+  :facts REL             the tuples of REL as a table
+  :stats                 tuples per relation; the last evaluation's time and rounds
+  :load FILE             load a .facts (or raw fact) file; all or nothing
+  :reload                re-read every rule and fact file from disk (what-if changes are dropped)
+  :help                  this text
+  :quit, :q, Ctrl-D      leave
+
+Tab completes commands, relation names, keywords and the names of users, tenants and
+resources. Errors name their place as file:line:col; typed inputs are `<repl N>`.
+";
+
+type Result<T> = std::result::Result<T, Vec<Diagnostic>>;
+
+fn error(code: &'static str, message: impl Into<String>) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(code, message)]
+}
+
+pub(super) fn dispatch(
+    repl: &mut Repl,
+    ws: &mut Workspace,
+    name: &str,
+    input: &str,
+    out: &mut dyn Write,
+) -> Result<Flow> {
+    let trimmed = input.trim_start();
+    let Some(rest) = trimmed.strip_prefix(':') else {
+        let text = query(ws, name, input)?;
+        emit(out, &text);
+        return Ok(Flow::Continue);
+    };
+    let (word, arg) = split_word(rest);
+    // The argument keeps its place in the line, so columns in diagnostics match the input.
+    let offset = input.len() - arg.len();
+    let padded = pad(input, offset);
+    let argument = arg.trim();
+    let text = match word {
+        "q" | "quit" | "exit" => return Ok(Flow::Quit),
+        "help" | "h" | "?" => HELP.to_string(),
+        "relations" => relations(ws),
+        "stats" => stats(repl, ws),
+        "rules" => rules(ws, argument)?,
+        "facts" => facts(ws, argument)?,
+        "load" => load(repl, ws, argument)?,
+        "reload" => reload(repl, ws)?,
+        "assert" | "retract" => {
+            let (verbose, body) = verbose_flag(&padded);
+            if body.trim().is_empty() {
+                return Err(error("E0801", format!("`:{word}` needs a statement or a fact"))
+                    .into_iter()
+                    .map(|d| d.help(format!("for example `:{word} grant can_use_secret on sf-creds in engineering to sam by maria.`")))
+                    .collect());
+            }
+            let body = with_final_dot(&body);
+            let started = Instant::now();
+            let before = max_round(ws);
+            let delta = if word == "assert" {
+                ws.assert(name, &body)?
+            } else {
+                ws.retract(name, &body)?
+            };
+            note(repl, ws, format!(":{word}"), started, before);
+            changes(&delta, verbose)
+        }
+        "undo" => {
+            let (verbose, _) = verbose_flag(arg);
+            let started = Instant::now();
+            let before = max_round(ws);
+            match ws.undo() {
+                None => "nothing to undo\n".to_string(),
+                Some(result) => {
+                    let delta = result?;
+                    note(repl, ws, ":undo".into(), started, before);
+                    format!("undone\n{}", changes(&delta, verbose))
+                }
+            }
+        }
+        "why" | "whynot" => {
+            if argument.is_empty() {
+                return Err(error("E0801", format!("`:{word}` needs a fact"))
+                    .into_iter()
+                    .map(|d| {
+                        d.help(format!(
+                            "for example `:{word} can_run(engineering, sales-360)`"
+                        ))
+                    })
+                    .collect());
+            }
+            let file = ws
+                .sources
+                .add(name, padded.trim_end().trim_end_matches('?'));
+            let atom = parse_atom(&ws.sources, file)?;
+            explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?
+        }
+        "depth" => depth(repl, argument)?,
+        "" => return Err(unknown_command(":")),
+        other => return Err(unknown_command(other)),
+    };
+    emit(out, &text);
+    Ok(Flow::Continue)
+}
+
+fn emit(out: &mut dyn Write, text: &str) {
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') && !text.is_empty() {
+        let _ = out.write_all(b"\n");
+    }
+}
+
+/// `input` with its first `offset` bytes blanked (line breaks kept).
+fn pad(input: &str, offset: usize) -> String {
+    input[..offset]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .chain(input[offset..].chars())
+        .collect()
+}
+
+/// Split a leading `-v` from a command argument (kept in place as blanks).
+fn verbose_flag(arg: &str) -> (bool, String) {
+    let start = arg.len() - arg.trim_start().len();
+    let rest = &arg[start..];
+    match rest.strip_prefix("-v") {
+        Some(after) if after.is_empty() || after.starts_with(char::is_whitespace) => {
+            (true, format!("{}  {after}", &arg[..start]))
+        }
+        _ => (false, arg.to_string()),
+    }
+}
+
+/// Add the final `.` a typed statement may lack.
+fn with_final_dot(body: &str) -> String {
+    let trimmed = body.trim_end();
+    if trimmed.ends_with('.') {
+        body.to_string()
+    } else {
+        format!("{trimmed}.")
+    }
+}
+
+fn unknown_command(word: &str) -> Vec<Diagnostic> {
+    let typed = format!(":{word}");
+    let d = Diagnostic::error("E0800", format!("unknown command `{typed}`"));
+    let d = match did_you_mean(&typed, COMMANDS.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(format!(
+            "the commands are {}; `:help` explains them",
+            COMMANDS.join(" ")
+        )),
+    };
+    vec![d]
+}
+
+fn note(repl: &mut Repl, ws: &Workspace, what: String, started: Instant, before: u32) {
+    let after = max_round(ws);
+    repl.last_eval = Some(EvalNote {
+        what,
+        elapsed: started.elapsed(),
+        rounds: if after >= before {
+            after - before
+        } else {
+            after
+        },
+    });
+}
+
+fn query(ws: &mut Workspace, name: &str, input: &str) -> Result<String> {
+    let file = ws.sources.add(name, input.trim_end());
+    let q = match parse_query(&ws.sources, file) {
+        Ok(q) => q,
+        Err(mut diags) => {
+            let first = input.split_whitespace().next().unwrap_or("");
+            if crate::facts::STATEMENT_KEYWORDS.contains(&first) && !first.contains('(') {
+                if let Some(d) = diags.first_mut() {
+                    d.help = Some(format!(
+                        "a `{first}` statement changes the model: type `:assert {}`",
+                        input.trim()
+                    ));
+                }
+            }
+            return Err(diags);
+        }
+    };
+    let answer = ws.model.query(&ws.sources, &q)?;
+    Ok(answer_text(&answer))
+}
+
+fn lookup(ws: &Workspace, rel: &str) -> Result<RelId> {
+    if rel.is_empty() {
+        return Err(error("E0801", "name a relation")
+            .into_iter()
+            .map(|d| d.help("`:relations` lists them"))
+            .collect());
+    }
+    ws.program().relation(rel).ok_or_else(|| {
+        let d = Diagnostic::error("E0101", format!("unknown relation `{rel}`"));
+        vec![match did_you_mean(rel, ws.program().relation_names()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("`:relations` lists them"),
+        }]
+    })
+}
+
+fn sorted_tuples(ws: &Workspace, rel: RelId) -> Vec<Vec<Const>> {
+    let mut rows: Vec<Vec<Const>> = ws
+        .model
+        .tuples(rel)
+        .map(|t| t.iter().map(|&v| ws.model.constant(v).clone()).collect())
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn relations(ws: &Workspace) -> String {
+    let p = ws.program();
+    let mut cells: Vec<Vec<String>> = p
+        .relations()
+        .map(|r| {
+            vec![
+                p.relation_name(r).to_string(),
+                p.columns(r).join(", "),
+                ws.model.len(r).to_string(),
+                if p.is_derived(r) { "derived" } else { "base" }.to_string(),
+            ]
+        })
+        .collect();
+    cells.sort();
+    table(
+        &[
+            "relation".into(),
+            "columns".into(),
+            "tuples".into(),
+            "kind".into(),
+        ],
+        &cells,
+    )
+}
+
+fn stats(repl: &Repl, ws: &Workspace) -> String {
+    let p = ws.program();
+    let mut cells: Vec<Vec<String>> = p
+        .relations()
+        .filter(|&r| ws.model.len(r) > 0)
+        .map(|r| {
+            vec![
+                p.relation_name(r).to_string(),
+                ws.model.len(r).to_string(),
+                if p.is_derived(r) { "derived" } else { "base" }.to_string(),
+            ]
+        })
+        .collect();
+    cells.sort();
+    let mut out = table(&["relation".into(), "tuples".into(), "kind".into()], &cells);
+    let total: usize = p.relations().map(|r| ws.model.len(r)).sum();
+    let empty = p.relations().filter(|&r| ws.model.len(r) == 0).count();
+    let _ = writeln!(
+        out,
+        "{total} tuples ({} derived) in {} relations; {empty} relations are empty",
+        ws.model.derived_count(),
+        cells.len()
+    );
+    match &repl.last_eval {
+        Some(e) => {
+            let _ = writeln!(
+                out,
+                "last evaluation ({}): {:.3} ms, {} round(s)",
+                e.what,
+                e.elapsed.as_secs_f64() * 1000.0,
+                e.rounds
+            );
+        }
+        None => {
+            let _ = writeln!(out, "last evaluation: at start, {} round(s)", max_round(ws));
+        }
+    }
+    out
+}
+
+fn rules(ws: &Workspace, rel: &str) -> Result<String> {
+    let p = ws.program();
+    let ids: Vec<_> = if rel.is_empty() {
+        p.rules().collect()
+    } else {
+        let r = lookup(ws, rel)?;
+        if !p.is_derived(r) {
+            return Ok(format!(
+                "`{rel}` is a base relation: no rule derives it; its tuples come from facts (`:facts {rel}`)\n"
+            ));
+        }
+        p.rules_for(r).collect()
+    };
+    let mut out = String::new();
+    for id in ids {
+        let info = p.rule_info(id);
+        let _ = writeln!(out, "── {}  ({})", info.name, info.label);
+        if let Some(doc) = &info.doc {
+            for line in doc.lines() {
+                let _ = writeln!(out, "/// {line}");
+            }
+        }
+        let text = ws.sources.snippet(info.span);
+        let _ = writeln!(out, "{}\n", text.trim());
+    }
+    Ok(out)
+}
+
+fn facts(ws: &Workspace, rel: &str) -> Result<String> {
+    let r = lookup(ws, rel)?;
+    let p = ws.program();
+    let rows = sorted_tuples(ws, r);
+    if p.arity(r) == 0 {
+        return Ok(if rows.is_empty() { "no\n" } else { "yes\n" }.to_string());
+    }
+    let cells: Vec<Vec<String>> = rows.iter().map(|t| t.iter().map(plain).collect()).collect();
+    let mut out = table(p.columns(r), &cells);
+    let n = rows.len();
+    let _ = writeln!(out, "({n} {})", if n == 1 { "row" } else { "rows" });
+    Ok(out)
+}
+
+fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
+    let (verbose, path) = verbose_flag(argument);
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(error("E0801", "`:load` needs a file")
+            .into_iter()
+            .map(|d| d.help("for example `:load examples/run-as.facts`"))
+            .collect());
+    }
+    let text = Text::read(Path::new(path)).map_err(|d| vec![d])?;
+    let started = Instant::now();
+    let before = max_round(ws);
+    let delta = ws.load(&[text])?;
+    note(repl, ws, format!(":load {path}"), started, before);
+    Ok(format!("loaded {path}\n{}", changes(&delta, verbose)))
+}
+
+/// Re-read every rule and fact file; a file that no longer exists on disk but was
+/// shipped inside the binary keeps its shipped text.
+fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
+    let shipped: Vec<Text> = shipped::rules()
+        .into_iter()
+        .chain([shipped::example()])
+        .collect();
+    let reread = |texts: &[Text]| -> Result<Vec<Text>> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for t in texts {
+            let path = Path::new(&t.name);
+            match Text::read(path) {
+                Ok(new) => out.push(new),
+                Err(d) => match shipped.iter().find(|s| s.name == t.name && !path.exists()) {
+                    Some(s) => out.push(s.clone()),
+                    None => errors.push(d),
+                },
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    };
+    let rules = reread(&ws.rule_texts)?;
+    let facts = reread(&ws.fact_texts)?;
+    let started = Instant::now();
+    match Workspace::open(&rules, &facts, &ws.limits) {
+        Ok(new) => {
+            *ws = new;
+            let elapsed = started.elapsed();
+            repl.last_eval = Some(EvalNote {
+                what: ":reload".into(),
+                elapsed,
+                rounds: max_round(ws),
+            });
+            Ok(format!(
+                "reloaded {} rule file(s) and {} fact file(s); what-if changes and undo history are cleared\n",
+                rules.len(),
+                facts.len()
+            ))
+        }
+        Err(failure) => {
+            // The diagnostics point into the failed load's sources: render them here.
+            let mut text = crate::diag::render_all(&failure.diagnostics, &failure.sources);
+            text.push_str("reload failed; the previous state is kept\n");
+            Err(vec![Diagnostic::error(
+                "E0802",
+                text.trim_end().to_string(),
+            )])
+        }
+    }
+}
+
+fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
+    if argument.is_empty() || argument == "none" {
+        repl.depth = None;
+        return Ok("explanations are not depth-limited\n".into());
+    }
+    match argument.parse::<usize>() {
+        Ok(n) if n > 0 => {
+            repl.depth = Some(n);
+            Ok(format!("explanations go at most {n} rule(s) deep\n"))
+        }
+        _ => Err(error("E0801", format!("`{argument}` is not a depth"))
+            .into_iter()
+            .map(|d| d.help("write a positive number, e.g. `:depth 3`, or `:depth` for no limit"))
+            .collect()),
+    }
+}
+
+/// A change's report: decision relations tuple by tuple (`+ can_run(...)`), the rest as
+/// counts unless `verbose`.
+pub(crate) fn changes(delta: &Delta, verbose: bool) -> String {
+    if delta.is_empty() {
+        return "no derived fact changed\n".to_string();
+    }
+    // relation -> (gained, lost)
+    let mut by_rel: BTreeMap<&str, (Tuples, Tuples)> = BTreeMap::new();
+    for (rel, t) in &delta.gained {
+        by_rel.entry(rel.as_str()).or_default().0.push(t);
+    }
+    for (rel, t) in &delta.lost {
+        by_rel.entry(rel.as_str()).or_default().1.push(t);
+    }
+    let mut out = String::new();
+    let listed = |out: &mut String, rel: &str, gained: &[&[Const]], lost: &[&[Const]]| {
+        for t in gained {
+            let _ = writeln!(out, "+ {}", fact_text(rel, t));
+        }
+        for t in lost {
+            let _ = writeln!(out, "- {}", fact_text(rel, t));
+        }
+    };
+    for rel in DECISION_RELATIONS {
+        if let Some((g, l)) = by_rel.get(rel) {
+            listed(&mut out, rel, g, l);
+        }
+    }
+    let others: Vec<(&str, usize, usize)> = by_rel
+        .iter()
+        .filter(|(r, _)| !DECISION_RELATIONS.contains(r))
+        .map(|(r, (g, l))| (*r, g.len(), l.len()))
+        .collect();
+    if out.is_empty() {
+        out.push_str("no decision changed\n");
+    }
+    if verbose {
+        for (rel, (g, l)) in &by_rel {
+            if !DECISION_RELATIONS.contains(rel) {
+                listed(&mut out, rel, g, l);
+            }
+        }
+    } else if !others.is_empty() {
+        let parts: Vec<String> = others
+            .iter()
+            .map(|(r, g, l)| match (g, l) {
+                (0, l) => format!("{r} -{l}"),
+                (g, 0) => format!("{r} +{g}"),
+                (g, l) => format!("{r} +{g} -{l}"),
+            })
+            .collect();
+        let _ = writeln!(out, "  also: {} (`-v` lists them)", parts.join(", "));
+    }
+    out
+}
+
+type Tuples<'a> = Vec<&'a [Const]>;
+
+fn fact_text(rel: &str, t: &[Const]) -> String {
+    let args: Vec<String> = t.iter().map(ToString::to_string).collect();
+    format!("{rel}({})", args.join(", "))
+}

@@ -1,0 +1,287 @@
+//! The line editor's helper: validation by the real parser, completion of commands,
+//! relations, keywords and the loaded names, and highlighting by the real lexer.
+
+use super::commands::COMMANDS;
+use super::needs_more;
+use crate::facts::{KINDS, PERMISSIONS, STATEMENT_KEYWORDS};
+use crate::syntax::lexer::is_bare_symbol;
+use crate::syntax::{highlight_tokens, TokenClass, KEYWORDS};
+use crate::workspace::Workspace;
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::Hinter;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Context, Helper};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+/// Words Tab may complete to, refreshed after every input.
+#[derive(Default)]
+pub struct ReplHelper {
+    relations: BTreeSet<String>,
+    words: BTreeSet<String>,
+    files: FilenameCompleter,
+    /// Colour the input (only in a terminal).
+    pub colour: bool,
+}
+
+impl ReplHelper {
+    pub fn new(ws: &Workspace, colour: bool) -> ReplHelper {
+        let mut h = ReplHelper {
+            colour,
+            ..ReplHelper::default()
+        };
+        h.refresh(ws);
+        h
+    }
+
+    /// Re-read relation names and constants from the workspace.
+    pub fn refresh(&mut self, ws: &Workspace) {
+        self.relations = ws.program().relation_names().map(str::to_owned).collect();
+        let mut words: BTreeSet<String> = BTreeSet::new();
+        words.extend(KEYWORDS.iter().map(|s| s.to_string()));
+        words.extend(STATEMENT_KEYWORDS.iter().map(|s| s.to_string()));
+        words.extend(PERMISSIONS.iter().map(|s| s.to_string()));
+        words.extend(KINDS.iter().map(|s| s.to_string()));
+        words.extend(ws.instance.users().map(str::to_owned));
+        words.extend(ws.instance.tenants().map(str::to_owned));
+        words.extend(ws.instance.resources().map(|(_, r, _)| r.to_owned()));
+        let symbols = ws.model.symbols();
+        for i in 0..symbols.len() as u32 {
+            if let crate::syntax::ast::Const::Sym(s) = ws.model.constant(crate::engine::Value(i)) {
+                if is_bare_symbol(s) {
+                    words.insert(s.clone());
+                }
+            }
+        }
+        self.words = words;
+    }
+
+    /// The candidates for the word ending at `pos`: (start of the word, candidates).
+    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
+        let before = &line[..pos];
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-' || *c == ':'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let word = &before[start..];
+        if word.starts_with(':') {
+            if before[..start].trim().is_empty() {
+                let found = COMMANDS
+                    .iter()
+                    .filter(|c| c.starts_with(word))
+                    .map(|c| c.to_string())
+                    .collect();
+                return (start, found);
+            }
+            return (start, Vec::new());
+        }
+        let mut found: Vec<String> = self
+            .relations
+            .iter()
+            .filter(|r| r.starts_with(word))
+            .cloned()
+            .collect();
+        found.extend(
+            self.words
+                .iter()
+                .filter(|w| w.starts_with(word) && !self.relations.contains(*w))
+                .cloned(),
+        );
+        (start, found)
+    }
+}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        if line.trim_start().starts_with(":load ") {
+            return self.files.complete(line, pos, ctx);
+        }
+        let (start, words) = self.candidates(line, pos);
+        let pairs = words
+            .into_iter()
+            .map(|w| Pair {
+                display: w.clone(),
+                replacement: w,
+            })
+            .collect();
+        Ok((start, pairs))
+    }
+}
+
+impl Hinter for ReplHelper {
+    type Hint = String;
+}
+
+impl Validator for ReplHelper {
+    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
+        Ok(if needs_more(ctx.input()) {
+            ValidationResult::Incomplete
+        } else {
+            ValidationResult::Valid(None)
+        })
+    }
+}
+
+const RESET: &str = "\x1b[0m";
+
+/// ANSI colour of a token class.
+fn colour(class: TokenClass) -> Option<&'static str> {
+    match class {
+        TokenClass::Keyword => Some("\x1b[1;35m"),
+        TokenClass::Ident => None,
+        TokenClass::Variable => Some("\x1b[33m"),
+        TokenClass::String => Some("\x1b[32m"),
+        TokenClass::Number => Some("\x1b[34m"),
+        TokenClass::Comment => Some("\x1b[2m"),
+        TokenClass::Punctuation => None,
+        TokenClass::Error => Some("\x1b[31m"),
+    }
+}
+
+/// `line` with ANSI colours from the real lexer; a leading `:command` is bold, relation
+/// names cyan, statement keywords of `:assert` / `:retract` like keywords.
+pub fn highlight_line(line: &str, relations: &BTreeSet<String>) -> String {
+    let mut out = String::with_capacity(line.len() * 2);
+    let mut body_start = 0;
+    let trimmed = line.trim_start();
+    let mut statement = false;
+    if trimmed.starts_with(':') {
+        let lead = line.len() - trimmed.len();
+        let end = trimmed
+            .find(char::is_whitespace)
+            .map_or(line.len(), |i| lead + i);
+        out.push_str(&line[..lead]);
+        out.push_str("\x1b[1m");
+        out.push_str(&line[lead..end]);
+        out.push_str(RESET);
+        statement = matches!(&line[lead..end], ":assert" | ":retract");
+        body_start = end;
+    }
+    let body = &line[body_start..];
+    let tokens = highlight_tokens(body);
+    let mut at = 0;
+    let mut first = true;
+    for (i, (class, range)) in tokens.iter().enumerate() {
+        if range.start < at || range.end > body.len() {
+            continue;
+        }
+        out.push_str(&body[at..range.start]);
+        let text = &body[range.clone()];
+        let next_is_paren = tokens
+            .get(i + 1)
+            .is_some_and(|(_, r)| body[r.clone()].starts_with('('));
+        let code = match class {
+            TokenClass::Ident if next_is_paren && relations.contains(text) => Some("\x1b[36m"),
+            TokenClass::Ident if statement && first && STATEMENT_KEYWORDS.contains(&text) => {
+                Some("\x1b[1;35m")
+            }
+            c => colour(*c),
+        };
+        if *class != TokenClass::Comment {
+            first = false;
+        }
+        match code {
+            Some(c) => {
+                out.push_str(c);
+                out.push_str(text);
+                out.push_str(RESET);
+            }
+            None => out.push_str(text),
+        }
+        at = range.end;
+    }
+    out.push_str(&body[at..]);
+    out
+}
+
+impl Highlighter for ReplHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        if !self.colour || line.is_empty() {
+            return Cow::Borrowed(line);
+        }
+        Cow::Owned(highlight_line(line, &self.relations))
+    }
+
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        _default: bool,
+    ) -> Cow<'b, str> {
+        if self.colour {
+            Cow::Owned(format!("\x1b[1;32m{prompt}{RESET}"))
+        } else {
+            Cow::Borrowed(prompt)
+        }
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        self.colour
+    }
+}
+
+impl Helper for ReplHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlighting_keeps_the_text() {
+        let rels: BTreeSet<String> = ["can_run".to_string()].into();
+        for line in [
+            "can_run(engineering, X), !blocked(T, \"a b\") // c",
+            ":assert grant can_use on x in t to u by v.",
+            ":why can_run(e, 'bad",
+            "é ü (",
+        ] {
+            let h = highlight_line(line, &rels);
+            let stripped = strip_ansi(&h);
+            assert_eq!(stripped, line);
+        }
+        assert!(highlight_line("can_run(X)", &rels).contains("\x1b[36mcan_run"));
+    }
+
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for d in chars.by_ref() {
+                    if d == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn completes_commands_and_relations() {
+        let h = ReplHelper {
+            relations: ["missing_permission".to_string(), "can_run".to_string()].into(),
+            words: ["sam".to_string(), "sales-360".to_string()].into(),
+            ..ReplHelper::default()
+        };
+        assert_eq!(
+            h.candidates("missing_perm", 12),
+            (0, vec!["missing_permission".to_string()])
+        );
+        assert_eq!(h.candidates(":wh", 3).1, vec![":why", ":whynot"]);
+        assert_eq!(
+            h.candidates("can_run(engineering, sa", 23),
+            (21, vec!["sales-360".to_string(), "sam".to_string()])
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! The interactive session: queries, `:commands`, what-if changes and explanations.
+//!
+//! The REPL is a function of its input and output streams ([`run`]), so tests drive it
+//! with a script; the binary wraps the same [`Repl::handle`] in a line editor
+//! ([`terminal`]) when standard input is a terminal. An input that fails changes nothing.
+
+mod commands;
+pub mod explain_hook;
+mod helper;
+pub mod terminal;
+
+use crate::diag::Diagnostic;
+use crate::engine::Origin;
+use crate::syntax::is_incomplete;
+use crate::workspace::Workspace;
+use std::io::{self, BufRead, Write};
+use std::time::Duration;
+
+pub use commands::{COMMANDS, DECISION_RELATIONS, HELP};
+
+/// What the caller should do after one input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+/// How a session ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Inputs that were answered.
+    pub inputs: usize,
+    /// Inputs that failed (a script piped into `grantlog` exits 1 when this is not 0).
+    pub errors: usize,
+}
+
+/// Session state beyond the workspace: input numbering, the explanation depth and the
+/// last evaluation's cost (for `:stats`).
+#[derive(Debug, Default)]
+pub struct Repl {
+    /// Number of the next input, for `<repl N>` source names.
+    next_input: usize,
+    /// `:depth N` for `:why` / `:whynot`.
+    pub depth: Option<usize>,
+    /// What the last evaluation was for, how long it took and how many rounds it ran.
+    pub last_eval: Option<EvalNote>,
+    pub summary: Summary,
+}
+
+/// The cost of the last change that evaluated.
+#[derive(Clone, Debug)]
+pub struct EvalNote {
+    pub what: String,
+    pub elapsed: Duration,
+    pub rounds: u32,
+}
+
+impl Repl {
+    pub fn new() -> Repl {
+        Repl {
+            next_input: 1,
+            ..Repl::default()
+        }
+    }
+
+    /// Note how long opening the workspace took (shown by `:stats`).
+    pub fn opened(&mut self, ws: &Workspace, elapsed: Duration) {
+        self.last_eval = Some(EvalNote {
+            what: "open".into(),
+            elapsed,
+            rounds: max_round(ws),
+        });
+    }
+
+    /// Answer one complete input (a query or a `:command`, possibly several lines) and
+    /// write the answer, or the diagnostics, to `out`.
+    pub fn handle(&mut self, ws: &mut Workspace, input: &str, out: &mut dyn Write) -> Flow {
+        let text = input.trim();
+        if text.is_empty() || (text.starts_with("//") && !text.contains('\n')) {
+            return Flow::Continue;
+        }
+        let n = self.next_input.max(1);
+        self.next_input = n + 1;
+        let name = format!("<repl {n}>");
+        let result = commands::dispatch(self, ws, &name, input, out);
+        match result {
+            Ok(flow) => {
+                self.summary.inputs += 1;
+                flow
+            }
+            Err(diags) => {
+                self.summary.errors += 1;
+                let text = render(&diags, &ws.sources).replace(&format!("{name}.facts"), &name);
+                let _ = out.write_all(text.as_bytes());
+                Flow::Continue
+            }
+        }
+    }
+}
+
+/// The largest round number any derived tuple was found in (the rounds the model's
+/// evaluations have run since it was built).
+pub(crate) fn max_round(ws: &Workspace) -> u32 {
+    let program = ws.program();
+    program
+        .relations()
+        .filter(|&r| program.is_derived(r))
+        .flat_map(|r| {
+            ws.model
+                .tuples(r)
+                .filter_map(move |t| match ws.model.origin(r, t) {
+                    Some(Origin::Derived { round, .. }) => Some(round),
+                    _ => None,
+                })
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// True when `buffer` should continue on the next line: an unfinished query or rule
+/// (the real parser decides), or an `:assert` / `:retract` whose statement has no final
+/// `.` (or, for a raw fact, `)`) yet. Commands without a Datalog argument never continue.
+pub fn needs_more(buffer: &str) -> bool {
+    let text = buffer.trim();
+    if text.is_empty() {
+        return false;
+    }
+    if let Some(rest) = text.strip_prefix(':') {
+        let (word, body) = split_word(rest);
+        return match word {
+            "assert" | "retract" => {
+                let body = body.trim_start();
+                let body = body.strip_prefix("-v").unwrap_or(body).trim();
+                // A statement ends with `.`; a raw fact may also stop at its `)`.
+                let end = strip_comment(body).trim_end();
+                !body.is_empty() && !end.ends_with('.') && !end.ends_with(')')
+            }
+            "why" | "whynot" => is_incomplete(text),
+            _ => false,
+        };
+    }
+    is_incomplete(text)
+}
+
+/// The text of the last line without a trailing `// comment` (outside strings).
+fn strip_comment(text: &str) -> &str {
+    let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[last_line_start..];
+    let mut in_string = false;
+    let bytes = line.as_bytes();
+    for i in 0..bytes.len() {
+        match bytes[i] {
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => {
+                return &text[..last_line_start + i];
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
+/// `word rest` -> (`word`, `rest`).
+pub(crate) fn split_word(text: &str) -> (&str, &str) {
+    let end = text.find(|c: char| c.is_whitespace()).unwrap_or(text.len());
+    (&text[..end], &text[end..])
+}
+
+/// The plain prompt and the continuation prompt (the same width).
+pub const PROMPT: &str = "grantlog> ";
+pub const CONTINUE: &str = "     ...> ";
+
+/// Run a session over streams: read inputs from `input` (continuing a line while the
+/// parser says it is unfinished), answer each on `output`. With `interactive`, prompts
+/// and a greeting are printed (plain text, no escape codes). Ends at EOF or `:quit`.
+pub fn run(
+    ws: &mut Workspace,
+    input: impl BufRead,
+    output: &mut impl Write,
+    interactive: bool,
+) -> io::Result<Summary> {
+    let mut repl = Repl::new();
+    run_with(&mut repl, ws, input, output, interactive)
+}
+
+/// [`run`] with a session the caller set up (e.g. with [`Repl::opened`]).
+pub fn run_with(
+    repl: &mut Repl,
+    ws: &mut Workspace,
+    mut input: impl BufRead,
+    output: &mut impl Write,
+    interactive: bool,
+) -> io::Result<Summary> {
+    if interactive {
+        writeln!(output, "{}", greeting(ws))?;
+    }
+    let mut buffer = String::new();
+    loop {
+        if interactive {
+            write!(
+                output,
+                "{}",
+                if buffer.is_empty() { PROMPT } else { CONTINUE }
+            )?;
+            output.flush()?;
+        }
+        let mut line = String::new();
+        let eof = input.read_line(&mut line)? == 0;
+        if eof {
+            if !buffer.trim().is_empty() {
+                repl.handle(ws, &buffer, output);
+            }
+            if interactive {
+                writeln!(output)?;
+            }
+            break;
+        }
+        // A new `:command` line never continues an unfinished input: answer that first.
+        if !buffer.is_empty() && line.trim_start().starts_with(':') {
+            let unfinished = std::mem::take(&mut buffer);
+            if repl.handle(ws, &unfinished, output) == Flow::Quit {
+                break;
+            }
+        }
+        buffer.push_str(&line);
+        if needs_more(&buffer) {
+            continue;
+        }
+        let complete = std::mem::take(&mut buffer);
+        if repl.handle(ws, &complete, output) == Flow::Quit {
+            break;
+        }
+        output.flush()?;
+    }
+    output.flush()?;
+    Ok(repl.summary)
+}
+
+/// The first lines of an interactive session.
+pub fn greeting(ws: &Workspace) -> String {
+    let rules = ws
+        .rule_texts
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let facts = if ws.fact_texts.is_empty() {
+        "no fact files".to_string()
+    } else {
+        ws.fact_texts
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "grantlog {}: rules {rules}; facts {facts}.\nType a query such as `can_run(engineering, sales-360)`, or `:help`.",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Diagnostics in source order, each with file:line:col (no closing count: one input
+/// at a time).
+pub fn render(diags: &[Diagnostic], sources: &crate::source::SourceMap) -> String {
+    let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
+    sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+    sorted.iter().map(|d| d.render(sources)).collect()
+}
