@@ -85,7 +85,7 @@ pub fn run(args: &EvalArgs) -> u8 {
 
 /// The rule and fact texts to load: shipped rules unless `--rules`; the worked example
 /// when nothing at all is named.
-fn inputs(
+pub(crate) fn inputs(
     rules: &[PathBuf],
     facts: &[PathBuf],
 ) -> Result<(Vec<Text>, Vec<Text>), Vec<crate::diag::Diagnostic>> {

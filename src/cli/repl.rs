@@ -1,10 +1,7 @@
 //! `grantlog repl` (and `grantlog` alone): the interactive session.
 
-use super::{read_all, report, LimitArgs};
-use crate::diag::Diagnostic;
-use crate::load::Text;
+use super::{report, LimitArgs};
 use crate::repl::{self, Repl};
-use crate::shipped;
 use crate::workspace::Workspace;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -35,7 +32,7 @@ pub struct ReplArgs {
 }
 
 pub fn run(args: &ReplArgs) -> u8 {
-    let (rules, facts) = match inputs(&args.rules, &args.facts) {
+    let (rules, facts) = match super::eval::inputs(&args.rules, &args.facts) {
         Ok(x) => x,
         Err(d) => {
             report(&d, &Default::default());
@@ -77,18 +74,3 @@ pub fn run(args: &ReplArgs) -> u8 {
     }
 }
 
-/// Shipped rules unless `--rules`; the worked example when nothing at all is named (as
-/// `grantlog eval` does).
-fn inputs(rules: &[PathBuf], facts: &[PathBuf]) -> Result<(Vec<Text>, Vec<Text>), Vec<Diagnostic>> {
-    let fact_texts = if rules.is_empty() && facts.is_empty() {
-        vec![shipped::example()]
-    } else {
-        read_all(facts)?
-    };
-    let rule_texts = if rules.is_empty() {
-        shipped::rules()
-    } else {
-        read_all(rules)?
-    };
-    Ok((rule_texts, fact_texts))
-}
