@@ -62,7 +62,8 @@ fn main() {
         eprintln!("usage: peak_memory grantlog|crepe|none access SIZE | closure NODES EDGES");
         return;
     }
-    let num = |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+    let num =
+        |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let before = vm_hwm_kib();
     let started;
     let result: usize;
