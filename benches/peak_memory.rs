@@ -13,6 +13,7 @@
 
 #[path = "support/crepe_programs.rs"]
 mod crepe_programs;
+#[allow(dead_code)]
 #[path = "support/workload.rs"]
 mod workload;
 
