@@ -14,8 +14,10 @@
 //! tuples derived from the old absence may be wrong. `Model::add_fact` then records the
 //! earliest affected stratum (`Program::invalidated_from`); evaluation drops the derived
 //! tuples of that stratum and every later one (base facts stay) and recomputes them from
-//! scratch (`lo = 0` for everything they read). A retraction would do the same from the
-//! stratum of the retracted relation. A stopped evaluation (limit hit) leaves `seen`
+//! scratch (`lo = 0` for everything they read). `Model::retract_fact` removes the row at
+//! once and does the same from `Program::retraction_from` (the retracted relation's own
+//! stratum if rules derive it, else its earliest reader). Relations that hold only base
+//! facts are not rebuilt (nothing to drop). A stopped evaluation (limit hit) leaves `seen`
 //! alone and marks the unfinished strata for recomputation, so the next call finishes.
 
 use super::eval::{Budget, Run};

@@ -98,7 +98,10 @@ pub enum Origin {
     Derived { rule: RuleId, round: u32 },
 }
 
-/// One program, its facts and the fixpoint.
+/// One program, its facts and the fixpoint. Cloning copies every tuple (flat vectors and
+/// tables, no per-tuple allocation) and shares the program: a cheap base for what-if
+/// analysis.
+#[derive(Clone)]
 pub struct Model {
     program: Arc<Program>,
     symbols: Symbols,
@@ -202,6 +205,44 @@ impl Model {
             self.reset_from = Some(self.reset_from.map_or(s, |r| r.min(s)));
         }
         true
+    }
+
+    /// Removes a base fact; true if `tuple` was one. A tuple that is only derived cannot be
+    /// retracted (false, nothing changes); a base fact that rules also derive is removed
+    /// as a fact and derived again at the next evaluation.
+    ///
+    /// The next [`Model::evaluate`] recomputes from scratch only the strata that can be
+    /// affected ([`Program::retraction_from`]: the stratum of `rel` if rules derive it,
+    /// else the earliest stratum reading it; later strata read it at most transitively):
+    /// base facts and derived tuples of earlier strata stay as they are, with their
+    /// provenance. Costs one pass over `rel`'s rows (row ids after the fact shift down).
+    pub fn retract_fact(&mut self, rel: RelId, tuple: &[Value]) -> bool {
+        let Some(id) = self.row_id(rel, tuple) else {
+            return false;
+        };
+        let r = rel.0 as usize;
+        if self.rels[r].prov(id).rule != BASE {
+            return false;
+        }
+        self.rels[r].retain(|row, _| row != id);
+        if id < self.seen[r] {
+            self.seen[r] -= 1;
+        }
+        if let Some(s) = self.program.retraction_from(rel) {
+            self.reset_from = Some(self.reset_from.map_or(s, |x| x.min(s)));
+        }
+        true
+    }
+
+    /// The base facts of `rel` (written in rule files or added), each with its origin, in
+    /// the order they were added.
+    pub fn base_facts(&self, rel: RelId) -> impl Iterator<Item = (&[Value], Span)> {
+        let rows = &self.rels[rel.0 as usize];
+        let spans = &self.base_spans;
+        (0..rows.len()).filter_map(move |r| {
+            let prov = rows.prov(r);
+            (prov.rule == BASE).then(|| (rows.row(r), spans[prov.detail as usize]))
+        })
     }
 
     /// Runs to the fixpoint, continuing from the previous one (see [`fixpoint`]).

@@ -59,6 +59,7 @@ struct Bucket {
 
 const END: u32 = u32::MAX;
 
+#[derive(Clone)]
 struct Index {
     columns: Vec<u32>,
     buckets: HashTable<Bucket>,
@@ -85,10 +86,13 @@ impl Iterator for BucketRows<'_> {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct Rows {
     arity: usize,
     data: Vec<Value>,
     len: u32,
+    /// How many rows are base facts (the rest are derived).
+    base: u32,
     dedup: HashTable<Entry>,
     indexes: Vec<Index>,
     prov: Vec<Prov>,
@@ -100,6 +104,7 @@ impl Rows {
             arity,
             data: Vec::new(),
             len: 0,
+            base: 0,
             dedup: HashTable::new(),
             indexes: index_columns
                 .iter()
@@ -129,6 +134,9 @@ impl Rows {
     }
 
     pub fn set_prov(&mut self, r: u32, prov: Prov) {
+        let was = self.prov[r as usize].rule == BASE;
+        let is = prov.rule == BASE;
+        self.base = self.base + u32::from(is) - u32::from(was);
         self.prov[r as usize] = prov;
     }
 
@@ -191,6 +199,7 @@ impl Rows {
         let r = self.len;
         self.data.extend_from_slice(tuple);
         self.len += 1;
+        self.base += u32::from(prov.rule == BASE);
         self.prov.push(prov);
         self.dedup
             .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
@@ -218,12 +227,22 @@ impl Rows {
     }
 
     /// Drops every derived row, keeping base facts (with their provenance) in order.
+    /// Nothing to do (and no rebuild) when every row is a base fact.
     pub fn retain_base(&mut self) {
+        if self.base < self.len {
+            self.retain(|_, prov| prov.rule == BASE);
+        }
+    }
+
+    /// Keeps the rows `keep` accepts, in order (row ids of later rows shift down).
+    pub fn retain(&mut self, mut keep: impl FnMut(u32, Prov) -> bool) {
         let columns: Vec<Vec<u32>> = self.indexes.iter().map(|i| i.columns.clone()).collect();
         let old = std::mem::replace(self, Rows::new(self.arity, &columns));
+        let kept = (0..old.len).filter(|&r| keep(r, old.prov(r))).count();
+        self.reserve(kept);
         for r in 0..old.len {
             let prov = old.prov(r);
-            if prov.rule == BASE {
+            if keep(r, prov) {
                 let row = old.row(r);
                 self.insert_new(hash_values(row.iter().copied()), row, prov);
             }

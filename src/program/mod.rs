@@ -254,6 +254,16 @@ impl Program {
         self.reset_from[r.0 as usize]
     }
 
+    /// The earliest stratum whose results retracting a base fact of `r` can change: the
+    /// stratum of `r` when rules derive it (the tuple may be derived again), else the
+    /// earliest stratum whose rules read `r`. Strata that depend on `r` only transitively
+    /// come later (strata are in topological order). `None`: nothing reads or derives `r`.
+    pub fn retraction_from(&self, r: RelId) -> Option<usize> {
+        let own = self.derived[r.0 as usize].then(|| self.stratum_of(r));
+        let reader = self.strata.iter().position(|s| s.reads.contains(&r));
+        own.into_iter().chain(reader).min()
+    }
+
     /// W0503: relations some rule reads that have neither rules nor facts. Facts may come
     /// from fact files after compiling, so the caller says which relations it fed.
     pub fn unfed_relations(&self, has_facts: impl Fn(RelId) -> bool) -> Vec<Diagnostic> {
