@@ -285,8 +285,8 @@ impl Workspace {
             .into_iter()
             .filter(|f| matches!(self.model.origin(f.rel, &f.values), Some(Origin::Base(_))))
             .collect();
-        if !removed.is_empty() {
-            self.rebuild_without(&removed);
+        for f in &removed {
+            self.model.retract_fact(f.rel, &f.values);
         }
         let mut added = Vec::new();
         for f in checked.add {
@@ -305,28 +305,6 @@ impl Workspace {
             instance: previous,
         });
         Ok(self.changes_since(before))
-    }
-
-    /// Removal rebuilds the model from the remaining base facts: correct, and only as slow
-    /// as loading.
-    fn rebuild_without(&mut self, facts: &[Fact]) {
-        let gone: FxHashSet<(RelId, &[Value])> =
-            facts.iter().map(|f| (f.rel, f.values.as_slice())).collect();
-        let mut rebuilt = Model::new(self.model.program_arc().clone());
-        // Same interning order, so every Value keeps its meaning in the rebuilt model.
-        for i in 0..self.model.symbols().len() as u32 {
-            rebuilt.intern(self.model.constant(Value(i)));
-        }
-        for rel in self.program().relations() {
-            for t in self.model.tuples(rel) {
-                if let Some(Origin::Base(span)) = self.model.origin(rel, t) {
-                    if !gone.contains(&(rel, t)) {
-                        rebuilt.add_fact(rel, t, span);
-                    }
-                }
-            }
-        }
-        self.model = rebuilt;
     }
 
     /// The tuples of every derived relation downstream of `touched`.

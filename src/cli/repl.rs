@@ -73,4 +73,3 @@ pub fn run(args: &ReplArgs) -> u8 {
         }
     }
 }
-
