@@ -7,6 +7,7 @@ pub mod diag;
 pub mod engine;
 pub mod facts;
 pub mod load;
+pub mod policytest;
 pub mod program;
 pub mod shipped;
 pub mod source;

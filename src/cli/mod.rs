@@ -2,6 +2,7 @@
 
 mod check;
 mod eval;
+mod test;
 pub mod table;
 
 use crate::diag::{render_all, Diagnostic};
@@ -37,6 +38,9 @@ pub enum Command {
     /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
     #[command(after_help = check::HELP)]
     Check(check::CheckArgs),
+    /// Run policy tests (*.test files): expected answers of the rules on stated instances.
+    #[command(after_help = test::HELP)]
+    Test(test::TestArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Test(args)) => test::run(&args),
         None => eval::run(&eval::EvalArgs::default()),
     };
     ExitCode::from(code)
