@@ -172,10 +172,19 @@ pub fn run_text(path: &str, text: &str, rules: &[Text], limits: &Limits) -> Vec<
     results
 }
 
-/// Texts to load for a test: the file's prelude, then the test's statements, in order
-/// (includes as files; runs of inline statements as blanked copies of the test file).
-fn fact_texts(file: &TestFile, test: &TestCase) -> Result<Vec<Text>, String> {
+/// One step of a test: load more facts, or check an expectation against what is loaded.
+enum Step<'a> {
+    Load(Vec<Text>),
+    Expect(&'a parse::Expect),
+}
+
+/// A test's steps: the file's prelude, then the test's statements, in order. Includes
+/// are files; runs of inline statements are blanked copies of the test file; facts
+/// between two `expect`s are loaded together, so an `expect` sees exactly the facts
+/// stated above it.
+fn steps<'a>(file: &'a TestFile, test: &'a TestCase) -> Result<Vec<Step<'a>>, String> {
     let dir = Path::new(&file.path).parent().unwrap_or(Path::new(""));
+    let mut steps = Vec::new();
     let mut texts = Vec::new();
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let flush = |ranges: &mut Vec<(usize, usize)>, texts: &mut Vec<Text>| {
@@ -199,11 +208,16 @@ fn fact_texts(file: &TestFile, test: &TestCase) -> Result<Vec<Text>, String> {
                     Err(d) => return Err(d.message),
                 }
             }
-            Item::Expect(_) => {}
+            Item::Expect(e) => {
+                flush(&mut ranges, &mut texts);
+                if !texts.is_empty() {
+                    steps.push(Step::Load(std::mem::take(&mut texts)));
+                }
+                steps.push(Step::Expect(e));
+            }
         }
     }
-    flush(&mut ranges, &mut texts);
-    Ok(texts)
+    Ok(steps)
 }
 
 /// `a/b/../c` -> `a/c`, lexically (for readable file names in messages).
@@ -261,38 +275,62 @@ fn run_test(
         message,
         explanation: None,
     };
-    let texts = match fact_texts(file, test) {
+    let steps = match steps(file, test) {
         Ok(t) => t,
         Err(m) => {
             result.failures.push(error(header, m));
             return;
         }
     };
-    let mut ws = match Workspace::open(rules, &texts, limits) {
-        Ok(ws) => ws,
-        Err(f) => {
-            let at = f
-                .diagnostics
-                .iter()
-                .find_map(|d| d.span)
-                .map_or(header, |s| {
-                    let l = f.sources.locate(s);
-                    let name = if l.file == format!("{}.facts", file.path) {
-                        file.path.as_str()
-                    } else {
-                        l.file
-                    };
-                    format!("{name}:{}:{}", l.line, l.col)
-                });
-            result.failures.push(error(
-                at,
-                render_renamed(&f.diagnostics, &f.sources, file),
-            ));
-            return;
-        }
+    let load_error = |sources: &SourceMap, diagnostics: &[Diagnostic]| {
+        let at = diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .and_then(|d| d.span)
+            .map_or(header.clone(), |s| {
+                let l = sources.locate(s);
+                let name = if l.file == format!("{}.facts", file.path) {
+                    file.path.as_str()
+                } else {
+                    l.file
+                };
+                format!("{name}:{}:{}", l.line, l.col)
+            });
+        error(at, render_renamed(diagnostics, sources, file))
     };
-    for item in &test.items {
-        let Item::Expect(e) = item else { continue };
+    let mut ws: Option<Workspace> = None;
+    for step in steps {
+        let e = match step {
+            Step::Load(texts) => {
+                match &mut ws {
+                    None => match Workspace::open(rules, &texts, limits) {
+                        Ok(w) => ws = Some(w),
+                        Err(f) => {
+                            result.failures.push(load_error(&f.sources, &f.diagnostics));
+                            return;
+                        }
+                    },
+                    Some(w) => {
+                        if let Err(d) = w.load(&texts) {
+                            result.failures.push(load_error(&w.sources, &d));
+                            return;
+                        }
+                    }
+                }
+                continue;
+            }
+            Step::Expect(e) => e,
+        };
+        let ws = match &mut ws {
+            Some(w) => w,
+            None => match Workspace::open(rules, &[], limits) {
+                Ok(w) => ws.insert(w),
+                Err(f) => {
+                    result.failures.push(load_error(&f.sources, &f.diagnostics));
+                    return;
+                }
+            },
+        };
         let location = sources.locate(e.span).to_string();
         let statement = sources.snippet(e.span).split_whitespace().collect::<Vec<_>>().join(" ");
         let qfile = ws
@@ -325,12 +363,12 @@ fn run_test(
         match &e.expectation {
             Expectation::Holds if !actual.holds() => {
                 failure.message = "expected the query to hold; it has no answer".into();
-                failure.explanation = explain_failure(&ws, &query, &e.expectation, &actual);
+                failure.explanation = explain_failure(ws, &query, &e.expectation, &actual);
             }
             Expectation::None if actual.holds() => {
                 failure.kind = "none";
                 failure.message = "expected no answer; the query holds".into();
-                failure.explanation = explain_failure(&ws, &query, &e.expectation, &actual);
+                failure.explanation = explain_failure(ws, &query, &e.expectation, &actual);
             }
             Expectation::Yields(rows) => {
                 failure.kind = "yields";
@@ -356,7 +394,7 @@ fn run_test(
                     }
                     failure.message = "the answer differs".into();
                     failure.expected = Some(want);
-                    failure.explanation = explain_failure(&ws, &query, &e.expectation, &actual);
+                    failure.explanation = explain_failure(ws, &query, &e.expectation, &actual);
                 }
             }
             _ => continue,
