@@ -6,6 +6,7 @@ pub mod cli;
 pub mod diag;
 pub mod engine;
 pub mod facts;
+pub mod generate;
 pub mod load;
 pub mod policytest;
 pub mod program;

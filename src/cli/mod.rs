@@ -2,6 +2,7 @@
 
 mod check;
 mod eval;
+mod generate;
 mod test;
 pub mod table;
 
@@ -41,6 +42,9 @@ pub enum Command {
     /// Run policy tests (*.test files): expected answers of the rules on stated instances.
     #[command(after_help = test::HELP)]
     Test(test::TestArgs),
+    /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
+    #[command(after_help = generate::HELP)]
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -80,6 +84,7 @@ pub fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Test(args)) => test::run(&args),
+        Some(Command::Generate(args)) => generate::run(&args),
         None => eval::run(&eval::EvalArgs::default()),
     };
     ExitCode::from(code)
