@@ -143,9 +143,10 @@ pub fn instance(seed: u64, users: usize) -> String {
             }
             // Invited by an operator, by a Tenant Admin (counts only when delegated), or
             // now and then by a developer (ignored).
-            let by = match r.below(10) {
-                0..=6 => r.pick(&operators).expect("operator").clone(),
-                7 | 8 => r.pick(&t.by_role[0]).expect("admin").clone(),
+            let by = match r.below(20) {
+                0..=16 => r.pick(&operators).expect("operator").clone(),
+                17 | 18 if t.delegated => r.pick(&t.by_role[0]).expect("admin").clone(),
+                17 | 18 => r.pick(&operators).expect("operator").clone(),
                 _ => r.pick(&t.by_role[2]).cloned().unwrap_or_else(|| operators[0].clone()),
             };
             let _ = writeln!(out, "invite {p} to {} by {by} as {}.", t.name, ROLES[role]);
