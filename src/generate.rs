@@ -38,7 +38,12 @@ impl Rng {
     }
 }
 
-const ROLES: [&str; 4] = ["Tenant Admin", "Data Admin", "Data Developer", "Data Consumer"];
+const ROLES: [&str; 4] = [
+    "Tenant Admin",
+    "Data Admin",
+    "Data Developer",
+    "Data Consumer",
+];
 
 #[derive(Default)]
 struct Tenant {
@@ -55,10 +60,13 @@ struct Tenant {
 
 /// A DataOS instance with `users` users, as `.facts` text.
 pub fn instance(seed: u64, users: usize) -> String {
-    let mut r = Rng(seed ^ 0x5EED_0F_DA7A_05);
+    let mut r = Rng(seed ^ 0x5EED_0FDA_7A05);
     let users = users.max(4);
     let mut out = String::new();
-    let _ = writeln!(out, "// generated: grantlog generate --seed {seed} --users {users}\n");
+    let _ = writeln!(
+        out,
+        "// generated: grantlog generate --seed {seed} --users {users}\n"
+    );
     let operators: Vec<String> = (0..(2 + users / 1000)).map(|i| format!("op{i}")).collect();
     let mut persons = Vec::new();
     let mut apps = Vec::new();
@@ -76,7 +84,10 @@ pub fn instance(seed: u64, users: usize) -> String {
         let _ = writeln!(out, "user {o} type person email \"{o}@example.com\".");
     }
     for p in &persons {
-        let _ = writeln!(out, "user {p} type person name \"Person {p}\" email \"{p}@example.com\".");
+        let _ = writeln!(
+            out,
+            "user {p} type person name \"Person {p}\" email \"{p}@example.com\"."
+        );
     }
     for a in &apps {
         let _ = writeln!(out, "user {a} type application name \"App {a}\".");
@@ -84,17 +95,26 @@ pub fn instance(seed: u64, users: usize) -> String {
     // Instance roles: every operator and almost every person signs in; a few
     // super-app-users.
     let signed: Vec<&String> = persons.iter().filter(|_| !r.chance(3)).collect();
-    let _ = write!(out, "\ninstance\n  operator: {}\n  user: {}", operators.join(", "), {
-        let mut all: Vec<&str> = operators.iter().map(String::as_str).collect();
-        all.extend(signed.iter().map(|s| s.as_str()));
-        all.join(", ")
-    });
+    let _ = write!(
+        out,
+        "\ninstance\n  operator: {}\n  user: {}",
+        operators.join(", "),
+        {
+            let mut all: Vec<&str> = operators.iter().map(String::as_str).collect();
+            all.extend(signed.iter().map(|s| s.as_str()));
+            all.join(", ")
+        }
+    );
     let supers: Vec<&String> = persons.iter().filter(|_| r.chance(1)).collect();
     if !supers.is_empty() {
         let _ = write!(
             out,
             "\n  super-app-user: {}",
-            supers.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            supers
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     out.push_str(".\n\n");
@@ -112,7 +132,11 @@ pub fn instance(seed: u64, users: usize) -> String {
             out,
             "tenant {}{}.",
             t.name,
-            if t.delegated { " delegates onboarding" } else { "" }
+            if t.delegated {
+                " delegates onboarding"
+            } else {
+                ""
+            }
         );
     }
     out.push('\n');
@@ -147,7 +171,10 @@ pub fn instance(seed: u64, users: usize) -> String {
                 0..=16 => r.pick(&operators).expect("operator").clone(),
                 17 | 18 if t.delegated => r.pick(&t.by_role[0]).expect("admin").clone(),
                 17 | 18 => r.pick(&operators).expect("operator").clone(),
-                _ => r.pick(&t.by_role[2]).cloned().unwrap_or_else(|| operators[0].clone()),
+                _ => r
+                    .pick(&t.by_role[2])
+                    .cloned()
+                    .unwrap_or_else(|| operators[0].clone()),
             };
             let _ = writeln!(out, "invite {p} to {} by {by} as {}.", t.name, ROLES[role]);
             t.by_role[role].push(p.clone());
@@ -169,55 +196,62 @@ pub fn instance(seed: u64, users: usize) -> String {
         format!("{t}-{kind}-{counter}")
     };
     let mut workloads: Vec<(usize, String, String)> = Vec::new();
-    for ti in 0..n_tenants {
-        let tn = tenants[ti].name.clone();
-        let members = tenants[ti].by_role.iter().map(Vec::len).sum::<usize>();
+    for (ti, tenant) in tenants.iter_mut().enumerate() {
+        let tn = tenant.name.clone();
+        let members = tenant.by_role.iter().map(Vec::len).sum::<usize>();
         let infra = 2 + members / 8;
         for _ in 0..infra {
             // Infrastructure by a Tenant Admin or a Data Admin.
-            let owner = if r.chance(60) || tenants[ti].by_role[1].is_empty() {
-                r.pick(&tenants[ti].by_role[0]).expect("admin").clone()
+            let owner = if r.chance(60) || tenant.by_role[1].is_empty() {
+                r.pick(&tenant.by_role[0]).expect("admin").clone()
             } else {
-                r.pick(&tenants[ti].by_role[1]).expect("data admin").clone()
+                r.pick(&tenant.by_role[1]).expect("data admin").clone()
             };
             let c = name(&tn, "compute");
             let _ = writeln!(out, "resource {c} in {tn} type: compute owner: {owner}.");
-            tenants[ti].computes.push((c, owner.clone()));
+            tenant.computes.push((c, owner.clone()));
             let s = name(&tn, "secret");
             let _ = writeln!(out, "resource {s} in {tn} type: secret owner: {owner}.");
-            tenants[ti].secrets.push((s.clone(), owner.clone()));
+            tenant.secrets.push((s.clone(), owner.clone()));
             let d = name(&tn, "depot");
             if r.chance(80) {
-                let _ = writeln!(out, "resource {d} in {tn} type: depot owner: {owner} secrets: {s}.");
+                let _ = writeln!(
+                    out,
+                    "resource {d} in {tn} type: depot owner: {owner} secrets: {s}."
+                );
             } else {
                 let _ = writeln!(out, "resource {d} in {tn} type: depot owner: {owner}.");
             }
-            tenants[ti].depots.push((d, owner.clone()));
+            tenant.depots.push((d, owner.clone()));
             if r.chance(50) {
                 let k = name(&tn, "lakehouse");
                 let _ = writeln!(out, "resource {k} in {tn} type: lakehouse owner: {owner}.");
-                tenants[ti].others.push((k, owner.clone()));
+                tenant.others.push((k, owner.clone()));
             }
         }
-        if let Some(admin) = tenants[ti].by_role[0].first().cloned() {
+        if let Some(admin) = tenant.by_role[0].first().cloned() {
             let k = name(&tn, "cluster");
-            let comp = tenants[ti].computes[0].0.clone();
-            let depot = r.pick(&tenants[ti].depots).expect("depot").0.clone();
+            let comp = tenant.computes[0].0.clone();
+            let depot = r.pick(&tenant.depots).expect("depot").0.clone();
             let _ = writeln!(
                 out,
                 "resource {k} in {tn} type: cluster owner: {admin} compute: {comp} depot: {depot}."
             );
-            tenants[ti].clusters.push((k, admin));
+            tenant.clusters.push((k, admin));
         }
         // Workloads by developers (and, now and then, a consumer or an operator, who may not).
-        let devs: Vec<String> = tenants[ti].by_role[2].clone();
+        let devs: Vec<String> = tenant.by_role[2].clone();
         for dev in &devs {
             for _ in 0..1 + r.below(3) {
                 let kind = ["workflow", "service", "worker", "data-product", "nilus"][r.below(5)];
                 let w = name(&tn, kind);
                 let mut line = format!("resource {w} in {tn} type: {kind} owner: {dev}");
-                let t = &tenants[ti];
-                let _ = write!(line, " compute: {}", r.pick(&t.computes).expect("compute").0);
+                let t = &tenant;
+                let _ = write!(
+                    line,
+                    " compute: {}",
+                    r.pick(&t.computes).expect("compute").0
+                );
                 if r.chance(70) {
                     let _ = write!(line, " depot: {}", r.pick(&t.depots).expect("depot").0);
                 }
@@ -237,10 +271,10 @@ pub fn instance(seed: u64, users: usize) -> String {
                 }
                 let _ = writeln!(out, "{line}.");
                 workloads.push((ti, w.clone(), dev.clone()));
-                tenants[ti].others.push((w, dev.clone()));
+                tenant.others.push((w, dev.clone()));
             }
         }
-        let odd_owners: Vec<String> = tenants[ti].by_role[3]
+        let odd_owners: Vec<String> = tenant.by_role[3]
             .iter()
             .take(2)
             .chain(operators.iter().take(1))
@@ -249,9 +283,12 @@ pub fn instance(seed: u64, users: usize) -> String {
         for who in &odd_owners {
             if r.chance(30) {
                 let w = name(&tn, "workflow");
-                let comp = r.pick(&tenants[ti].computes).expect("compute").0.clone();
-                let _ = writeln!(out, "resource {w} in {tn} type: workflow owner: {who} compute: {comp}.");
-                tenants[ti].others.push((w, who.clone()));
+                let comp = r.pick(&tenant.computes).expect("compute").0.clone();
+                let _ = writeln!(
+                    out,
+                    "resource {w} in {tn} type: workflow owner: {who} compute: {comp}."
+                );
+                tenant.others.push((w, who.clone()));
             }
         }
     }
@@ -270,7 +307,9 @@ pub fn instance(seed: u64, users: usize) -> String {
         let n = members.len() * 3;
         for _ in 0..n {
             let (list, perm) = kinds[r.below(4)];
-            let Some((res, owner)) = r.pick(list) else { continue };
+            let Some((res, owner)) = r.pick(list) else {
+                continue;
+            };
             let grantee = (*r.pick(&members).expect("member")).clone();
             let grantor = match r.below(20) {
                 0..=10 => r.pick(&t.by_role[0]).expect("admin").clone(),
@@ -279,7 +318,11 @@ pub fn instance(seed: u64, users: usize) -> String {
                 _ => (*r.pick(&members).expect("member")).clone(),
             };
             let perm = if r.chance(3) { "can_use_depot" } else { perm }; // now and then the wrong kind
-            let _ = writeln!(out, "grant {perm} on {res} in {} to {grantee} by {grantor}.", t.name);
+            let _ = writeln!(
+                out,
+                "grant {perm} on {res} in {} to {grantee} by {grantor}.",
+                t.name
+            );
             if r.chance(8) {
                 revocations.push(format!(
                     "revoke {perm} on {res} in {} from {grantee} by {grantor}.",
@@ -293,8 +336,16 @@ pub fn instance(seed: u64, users: usize) -> String {
                 continue;
             }
             let grantee = (*r.pick(&members).expect("member")).clone();
-            let perm = if r.chance(50) { "can_manage_access" } else { "can_edit" };
-            let _ = writeln!(out, "grant {perm} on {res} in {} to {grantee} by {owner}.", t.name);
+            let perm = if r.chance(50) {
+                "can_manage_access"
+            } else {
+                "can_edit"
+            };
+            let _ = writeln!(
+                out,
+                "grant {perm} on {res} in {} to {grantee} by {owner}.",
+                t.name
+            );
         }
         // Operators are granted use now and then, like anybody else (S5).
         if r.chance(30) {
@@ -316,9 +367,18 @@ pub fn instance(seed: u64, users: usize) -> String {
             continue;
         }
         let t = &tenants[*ti];
-        let apps_here: Vec<&String> = t.by_role[2].iter().filter(|m| m.starts_with("app")).collect();
-        let Some(app) = r.pick(&apps_here) else { continue };
-        let _ = writeln!(out, "resource {w}-as in {} type: workflow owner: {dev} runAsUser: {app} compute: {}.", t.name, t.computes[0].0);
+        let apps_here: Vec<&String> = t.by_role[2]
+            .iter()
+            .filter(|m| m.starts_with("app"))
+            .collect();
+        let Some(app) = r.pick(&apps_here) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "resource {w}-as in {} type: workflow owner: {dev} runAsUser: {app} compute: {}.",
+            t.name, t.computes[0].0
+        );
         let set_up_by = if r.chance(80) {
             r.pick(&operators).expect("operator").clone()
         } else {
@@ -327,7 +387,10 @@ pub fn instance(seed: u64, users: usize) -> String {
         if r.chance(85) {
             let _ = writeln!(out, "grant run-as {app} to {dev} by {set_up_by}.");
             if r.chance(20) {
-                run_as_revokes.push(format!("revoke run-as {app} from {dev} by {}.", operators[0]));
+                run_as_revokes.push(format!(
+                    "revoke run-as {app} from {dev} by {}.",
+                    operators[0]
+                ));
             }
         }
         let admin = &t.by_role[0][0];

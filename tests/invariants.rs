@@ -57,7 +57,10 @@ fn raw(rel: &str, row: &[String]) -> String {
 /// creator's, a Tenant/Data Admin's manage, or an effective grant by a manager.
 fn check_chains(ws: &mut Workspace) -> Result<(), String> {
     let creators = q(ws, "creator(T, R, U)");
-    let admins = q(ws, "holds_role(U, T, \"Tenant Admin\"), resource_exists(T, R)");
+    let admins = q(
+        ws,
+        "holds_role(U, T, \"Tenant Admin\"), resource_exists(T, R)",
+    );
     let data_admins = q(ws, "holds_role(U, T, \"Data Admin\"), creator(T, R, U)");
     let manage_grants = q(
         ws,
@@ -95,7 +98,9 @@ fn check_chains(ws: &mut Workspace) -> Result<(), String> {
     }
     for e in q(ws, "effective_grant(T, R, G, P, By)") {
         if !manage.contains(&(e[4].clone(), e[0].clone(), e[1].clone())) {
-            return Err(format!("effective grant {e:?} by someone who cannot manage access"));
+            return Err(format!(
+                "effective grant {e:?} by someone who cannot manage access"
+            ));
         }
     }
     let unexplained = q(
@@ -103,11 +108,18 @@ fn check_chains(ws: &mut Workspace) -> Result<(), String> {
         "permission(U, T, R, P), !creator(T, R, U), !effective_grant(T, R, U, P, _), !holds_role(U, T, \"Tenant Admin\"), !holds_role(U, T, \"Data Admin\")",
     );
     if let Some(p) = unexplained.iter().next() {
-        return Err(format!("permission {p:?} has no creator, admin or grant behind it"));
+        return Err(format!(
+            "permission {p:?} has no creator, admin or grant behind it"
+        ));
     }
-    let use_without_grant = q(ws, "permission(U, T, R, P), use_permission(P), !effective_grant(T, R, U, P, _)");
+    let use_without_grant = q(
+        ws,
+        "permission(U, T, R, P), use_permission(P), !effective_grant(T, R, U, P, _)",
+    );
     if let Some(p) = use_without_grant.iter().next() {
-        return Err(format!("use permission {p:?} without an effective grant (S18)"));
+        return Err(format!(
+            "use permission {p:?} without an effective grant (S18)"
+        ));
     }
     Ok(())
 }
@@ -131,7 +143,10 @@ fn check_operators(ws: &mut Workspace) -> Result<(), String> {
     }
     let held = q(ws, "permission(U, T, R, P), instance_role(U, operator)");
     if !held.is_empty() {
-        return Err(format!("operators hold {:?}", held.iter().take(3).collect::<Vec<_>>()));
+        return Err(format!(
+            "operators hold {:?}",
+            held.iter().take(3).collect::<Vec<_>>()
+        ));
     }
     Ok(())
 }
@@ -141,18 +156,27 @@ fn check_operators(ws: &mut Workspace) -> Result<(), String> {
 fn check_tenants(ws: &mut Workspace) -> Result<(), String> {
     let stray = q(ws, "permission(U, T, R, P), !resource_exists(T, R)");
     if !stray.is_empty() {
-        return Err(format!("permissions on no resource of their tenant: {stray:?}"));
+        return Err(format!(
+            "permissions on no resource of their tenant: {stray:?}"
+        ));
     }
     // A grant restated in another tenant (same names) gives nothing there.
     let grants = q(ws, "effective_grant(T, R, G, P, By), tenant(T2), T2 != T");
     let mut text = String::new();
     for g in grants.iter().take(20) {
-        let moved = vec![g[5].clone(), g[1].clone(), g[2].clone(), g[3].clone(), g[4].clone()];
+        let moved = vec![
+            g[5].clone(),
+            g[1].clone(),
+            g[2].clone(),
+            g[3].clone(),
+            g[4].clone(),
+        ];
         text.push_str(&raw("grant", &moved));
     }
     let before = q(ws, "permission(U, T, R, P)");
     if !text.is_empty() {
-        ws.assert("moved", &text).map_err(|d| format!("assert failed: {d:?}"))?;
+        ws.assert("moved", &text)
+            .map_err(|d| format!("assert failed: {d:?}"))?;
     }
     let after = q(ws, "permission(U, T, R, P)");
     if before != after {
@@ -176,7 +200,9 @@ fn check_run_as(ws: &mut Workspace) -> Result<(), String> {
         "runs_as(T, R, I), resource(T, _, R, _, S), I != S, !valid_run_as(I, S)",
     );
     if !bad.is_empty() {
-        return Err(format!("runs as another identity without a valid grant: {bad:?}"));
+        return Err(format!(
+            "runs as another identity without a valid grant: {bad:?}"
+        ));
     }
     let valid = q(ws, "runs_as(T, R, I), resource(T, _, R, _, S), I != S");
     for v in valid {
@@ -186,12 +212,19 @@ fn check_run_as(ws: &mut Workspace) -> Result<(), String> {
             &format!("run_as_user({t:?}, {r:?}, {i:?}), run_as_grant({i:?}, {s:?}, By), instance_role(By, operator)"),
         );
         if by_op.is_empty() {
-            return Err(format!("{r} in {t} runs as {i} without an operator's grant to {s}"));
+            return Err(format!(
+                "{r} in {t} runs as {i} without an operator's grant to {s}"
+            ));
         }
     }
-    let running = q(ws, "can_run(T, W), run_as_user(T, W, I), resource(T, _, W, _, S), I != S, !valid_run_as(I, S)");
+    let running = q(
+        ws,
+        "can_run(T, W), run_as_user(T, W, I), resource(T, _, W, _, S), I != S, !valid_run_as(I, S)",
+    );
     if !running.is_empty() {
-        return Err(format!("workloads run as others without consent: {running:?}"));
+        return Err(format!(
+            "workloads run as others without consent: {running:?}"
+        ));
     }
     Ok(())
 }
@@ -273,6 +306,9 @@ fn generator_is_deterministic_and_varied() {
         "depot_secret(T, D, S)",
         "audit_revocation(T, R, G, P, By)",
     ] {
-        assert!(!q(&mut ws, query).is_empty(), "no {query} in the generated instance");
+        assert!(
+            !q(&mut ws, query).is_empty(),
+            "no {query} in the generated instance"
+        );
     }
 }

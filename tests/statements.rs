@@ -22,7 +22,11 @@ fn run(dir: &str, rule_file: &str) -> Report {
 #[test]
 fn statement_tests_pass_with_shipped_rules() {
     let report = run("rules/tests", "rules/dataos.dl");
-    assert!(report.results.len() >= 60, "only {} tests", report.results.len());
+    assert!(
+        report.results.len() >= 60,
+        "only {} tests",
+        report.results.len()
+    );
     assert_eq!(report.failed(), 0, "\n{}", render_text(&report));
 }
 
@@ -60,7 +64,9 @@ fn every_statement_has_a_citing_rule_and_allowed_and_denied_tests() {
     let lines: Vec<&str> = policy.lines().collect();
     let mut cited = std::collections::BTreeSet::new();
     for (i, l) in lines.iter().enumerate() {
-        let Some(doc) = l.trim_start().strip_prefix("///") else { continue };
+        let Some(doc) = l.trim_start().strip_prefix("///") else {
+            continue;
+        };
         let next = lines.get(i + 1).map_or("", |n| n.trim_start());
         if !next.starts_with('@') && !next.contains(":-") && !next.ends_with(").") {
             continue;
@@ -76,7 +82,9 @@ fn every_statement_has_a_citing_rule_and_allowed_and_denied_tests() {
     let mut problems = Vec::new();
     for n in 1..=30 {
         if !cited.contains(&n) {
-            problems.push(format!("S{n}: no rule in rules/dataos.dl cites it in a `///` doc"));
+            problems.push(format!(
+                "S{n}: no rule in rules/dataos.dl cites it in a `///` doc"
+            ));
         }
         for kind in ["allowed", "denied"] {
             let prefix = format!("s{n}_{kind}");
@@ -124,10 +132,19 @@ fn a_wrong_expectation_fails_with_a_readable_message() {
     assert!(stdout.contains("s30_wrong_on_purpose"), "{stdout}");
     assert!(stdout.contains("wrong.test:4:3"), "{stdout}");
     assert!(stdout.contains("expected:"), "{stdout}");
-    assert!(stdout.contains("sf-depot") && stdout.contains("can_use_depot"), "{stdout}");
+    assert!(
+        stdout.contains("sf-depot") && stdout.contains("can_use_depot"),
+        "{stdout}"
+    );
     assert!(stdout.contains("actual:"), "{stdout}");
-    assert!(stdout.contains("sf-creds") && stdout.contains("can_use_secret"), "{stdout}");
-    assert!(stdout.trim_end().ends_with("0 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("sf-creds") && stdout.contains("can_use_secret"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("0 passed, 1 failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -145,12 +162,18 @@ fn a_syntax_error_does_not_stop_other_files() {
     .unwrap();
     let (stdout, code) = grantlog(&["test", "."], &dir);
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("FAIL broken (./a_broken.test:1)"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL broken (./a_broken.test:1)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("./a_broken.test:2:"), "{stdout}");
     assert!(stdout.contains("FAIL unknown_relation"), "{stdout}");
     assert!(stdout.contains("E0101"), "{stdout}");
     assert!(!stdout.contains("FAIL fine_user"), "{stdout}");
-    assert!(stdout.trim_end().ends_with("1 passed, 2 failed"), "{stdout}");
+    assert!(
+        stdout.trim_end().ends_with("1 passed, 2 failed"),
+        "{stdout}"
+    );
     // JSON: one document with every test.
     let (json, _) = grantlog(&["test", ".", "--format", "json"], &dir);
     let v: serde_json::Value = serde_json::from_str(&json).expect("json");

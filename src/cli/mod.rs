@@ -3,8 +3,8 @@
 mod check;
 mod eval;
 mod generate;
-mod test;
 pub mod table;
+mod test;
 
 use crate::diag::{render_all, Diagnostic};
 use crate::engine::Limits;

@@ -332,15 +332,17 @@ fn run_test(
             },
         };
         let location = sources.locate(e.span).to_string();
-        let statement = sources.snippet(e.span).split_whitespace().collect::<Vec<_>>().join(" ");
-        let qfile = ws
-            .sources
-            .add(file.path.clone(), parse::blank_except(&file.text, &[e.query]));
-        let answer = parse_query(&ws.sources, qfile).and_then(|q| {
-            ws.model
-                .query(&ws.sources, &q)
-                .map(|a| (q, a))
-        });
+        let statement = sources
+            .snippet(e.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let qfile = ws.sources.add(
+            file.path.clone(),
+            parse::blank_except(&file.text, &[e.query]),
+        );
+        let answer = parse_query(&ws.sources, qfile)
+            .and_then(|q| ws.model.query(&ws.sources, &q).map(|a| (q, a)));
         let (query, actual) = match answer {
             Ok(x) => x,
             Err(d) => {
@@ -475,7 +477,11 @@ pub fn render_text(report: &Report) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&format!("{} passed, {} failed\n", report.passed(), report.failed()));
+    out.push_str(&format!(
+        "{} passed, {} failed\n",
+        report.passed(),
+        report.failed()
+    ));
     out
 }
 

@@ -39,9 +39,15 @@ pub struct TestCase {
 #[derive(Clone, Debug)]
 pub enum Item {
     /// `include "path".`, relative to the test file's directory.
-    Include { path: String, span: Span },
+    Include {
+        path: String,
+        span: Span,
+    },
     /// A `.facts` statement (or raw fact), byte range `[start, end)` including its `.`.
-    Facts { start: usize, end: usize },
+    Facts {
+        start: usize,
+        end: usize,
+    },
     Expect(Expect),
 }
 
@@ -104,7 +110,10 @@ pub fn parse(path: &str, text: &str, file: FileId) -> TestFile {
     let is_header = |i: usize| -> bool {
         is_word(&toks[i].1, "test")
             && text[line_start(toks[i].0)..toks[i].0].trim().is_empty()
-            && matches!(toks.get(i + 1), Some((_, Token::Lower(_) | Token::Str(_), _)))
+            && matches!(
+                toks.get(i + 1),
+                Some((_, Token::Lower(_) | Token::Str(_), _))
+            )
             && !matches!(toks.get(i + 1), Some((_, Token::LParen, _)))
     };
     let mut i = 0;
@@ -132,10 +141,13 @@ pub fn parse(path: &str, text: &str, file: FileId) -> TestFile {
                     let at = other.map_or(text.len(), |t| t.0);
                     end = toks[j - 1].2;
                     errors.push(
-                        Diagnostic::error("T0001", format!("expected `:` after the test name `{name}`"))
-                            .at(other.map_or(span(at, at), |t| span(t.0, t.2)))
-                            .label("expected `:` here")
-                            .help("a test starts with `test NAME \"description\":`"),
+                        Diagnostic::error(
+                            "T0001",
+                            format!("expected `:` after the test name `{name}`"),
+                        )
+                        .at(other.map_or(span(at, at), |t| span(t.0, t.2)))
+                        .label("expected `:` here")
+                        .help("a test starts with `test NAME \"description\":`"),
                     );
                     // Resume at the next statement boundary.
                     while j < toks.len() && !is_header(j) && toks[j].1 != Token::Dot {
@@ -166,10 +178,12 @@ pub fn parse(path: &str, text: &str, file: FileId) -> TestFile {
             let last = stmt.last().map_or(toks[i].2, |t| t.2);
             (
                 None,
-                vec![Diagnostic::error("T0002", "statement does not end with `.`")
-                    .at(span(toks[i].0, last))
-                    .label("this statement")
-                    .help("every include, expect and facts statement ends with `.`")],
+                vec![
+                    Diagnostic::error("T0002", "statement does not end with `.`")
+                        .at(span(toks[i].0, last))
+                        .label("this statement")
+                        .help("every include, expect and facts statement ends with `.`"),
+                ],
             )
         } else {
             statement(stmt, toks[j].2, file)
@@ -191,12 +205,21 @@ pub fn parse(path: &str, text: &str, file: FileId) -> TestFile {
         };
         items.extend(item);
         errors.extend(errs);
-        i = if j < toks.len() && toks[j].1 == Token::Dot { j + 1 } else { j };
+        i = if j < toks.len() && toks[j].1 == Token::Dot {
+            j + 1
+        } else {
+            j
+        };
     }
     // Lexical errors go to the test they are in.
     for d in lexed.errors {
         let at = d.span.map_or(0, |s| s.start as usize);
-        match out.tests.iter_mut().rev().find(|t| (t.span.start as usize) <= at) {
+        match out
+            .tests
+            .iter_mut()
+            .rev()
+            .find(|t| (t.span.start as usize) <= at)
+        {
             Some(t) => t.errors.push(d),
             None => out.errors.push(d),
         }
@@ -228,7 +251,13 @@ fn statement(stmt: &[Tok], end: usize, file: FileId) -> (Option<Item>, Vec<Diagn
         };
     }
     if !(is_word(&first.1, "expect") && not_fact) {
-        return (Some(Item::Facts { start: first.0, end }), vec![]);
+        return (
+            Some(Item::Facts {
+                start: first.0,
+                end,
+            }),
+            vec![],
+        );
     }
     let mut k = 1;
     let negated = matches!(stmt.get(1), Some((_, t, _)) if is_word(t, "no"))
@@ -266,9 +295,11 @@ fn statement(stmt: &[Tok], end: usize, file: FileId) -> (Option<Item>, Vec<Diagn
     } else if negated {
         return (
             None,
-            vec![Diagnostic::error("T0006", "`expect no ...` takes no `yields`")
-                .at(span(stmt[q_end].0, end))
-                .help("use `expect QUERY yields nothing.` or `expect no QUERY.`")],
+            vec![
+                Diagnostic::error("T0006", "`expect no ...` takes no `yields`")
+                    .at(span(stmt[q_end].0, end))
+                    .help("use `expect QUERY yields nothing.` or `expect no QUERY.`"),
+            ],
         );
     } else {
         match rows(&stmt[q_end + 1..], file) {
@@ -317,7 +348,9 @@ fn rows(toks: &[Tok], file: FileId) -> Result<Vec<(Vec<Const>, Span)>, Diagnosti
             k += 1;
             let mut row = Vec::new();
             loop {
-                let t = toks.get(k).ok_or_else(|| bad("unclosed `(` in a row".into()))?;
+                let t = toks
+                    .get(k)
+                    .ok_or_else(|| bad("unclosed `(` in a row".into()))?;
                 row.push(value(t)?);
                 k += 1;
                 match toks.get(k) {
@@ -340,7 +373,10 @@ fn rows(toks: &[Tok], file: FileId) -> Result<Vec<(Vec<Const>, Span)>, Diagnosti
             None => return Ok(out),
             Some((_, Token::Comma, _)) if k + 1 < toks.len() => k += 1,
             Some(t) => {
-                return Err(bad(format!("expected `,` between rows, found {}", describe(&t.1))))
+                return Err(bad(format!(
+                    "expected `,` between rows, found {}",
+                    describe(&t.1)
+                )))
             }
         }
     }
