@@ -3,7 +3,9 @@
 mod check;
 mod eval;
 mod repl;
+mod generate;
 pub mod table;
+mod test;
 
 use crate::diag::{render_all, Diagnostic};
 use crate::engine::Limits;
@@ -42,6 +44,12 @@ pub enum Command {
     /// Ask questions interactively: queries, what-if changes, why and why not (the default).
     #[command(after_help = repl::HELP)]
     Repl(repl::ReplArgs),
+    /// Run policy tests (*.test files): expected answers of the rules on stated instances.
+    #[command(after_help = test::HELP)]
+    Test(test::TestArgs),
+    /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
+    #[command(after_help = generate::HELP)]
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -82,6 +90,8 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Repl(args)) => repl::run(&args),
         None => repl::run(&repl::ReplArgs::default()),
+        Some(Command::Test(args)) => test::run(&args),
+        Some(Command::Generate(args)) => generate::run(&args),
     };
     ExitCode::from(code)
 }
