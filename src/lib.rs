@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod diag;
 pub mod engine;
+pub mod explain;
 pub mod load;
 pub mod program;
 pub mod shipped;

@@ -2,6 +2,7 @@
 
 mod check;
 mod eval;
+mod explain;
 pub mod table;
 
 use crate::diag::{render_all, Diagnostic};
@@ -37,6 +38,9 @@ pub enum Command {
     /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
     #[command(after_help = check::HELP)]
     Check(check::CheckArgs),
+    /// Explain why a fact holds (a proof), or with --why-not why it does not and how to fix it.
+    #[command(after_help = explain::HELP)]
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Explain(args)) => explain::run(&args),
         None => eval::run(&eval::EvalArgs::default()),
     };
     ExitCode::from(code)
