@@ -26,7 +26,10 @@ fn proof_json_has_the_documented_fields() {
     assert_eq!(v["fact"], MISSING);
     assert_eq!(v["holds"], true);
     assert_eq!(v["rule"]["name"], "identity_lacks_permission");
-    assert!(v["rule"]["location"].as_str().unwrap().starts_with("rules/dataos.dl:"));
+    assert!(v["rule"]["location"]
+        .as_str()
+        .unwrap()
+        .starts_with("rules/dataos.dl:"));
     assert!(v["rule"]["doc"].as_str().unwrap().contains("S23"));
     assert!(v["source"].is_null());
     let mut nodes = Vec::new();
@@ -38,10 +41,14 @@ fn proof_json_has_the_documented_fields() {
     assert_eq!(base["source"]["file"], WORKED_NAME);
     assert_eq!(base["source"]["line"], 33);
     assert!(base["rule"].is_null());
-    let r = nodes.iter().find(|n| n.get("ref").is_some()).expect("a ref");
+    let r = nodes
+        .iter()
+        .find(|n| n.get("ref").is_some())
+        .expect("a ref");
     let target = nodes.iter().find(|n| n.get("id") == r.get("ref")).unwrap();
     assert_eq!(target["fact"], r["fact"]);
-    assert!(nodes.iter().any(|n| n["negated"] == true && n["absent"] == "permission(sam, engineering, sf-creds, can_use_secret)"));
+    assert!(nodes.iter().any(|n| n["negated"] == true
+        && n["absent"] == "permission(sam, engineering, sf-creds, can_use_secret)"));
 }
 
 #[test]
@@ -57,7 +64,10 @@ fn why_not_json_has_rules_failing_premises_and_fixes() {
     assert_eq!(r["bindings"]["W"], "sales-360");
     assert_eq!(r["failing"]["kind"], "blocked");
     assert_eq!(r["failing"]["premise"], "!blocked(engineering, sales-360)");
-    assert_eq!(r["failing"]["proof"]["fact"], "blocked(engineering, sales-360)");
+    assert_eq!(
+        r["failing"]["proof"]["fact"],
+        "blocked(engineering, sales-360)"
+    );
     assert_eq!(r["failing"]["proof"]["premises"][0]["fact"], MISSING);
     assert_eq!(
         v["fixes"],
@@ -86,16 +96,30 @@ fn dot_has_one_node_per_fact_and_labelled_edges() {
     let res = id_of("resource(engineering, data-product, sales-360, sam, sam)");
     let work = id_of("workload(engineering, sales-360)");
     let runs = id_of("runs_as(engineering, sales-360, sam)");
-    assert!(dot.contains(&format!("{needs} -> {root} [label=\"identity_lacks_permission\"]")), "{dot}");
-    assert!(dot.contains(&format!("{res} -> {work} [label=\"workload_by_kind\"]")), "{dot}");
-    assert!(dot.contains(&format!("{res} -> {runs} [label=\"runs_as_submitter\"]")), "{dot}");
+    assert!(
+        dot.contains(&format!(
+            "{needs} -> {root} [label=\"identity_lacks_permission\"]"
+        )),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(&format!("{res} -> {work} [label=\"workload_by_kind\"]")),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(&format!("{res} -> {runs} [label=\"runs_as_submitter\"]")),
+        "{dot}"
+    );
     assert!(dot.contains("!has_run_as_user(engineering, sales-360)"));
     assert!(dot.contains("tests/data/worked-example.dl:41"));
     let a = atom(&mut ws, "can_run(engineering, sales-360)");
     let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let dot = w.to_dot(&ws.sources);
     assert!(dot.starts_with("digraph why_not {"), "{dot}");
-    assert!(dot.contains("can_run(engineering, sales-360)\\ndoes not hold"), "{dot}");
+    assert!(
+        dot.contains("can_run(engineering, sales-360)\\ndoes not hold"),
+        "{dot}"
+    );
     assert!(dot.contains("workload_runs (blocks)"), "{dot}");
     assert!(dot.contains("grant can_use_secret on sf-creds in engineering to sam by maria."));
 }
@@ -128,7 +152,10 @@ fn cli_exit_codes_and_formats() {
     assert!(out.contains("by @identity_lacks_permission"), "{out}");
     let (code, _, err) = with(&["explain", "can_run(engineering, sales-360)"]);
     assert_eq!(code, 2);
-    assert!(err.contains("does not hold") && err.contains("--why-not"), "{err}");
+    assert!(
+        err.contains("does not hold") && err.contains("--why-not"),
+        "{err}"
+    );
     let (code, _, err) = with(&["explain", "--why-not", MISSING]);
     assert_eq!(code, 2, "{err}");
     let (code, out, _) = with(&["explain", "--why-not", "can_run(engineering, sales-360)"]);
@@ -142,7 +169,13 @@ fn cli_exit_codes_and_formats() {
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["fact"], MISSING);
-    let (code, out, _) = with(&["explain", "--why-not", "can_run(engineering, sales-360)", "--format", "json"]);
+    let (code, out, _) = with(&[
+        "explain",
+        "--why-not",
+        "can_run(engineering, sales-360)",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["holds"], false);
@@ -151,7 +184,17 @@ fn cli_exit_codes_and_formats() {
     assert!(out.starts_with("digraph proof {"));
     let (code, out, _) = grantlog(&["explain", "--help"]);
     assert_eq!(code, 0);
-    for field in ["\"fact\"", "\"holds\"", "\"rule\"", "\"location\"", "\"doc\"", "\"source\"", "\"line\"", "\"premises\"", "\"ref\""] {
+    for field in [
+        "\"fact\"",
+        "\"holds\"",
+        "\"rule\"",
+        "\"location\"",
+        "\"doc\"",
+        "\"source\"",
+        "\"line\"",
+        "\"premises\"",
+        "\"ref\"",
+    ] {
         assert!(out.contains(field), "{field} in {out}");
     }
 }

@@ -34,13 +34,20 @@ fn graph(edges: &[(u8, u8)], nodes: u8) -> Workspace {
     for (a, b) in edges {
         facts.push_str(&format!("edge(n{a}, n{b}).\n"));
     }
-    open(&[Text::new("closure.dl", CLOSURE)], &[Text::new("graph.dl", facts)])
+    open(
+        &[Text::new("closure.dl", CLOSURE)],
+        &[Text::new("graph.dl", facts)],
+    )
 }
 
 /// No node is its own ancestor, every premise fact holds, and base nodes have no premises.
 fn check_well_founded(ws: &Workspace, p: &Proof) {
     fn visit(p: &Proof, id: usize, stack: &mut Vec<usize>) {
-        assert!(!stack.contains(&id), "{} is its own ancestor", p.nodes[id].fact);
+        assert!(
+            !stack.contains(&id),
+            "{} is its own ancestor",
+            p.nodes[id].fact
+        );
         stack.push(id);
         for pr in p.nodes[id].premises.iter().flatten() {
             if let Premise::Fact(c) = pr {
@@ -66,9 +73,15 @@ fn chain_proof_is_minimal_and_names_rules_and_lines() {
     let p = why(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     check_well_founded(&ws, &p);
     let text = p.to_text(&ws.sources);
-    assert!(text.contains("by @left at closure.dl:") || text.contains("by @right at closure.dl:"), "{text}");
+    assert!(
+        text.contains("by @left at closure.dl:") || text.contains("by @right at closure.dl:"),
+        "{text}"
+    );
     assert!(text.contains("/// "), "{text}");
-    assert!(text.contains("edge(n0, n1)\n") && text.contains("fact at graph.dl:5"), "{text}");
+    assert!(
+        text.contains("edge(n0, n1)\n") && text.contains("fact at graph.dl:5"),
+        "{text}"
+    );
     // Height 2: path(n0, n2) <- path + edge, path <- edge.
     assert_eq!(p.nodes.len(), 4, "{text}");
     let a = atom(&mut ws, "path(n0, n0)");
@@ -82,13 +95,19 @@ fn negation_and_comparison_premises() {
     let a = atom(&mut ws, "unreachable(n1, n0)");
     let p = why(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = p.to_text(&ws.sources);
-    assert!(text.contains("!path(n1, n0) holds: no path(n1, n0)"), "{text}");
+    assert!(
+        text.contains("!path(n1, n0) holds: no path(n1, n0)"),
+        "{text}"
+    );
     assert!(text.contains("n1 != n0 holds"), "{text}");
     // Why not unreachable(n0, n1): path(n0, n1) blocks it; no fix adds facts.
     let a = atom(&mut ws, "unreachable(n0, n1)");
     let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = w.to_text(&ws.sources);
-    assert!(text.contains("fails: !path(n0, n1), because path(n0, n1) holds:"), "{text}");
+    assert!(
+        text.contains("fails: !path(n0, n1), because path(n0, n1) holds:"),
+        "{text}"
+    );
     assert!(w.fixes.is_empty(), "{text}");
     // Comparisons fail visibly.
     let a = atom(&mut ws, "unreachable(n2, n2)");
@@ -133,7 +152,10 @@ ok(X) :- c(X), a(X), b(X).
         .collect();
     assert_eq!(shown, [["a(k)", "b(k)"]]);
     let text = w.to_text(&ws.sources);
-    assert!(text.contains("rule the rule at r.dl:6") || text.contains("r.dl:6"), "{text}");
+    assert!(
+        text.contains("rule the rule at r.dl:6") || text.contains("r.dl:6"),
+        "{text}"
+    );
     assert!(text.contains("fails: no a(k)"), "{text}");
 }
 

@@ -16,9 +16,18 @@ fn proof_names_rules_and_base_facts_with_file_and_line() {
     let p = why(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = p.to_text(&ws.sources);
     assert!(text.starts_with(&format!("[1] {MISSING}\n")), "{text}");
-    assert!(text.contains("by @identity_lacks_permission at rules/dataos.dl:"), "{text}");
-    assert!(text.contains("by @depot_needs_linked_secret at rules/dataos.dl:"), "{text}");
-    assert!(text.contains("/// S21: using a depot also needs Can Use Secret"), "{text}");
+    assert!(
+        text.contains("by @identity_lacks_permission at rules/dataos.dl:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("by @depot_needs_linked_secret at rules/dataos.dl:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/// S21: using a depot also needs Can Use Secret"),
+        "{text}"
+    );
     assert!(text.contains("by @runs_as_submitter"), "{text}");
     // Base facts: the fact file's line, and the rule file's tables.
     let lines: Vec<&str> = text.lines().collect();
@@ -26,7 +35,10 @@ fn proof_names_rules_and_base_facts_with_file_and_line() {
         .iter()
         .position(|l| l.ends_with("] depot_secret(engineering, sf-depot, sf-creds)"))
         .expect("depot_secret shown");
-    assert_eq!(lines[i + 1].trim(), "fact at tests/data/worked-example.dl:33");
+    assert_eq!(
+        lines[i + 1].trim(),
+        "fact at tests/data/worked-example.dl:33"
+    );
     assert!(text.contains("workload_kind(data-product)"), "{text}");
     assert!(text.contains("fact at rules/dataos.dl:"), "{text}");
     // Negated premises.
@@ -48,9 +60,17 @@ fn shared_sub_proofs_are_printed_once() {
     let text = p.to_text(&ws.sources);
     // resource(.. sales-360 ..) is a premise of workload and of runs_as.
     let res = "resource(engineering, data-product, sales-360, sam, sam)";
-    let full: Vec<_> = text.lines().filter(|l| l.trim_start().starts_with('[') && l.contains(res)).collect();
+    let full: Vec<_> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('[') && l.contains(res))
+        .collect();
     assert_eq!(full.len(), 1, "{text}");
-    let n = full[0].trim_start().split(']').next().unwrap().trim_start_matches('[');
+    let n = full[0]
+        .trim_start()
+        .split(']')
+        .next()
+        .unwrap()
+        .trim_start_matches('[');
     assert!(text.contains(&format!("{res}  (see [{n}])")), "{text}");
     // Each fact is one node.
     let mut facts: Vec<_> = p.nodes.iter().map(|n| n.fact.to_string()).collect();
@@ -69,14 +89,23 @@ fn depth_limit_cuts_with_dots() {
     let opts = ExplainOptions { max_depth: Some(1) };
     let p = why(&ws.model, &ws.sources, &a, &opts).unwrap();
     let text = p.to_text(&ws.sources);
-    assert!(text.contains("[2] needs(engineering, sales-360, sf-creds, can_use_secret)"), "{text}");
+    assert!(
+        text.contains("[2] needs(engineering, sales-360, sf-creds, can_use_secret)"),
+        "{text}"
+    );
     assert!(text.contains("..."), "{text}");
     assert!(!text.contains("depot_secret"), "{text}");
     assert!(!text.contains("workload("), "{text}");
     let json = p.to_json(&ws.sources).to_string();
     assert!(json.contains("\"truncated\":true"), "{json}");
     // Depth 0: the fact and its rule only.
-    let p = why(&ws.model, &ws.sources, &a, &ExplainOptions { max_depth: Some(0) }).unwrap();
+    let p = why(
+        &ws.model,
+        &ws.sources,
+        &a,
+        &ExplainOptions { max_depth: Some(0) },
+    )
+    .unwrap();
     assert_eq!(p.to_text(&ws.sources).matches('[').count(), 1);
 }
 
@@ -155,7 +184,11 @@ fn two_missing_grants_need_a_two_fact_fix() {
     let fixed = format!(
         "{}\n{}\n",
         explain_util::WORKED.replace(line, ""),
-        w.fixes[0].iter().map(|f| format!("{f}.")).collect::<Vec<_>>().join("\n")
+        w.fixes[0]
+            .iter()
+            .map(|f| format!("{f}."))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let mut ws2 = worked(|_| fixed.clone());
     assert!(holds(&mut ws2, "can_run(engineering, sales-360)"));
@@ -167,13 +200,25 @@ fn why_not_follows_a_missing_derived_premise_down() {
     let a = atom(&mut ws, "can_use(sam, engineering, sf-creds)");
     let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = w.to_text(&ws.sources);
-    assert!(text.contains("fails: no permission(sam, engineering, sf-creds, P)"), "{text}");
-    assert!(text.contains("why not permission(sam, engineering, sf-creds, P):"), "{text}");
+    assert!(
+        text.contains("fails: no permission(sam, engineering, sf-creds, P)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("why not permission(sam, engineering, sf-creds, P):"),
+        "{text}"
+    );
     assert!(text.contains("rule @granted_permission"), "{text}");
-    assert!(text.contains("effective_grant(engineering, sf-creds, sam, P, _)") || text.contains("effective_grant(engineering, sf-creds, sam, P"), "{text}");
+    assert!(
+        text.contains("effective_grant(engineering, sf-creds, sam, P, _)")
+            || text.contains("effective_grant(engineering, sf-creds, sam, P"),
+        "{text}"
+    );
     assert!(text.contains(FIX), "{text}");
     // An unknown constant still gets an answer.
     let a = atom(&mut ws, "can_run(engineering, nowhere)");
     let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
-    assert!(w.to_text(&ws.sources).contains("fails: no workload(engineering, nowhere)"));
+    assert!(w
+        .to_text(&ws.sources)
+        .contains("fails: no workload(engineering, nowhere)"));
 }

@@ -134,7 +134,10 @@ fn pretty(v: &serde_json::Value) -> String {
 
 /// 2 when the only problem is that the fact's truth is not what was asked about.
 fn exit_code(diags: &[Diagnostic]) -> u8 {
-    if diags.iter().all(|d| d.code == DOES_NOT_HOLD || d.code == HOLDS) {
+    if diags
+        .iter()
+        .all(|d| d.code == DOES_NOT_HOLD || d.code == HOLDS)
+    {
         2
     } else {
         1

@@ -42,7 +42,11 @@ pub(crate) fn arg_value(model: &Model, arg: Arg, regs: &Regs) -> Option<Value> {
 
 /// Binds the head's arguments to `head` (`None` = left free). `None` when a constant or
 /// a repeated variable does not fit.
-pub(crate) fn bind_head(model: &Model, rule: &CompiledRule, head: &[Option<Value>]) -> Option<Regs> {
+pub(crate) fn bind_head(
+    model: &Model,
+    rule: &CompiledRule,
+    head: &[Option<Value>],
+) -> Option<Regs> {
     let mut regs = empty_regs(rule);
     for (arg, want) in rule.head_args.iter().zip(head) {
         let Some(v) = want else { continue };
@@ -88,8 +92,17 @@ pub(crate) fn compare(model: &Model, op: CompareOp, l: Value, r: Value) -> bool 
 }
 
 /// Tuples matching the atom under `regs` (at most `limit`).
-pub(crate) fn matches(model: &Model, atom: &BodyAtom, regs: &Regs, limit: usize) -> Vec<Vec<Value>> {
-    let pat: Vec<Option<Value>> = atom.args.iter().map(|a| arg_value(model, *a, regs)).collect();
+pub(crate) fn matches(
+    model: &Model,
+    atom: &BodyAtom,
+    regs: &Regs,
+    limit: usize,
+) -> Vec<Vec<Value>> {
+    let pat: Vec<Option<Value>> = atom
+        .args
+        .iter()
+        .map(|a| arg_value(model, *a, regs))
+        .collect();
     // A constant the model never saw matches nothing.
     if atom
         .args
@@ -121,7 +134,9 @@ pub(crate) fn matches(model: &Model, atom: &BodyAtom, regs: &Regs, limit: usize)
     model
         .tuples(atom.rel)
         .filter(|t| {
-            pat.iter().zip(t.iter()).all(|(p, v)| p.map_or(true, |p| p == *v))
+            pat.iter()
+                .zip(t.iter())
+                .all(|(p, v)| p.map_or(true, |p| p == *v))
                 && same.iter().all(|&(j, i)| t[j] == t[i])
         })
         .take(limit)
@@ -145,8 +160,13 @@ pub(crate) fn check(model: &Model, lit: &BodyLiteral, regs: &Regs) -> bool {
     match lit {
         BodyLiteral::Positive(a) => !matches(model, a, regs, 1).is_empty(),
         BodyLiteral::Negative(a) => matches(model, a, regs, 1).is_empty(),
-        BodyLiteral::Compare { op, left, right, .. } => {
-            match (arg_value(model, *left, regs), arg_value(model, *right, regs)) {
+        BodyLiteral::Compare {
+            op, left, right, ..
+        } => {
+            match (
+                arg_value(model, *left, regs),
+                arg_value(model, *right, regs),
+            ) {
                 (Some(l), Some(r)) => compare(model, *op, l, r),
                 _ => false,
             }

@@ -1,8 +1,6 @@
 //! Proofs and why-nots as text, JSON and DOT.
 
-use super::{
-    as_statement, file_line, Attempt, Failure, NodeOrigin, Premise, Proof, WhyNot,
-};
+use super::{as_statement, file_line, Attempt, Failure, NodeOrigin, Premise, Proof, WhyNot};
 use crate::program::RuleInfo;
 use crate::source::SourceMap;
 use serde_json::{json, Map, Value as Json};
@@ -196,7 +194,16 @@ impl Proof {
     ) -> String {
         let mut shown = vec![false; self.nodes.len()];
         let mut expanded = vec![false; self.nodes.len()];
-        self.dot_node(sources, prefix, self.root, 0, &mut shown, &mut expanded, extra, out);
+        self.dot_node(
+            sources,
+            prefix,
+            self.root,
+            0,
+            &mut shown,
+            &mut expanded,
+            extra,
+            out,
+        );
         format!("{prefix}{}", self.root)
     }
 
@@ -316,7 +323,11 @@ impl WhyNot {
         let fixes: Vec<Vec<String>> = self
             .fixes
             .iter()
-            .map(|fix| fix.iter().map(|f| as_statement(&f.relation, &f.values)).collect())
+            .map(|fix| {
+                fix.iter()
+                    .map(|f| as_statement(&f.relation, &f.values))
+                    .collect()
+            })
             .collect();
         o["fixes"] = json!(fixes);
         o
@@ -427,7 +438,11 @@ impl WhyNot {
 }
 
 fn attempt_text(a: &Attempt, sources: &SourceMap, indent: &str, out: &mut String) {
-    let _ = writeln!(out, "{indent}rule {}", rule_line(&a.rule).trim_start_matches("by "));
+    let _ = writeln!(
+        out,
+        "{indent}rule {}",
+        rule_line(&a.rule).trim_start_matches("by ")
+    );
     let pad = format!("{indent}  ");
     if let Failure::HeadMismatch = a.failure {
         let _ = writeln!(out, "{pad}does not apply: its head does not match");
@@ -437,7 +452,11 @@ fn attempt_text(a: &Attempt, sources: &SourceMap, indent: &str, out: &mut String
         let _ = writeln!(out, "{pad}/// {}", line.trim());
     }
     if !a.bindings.is_empty() {
-        let b: Vec<String> = a.bindings.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let b: Vec<String> = a
+            .bindings
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
         let _ = writeln!(out, "{pad}closest: {}", b.join(", "));
     }
     for h in &a.holding {
@@ -447,13 +466,10 @@ fn attempt_text(a: &Attempt, sources: &SourceMap, indent: &str, out: &mut String
         Failure::HeadMismatch => {}
         Failure::Missing { premise, why_not } => {
             let _ = writeln!(out, "{pad}fails: no {premise}");
-            match why_not {
-                Some(w) => {
-                    let inner = format!("{pad}  ");
-                    let _ = writeln!(out, "{inner}why not {}:", w.fact);
-                    w.text_into(sources, &format!("{inner}  "), out);
-                }
-                None => {}
+            if let Some(w) = why_not {
+                let inner = format!("{pad}  ");
+                let _ = writeln!(out, "{inner}why not {}:", w.fact);
+                w.text_into(sources, &format!("{inner}  "), out);
             }
         }
         Failure::Blocked { premise, proof } => {

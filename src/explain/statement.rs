@@ -4,7 +4,12 @@
 use super::Fact;
 use crate::syntax::ast::Const;
 
-const TENANT_ROLES: [&str; 4] = ["Tenant Admin", "Data Admin", "Data Developer", "Data Consumer"];
+const TENANT_ROLES: [&str; 4] = [
+    "Tenant Admin",
+    "Data Admin",
+    "Data Developer",
+    "Data Consumer",
+];
 
 /// A base fact written as a `.facts` statement when one states exactly this fact (grant,
 /// run-as grant, tenant role, invitation, tenant, resource without dependencies), else as
@@ -30,7 +35,13 @@ pub fn as_statement(relation: &str, values: &[Const]) -> String {
         ("invited", 3) => format!("invite {} to {} by {}.", v(0), v(1), v(2)),
         ("tenant", 1) => format!("tenant {}.", v(0)),
         ("resource", 5) => {
-            let mut s = format!("resource {} in {} type: {} owner: {}", v(2), v(0), v(1), v(3));
+            let mut s = format!(
+                "resource {} in {} type: {} owner: {}",
+                v(2),
+                v(0),
+                v(1),
+                v(3)
+            );
             if values[4] != values[3] {
                 s.push_str(&format!(" submitter: {}", v(4)));
             }
@@ -77,6 +88,9 @@ mod tests {
             as_statement("depends_on", &["t", "w", "compute", "a b"].map(sym)),
             "depends_on(t, w, compute, \"a b\")."
         );
-        assert_eq!(as_statement("edge", &[Const::Num(1), sym("x")]), "edge(1, x).");
+        assert_eq!(
+            as_statement("edge", &[Const::Num(1), sym("x")]),
+            "edge(1, x)."
+        );
     }
 }

@@ -7,8 +7,8 @@
 
 use super::matcher::{arg_value, bind_head, instances, Inst};
 use super::{
-    fact_of, resolve, values_of, ExplainOptions, Fact, NodeOrigin, PatArg, Pattern, Premise,
-    Proof, ProofNode, DOES_NOT_HOLD,
+    fact_of, resolve, values_of, ExplainOptions, Fact, NodeOrigin, PatArg, Pattern, Premise, Proof,
+    ProofNode, DOES_NOT_HOLD,
 };
 use crate::diag::Diagnostic;
 use crate::engine::{Model, Origin, Value};
@@ -196,8 +196,8 @@ impl Builder<'_> {
                     if strict {
                         rank(model, prel, t) < head_rank
                     } else {
-                        !(prel == rel && t == tuple)
-                            && !path.iter().any(|(r, p)| *r == prel && p == t)
+                        let own = prel == rel && t == tuple;
+                        !own && !path.iter().any(|(r, p)| *r == prel && p == t)
                     }
                 };
                 let found = instances(model, compiled, regs, &mut accept, CANDIDATES);

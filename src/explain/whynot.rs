@@ -7,13 +7,11 @@
 //! missing derived one is abduced in turn, a blocking negation is lifted by killing every
 //! derivation of what it negates) and then verified on a rebuilt model.
 
-use super::matcher::{
-    arg_value, bind, bind_head, check, evaluable, instances, matches, Regs,
-};
+use super::matcher::{arg_value, bind, bind_head, check, evaluable, instances, matches, Regs};
 use super::why::{pattern, prove};
 use super::{
-    fact_of, resolve, values_of, Attempt, ExplainOptions, Fact, Failure, PatArg, Pattern,
-    WhyNot, HOLDS,
+    fact_of, resolve, values_of, Attempt, ExplainOptions, Fact, Failure, PatArg, Pattern, WhyNot,
+    HOLDS,
 };
 use crate::diag::Diagnostic;
 use crate::engine::{Limits, Model, Origin, Value};
@@ -142,7 +140,12 @@ fn attempt(
         .var_names
         .iter()
         .enumerate()
-        .filter_map(|(s, n)| Some((n.clone(), model.constant(best.regs.get(s).copied()??).clone())))
+        .filter_map(|(s, n)| {
+            Some((
+                n.clone(),
+                model.constant(best.regs.get(s).copied()??).clone(),
+            ))
+        })
         .collect();
     let failure = match best.fail.map(|i| &rule.body[i]) {
         None => Failure::None,
@@ -174,7 +177,9 @@ fn attempt(
                 proof: prove(model, atom.rel, &t, proof_depth),
             }
         }
-        Some(lit @ BodyLiteral::Compare { .. }) => Failure::Compare(literal_text(model, rule, lit, &best.regs)),
+        Some(lit @ BodyLiteral::Compare { .. }) => {
+            Failure::Compare(literal_text(model, rule, lit, &best.regs))
+        }
     };
     Attempt {
         rule: info,
@@ -194,7 +199,9 @@ fn literal_text(model: &Model, rule: &CompiledRule, lit: &BodyLiteral, regs: &Re
     match lit {
         BodyLiteral::Positive(a) => pattern(model, a, regs, Some(&rule.var_names)).to_string(),
         BodyLiteral::Negative(a) => format!("!{}", pattern(model, a, regs, Some(&rule.var_names))),
-        BodyLiteral::Compare { op, left, right, .. } => {
+        BodyLiteral::Compare {
+            op, left, right, ..
+        } => {
             format!("{} {} {}", show(left), op.as_str(), show(right))
         }
     }
@@ -284,7 +291,11 @@ fn base_facts(model: &Model) -> Vec<(RelId, Vec<Const>, Span)> {
     for rel in model.program().relations() {
         for t in model.tuples(rel) {
             if let Some(Origin::Base(span)) = model.origin(rel, t) {
-                out.push((rel, t.iter().map(|&v| model.constant(v).clone()).collect(), span));
+                out.push((
+                    rel,
+                    t.iter().map(|&v| model.constant(v).clone()).collect(),
+                    span,
+                ));
             }
         }
     }
@@ -498,7 +509,11 @@ impl Abducer<'_> {
         }
         let body = &rule.body;
         if let Some(k) = deferred.iter().position(|&i| ground(&body[i], &regs)) {
-            let rest: Vec<usize> = deferred.iter().copied().filter(|&j| j != deferred[k]).collect();
+            let rest: Vec<usize> = deferred
+                .iter()
+                .copied()
+                .filter(|&j| j != deferred[k])
+                .collect();
             return self.step(rule, deferred[k], remaining, &rest, regs, alt, depth, out);
         }
         if remaining.is_empty() {
@@ -532,7 +547,11 @@ impl Abducer<'_> {
         }
         // A derived premise whose free columns nothing else reads: make any instance hold.
         if model.program().is_derived(atom.rel) && free_only_here(rule, i, &regs) {
-            let sub: Vec<Option<Value>> = atom.args.iter().map(|a| arg_value(model, *a, &regs)).collect();
+            let sub: Vec<Option<Value>> = atom
+                .args
+                .iter()
+                .map(|a| arg_value(model, *a, &regs))
+                .collect();
             for a in self.abduce(atom.rel, &sub, depth.saturating_sub(1)) {
                 if !a.is_empty() {
                     let u = alt.union(&a).cloned().collect();
@@ -562,7 +581,11 @@ impl Abducer<'_> {
         let lit = &rule.body[i];
         match lit {
             BodyLiteral::Positive(atom) => {
-                let t: Vec<Option<Value>> = atom.args.iter().map(|a| arg_value(model, *a, &regs)).collect();
+                let t: Vec<Option<Value>> = atom
+                    .args
+                    .iter()
+                    .map(|a| arg_value(model, *a, &regs))
+                    .collect();
                 for a in self.abduce(atom.rel, &t, depth.saturating_sub(1)) {
                     let u = alt.union(&a).cloned().collect();
                     self.walk(rule, remaining, deferred, regs.clone(), u, depth, out);
@@ -598,10 +621,9 @@ impl Abducer<'_> {
 /// Positive premises need every column bound; negations and comparisons their variables.
 fn ground(lit: &BodyLiteral, regs: &Regs) -> bool {
     match lit {
-        BodyLiteral::Positive(a) => a
-            .args
-            .iter()
-            .all(|x| matches!(x, Arg::Const(_)) || matches!(x, Arg::Var(s) if regs[*s as usize].is_some())),
+        BodyLiteral::Positive(a) => a.args.iter().all(|x| {
+            matches!(x, Arg::Const(_)) || matches!(x, Arg::Var(s) if regs[*s as usize].is_some())
+        }),
         _ => evaluable(lit, regs),
     }
 }
