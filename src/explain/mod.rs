@@ -5,10 +5,12 @@
 //!   (filters by bound columns while scanning, scans the smallest relation first).
 //! - [`why`]: well-founded proofs from the recorded rounds, shared sub-proofs once.
 //! - [`whynot`]: closest candidate bindings, blocking negations, fixes (abduced from the
-//!   failing premises, then verified on a rebuilt model).
+//!   failing premises).
+//! - [`fixes`]: sets of base facts abduced from the rules, verified on a rebuilt model.
 //! - [`render`]: text, JSON and DOT.
 //! - [`statement`]: base facts written back as `.facts` statements.
 
+mod fixes;
 mod matcher;
 mod render;
 mod statement;
