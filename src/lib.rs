@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod diag;
 pub mod engine;
+pub mod explain;
 pub mod facts;
 pub mod generate;
 pub mod load;

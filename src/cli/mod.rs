@@ -2,8 +2,9 @@
 
 mod check;
 mod eval;
-mod repl;
+mod explain;
 mod generate;
+mod repl;
 pub mod table;
 mod test;
 
@@ -50,6 +51,9 @@ pub enum Command {
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
+    /// Explain why a fact holds (a proof), or with --why-not why it does not and how to fix it.
+    #[command(after_help = explain::HELP)]
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
         None => repl::run(&repl::ReplArgs::default()),
         Some(Command::Test(args)) => test::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Explain(args)) => explain::run(&args),
     };
     ExitCode::from(code)
 }

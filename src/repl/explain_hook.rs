@@ -1,10 +1,7 @@
 //! The one place the REPL calls into explanations (`:why`, `:whynot`).
-//!
-//! `src/explain/` is being written on another branch; when it lands, the integrator
-//! replaces the body of [`explain`] with calls to `explain::why` / `explain::why_not` and
-//! their `to_text`. Nothing else in the REPL needs to change.
 
 use crate::diag::Diagnostic;
+use crate::explain::{why, why_not as explain_why_not, ExplainOptions};
 use crate::syntax::ast::Atom;
 use crate::workspace::Workspace;
 
@@ -16,13 +13,10 @@ pub fn explain(
     why_not: bool,
     depth: Option<usize>,
 ) -> Result<String, Vec<Diagnostic>> {
-    let _ = (ws, why_not, depth);
-    Err(vec![Diagnostic::error(
-        "E0701",
-        "explanations are not built into this binary yet",
-    )
-    .at(atom.span)
-    .help(
-        "queries answer whether it holds; `:rules REL` shows the rules that derive REL",
-    )])
+    let opts = ExplainOptions { max_depth: depth };
+    if why_not {
+        explain_why_not(&ws.model, &ws.sources, atom, &opts).map(|w| w.to_text(&ws.sources))
+    } else {
+        why(&ws.model, &ws.sources, atom, &opts).map(|p| p.to_text(&ws.sources))
+    }
 }

@@ -1,0 +1,144 @@
+//! `grantlog explain`: why a fact holds (a proof) or, with `--why-not`, why it does not
+//! and what to add so that it does.
+
+use super::{report, LimitArgs};
+use crate::diag::Diagnostic;
+use crate::explain::{why, why_not, ExplainOptions, DOES_NOT_HOLD, HOLDS};
+use crate::syntax::parse_atom;
+use crate::workspace::Workspace;
+use clap::ValueEnum;
+use std::path::PathBuf;
+
+pub const HELP: &str = "Exit status: 0 when explained; 1 on any error in the rules, facts or FACT;
+2 when FACT does not hold (ask --why-not) or, with --why-not, when it holds (ask without).
+
+Text: a proof is an indented tree. Each fact shows the rule that derived it (@name and
+file:line) with its doc comment, or for a base fact the file and line stating it. A
+negated premise reads `!p(..) holds: no p(..)`. A fact proved before is `(see [n])`.
+--why-not shows, per rule that could give FACT, the closest bindings, what holds, and the
+first failing premise (followed down; a blocking `!q` with q's proof), then fixes: the
+smallest sets of facts (as .facts statements) whose addition was verified to make FACT hold.
+
+JSON (--format json), why:
+  node    = {\"id\": n, \"fact\": \"p(a, b)\", \"holds\": true,
+             \"rule\": {\"name\", \"location\": \"file:line\", \"doc\"} | null,   (derived)
+             \"source\": {\"file\", \"line\"} | null,                         (base fact)
+             \"premises\": [node | negated | comparison, ...],
+             \"truncated\": true}                                        (cut by --depth)
+  repeat  = {\"fact\", \"holds\": true, \"ref\": n}          (the node with id n, shown earlier)
+  negated = {\"fact\": \"!q(a)\", \"holds\": true, \"negated\": true, \"absent\": \"q(a)\", \"premises\": []}
+JSON, why-not:
+  {\"fact\", \"holds\": false, \"base\": bool, \"fixes\": [[\"<statement>\", ...], ...],
+   \"rules\": [{\"rule\": {\"name\", \"location\", \"doc\"}, \"bindings\": {\"Var\": \"value\"},
+              \"holding\": [\"premise\", ...],
+              \"failing\": {\"kind\": \"missing\"|\"blocked\"|\"comparison\"|\"head_mismatch\"|\"none\",
+                          \"premise\", \"why_not\": {...} | null, \"proof\": node}}]}
+DOT (--format dot): one node per fact, edges premise -> conclusion labelled with rule names.
+
+Examples:
+  grantlog explain 'missing_permission(engineering, sales-360, sam, sf-creds, can_use_secret)'
+  grantlog explain --why-not 'can_run(engineering, sales-360)'
+  grantlog explain --rules graph.dl edges.dl 'path(a, d)' --format dot | dot -Tsvg > p.svg";
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    #[default]
+    Text,
+    Json,
+    Dot,
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct ExplainArgs {
+    /// The fact to explain, e.g. `can_run(engineering, sales-360)`.
+    #[arg(value_name = "FACT")]
+    pub fact: String,
+    /// Explain why the fact does not hold, and propose fixes.
+    #[arg(long)]
+    pub why_not: bool,
+    /// A rule file; repeat for several. Without it, the shipped DataOS rules are used.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Fact files. With no rules and no facts, the worked example is loaded.
+    #[arg(value_name = "FACT_FILE")]
+    pub facts: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    /// Show premises down to this depth (the fact is depth 0).
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+pub fn run(args: &ExplainArgs) -> u8 {
+    let (rules, facts) = match super::eval::inputs(&args.rules, &args.facts) {
+        Ok(x) => x,
+        Err(d) => {
+            report(&d, &Default::default());
+            return 1;
+        }
+    };
+    let mut ws = match Workspace::open(&rules, &facts, &args.limits.limits()) {
+        Ok(ws) => ws,
+        Err(f) => {
+            report(&f.diagnostics, &f.sources);
+            return 1;
+        }
+    };
+    if !args.rules.is_empty() {
+        report(&ws.warnings, &ws.sources);
+    }
+    let file = ws.sources.add("<fact>", args.fact.clone());
+    let atom = match parse_atom(&ws.sources, file) {
+        Ok(a) => a,
+        Err(d) => {
+            report(&d, &ws.sources);
+            return 1;
+        }
+    };
+    let opts = ExplainOptions {
+        max_depth: args.depth,
+    };
+    let (ws, f) = (&ws, args.format);
+    let out = if args.why_not {
+        why_not(&ws.model, &ws.sources, &atom, &opts).map(|w| match f {
+            ExplainFormat::Text => w.to_text(&ws.sources),
+            ExplainFormat::Json => pretty(&w.to_json(&ws.sources)),
+            ExplainFormat::Dot => w.to_dot(&ws.sources),
+        })
+    } else {
+        why(&ws.model, &ws.sources, &atom, &opts).map(|p| match f {
+            ExplainFormat::Text => p.to_text(&ws.sources),
+            ExplainFormat::Json => pretty(&p.to_json(&ws.sources)),
+            ExplainFormat::Dot => p.to_dot(&ws.sources),
+        })
+    };
+    match out {
+        Ok(text) => {
+            print!("{text}");
+            0
+        }
+        Err(d) => {
+            report(&d, &ws.sources);
+            exit_code(&d)
+        }
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    format!("{}\n", serde_json::to_string_pretty(v).expect("json"))
+}
+
+/// 2 when the only problem is that the fact's truth is not what was asked about.
+fn exit_code(diags: &[Diagnostic]) -> u8 {
+    if diags
+        .iter()
+        .all(|d| d.code == DOES_NOT_HOLD || d.code == HOLDS)
+    {
+        2
+    } else {
+        1
+    }
+}
