@@ -5,7 +5,8 @@ mod explain_util;
 
 use explain_util::{atom, open};
 use grantlog::explain::{why, why_not, ExplainOptions, NodeOrigin, Premise, Proof};
-use grantlog::load::{Text, Workspace};
+use grantlog::load::Text;
+use grantlog::workspace::Workspace;
 use proptest::prelude::*;
 
 const CLOSURE: &str = "

@@ -3,10 +3,11 @@
 
 use grantlog::diag::render_all;
 use grantlog::engine::Limits;
-use grantlog::load::{Text, Workspace};
+use grantlog::load::Text;
 use grantlog::shipped;
 use grantlog::syntax::ast::Atom;
 use grantlog::syntax::parse_atom;
+use grantlog::workspace::Workspace;
 
 pub const WORKED: &str = include_str!("../data/worked-example.dl");
 pub const WORKED_NAME: &str = "tests/data/worked-example.dl";
