@@ -1,55 +1,10 @@
 //! Provenance, limits, and incremental evaluation against from-scratch results.
-use grantlog::diag::{render_all, Diagnostic};
+mod engine_common;
+use engine_common::*;
 use grantlog::engine::{EvalError, Limits, Model, Origin};
-use grantlog::load::compile_texts;
-use grantlog::program::Program;
 use grantlog::source::{SourceMap, Span};
 use grantlog::syntax::ast::Const;
-use std::sync::Arc;
 use std::time::Duration;
-
-/// Compiles one rule file `rules.dl` with the real parser; panics with rendered diagnostics.
-fn program(sources: &mut SourceMap, text: &str) -> (Arc<Program>, Vec<Diagnostic>) {
-    match compile_texts(sources, &[("rules.dl", text)]) {
-        Ok((p, warnings)) => (Arc::new(p), warnings),
-        Err(d) => panic!("{}", render_all(&d, sources)),
-    }
-}
-
-/// Compiles and evaluates one rule file.
-fn evaluated(text: &str) -> (Model, SourceMap) {
-    let mut sources = SourceMap::new();
-    let (p, _) = program(&mut sources, text);
-    let mut model = Model::new(p);
-    model.evaluate(&Limits::default()).expect("evaluates");
-    (model, sources)
-}
-
-fn show(c: &Const) -> String {
-    match c {
-        Const::Sym(s) => s.clone(),
-        Const::Num(n) => n.to_string(),
-    }
-}
-
-/// The tuples of `rel`, rendered and sorted: `["a,b", ...]`.
-fn rows(model: &Model, rel: &str) -> Vec<String> {
-    let r = model
-        .program()
-        .relation(rel)
-        .unwrap_or_else(|| panic!("no relation {rel}"));
-    let mut out: Vec<String> = model
-        .tuples(r)
-        .map(|t| {
-            t.iter()
-                .map(|v| show(model.constant(*v)))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 const CLOSURE: &str = ".decl edge(a, b) .decl path(a, b)
 edge(a, b). edge(b, c).

@@ -1,57 +1,12 @@
 //! Retraction: `retract_fact` then `evaluate` must equal a model computed from scratch
 //! without the fact, keep provenance well-founded, and leave earlier strata untouched.
-use grantlog::diag::{render_all, Diagnostic};
+mod engine_common;
+use engine_common::*;
 use grantlog::engine::{Limits, Model, Origin, Value};
-use grantlog::load::compile_texts;
-use grantlog::program::Program;
 use grantlog::source::{SourceMap, Span};
 use grantlog::syntax::ast::Const;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-
-/// Compiles one rule file `rules.dl` with the real parser; panics with rendered diagnostics.
-fn program(sources: &mut SourceMap, text: &str) -> (Arc<Program>, Vec<Diagnostic>) {
-    match compile_texts(sources, &[("rules.dl", text)]) {
-        Ok((p, warnings)) => (Arc::new(p), warnings),
-        Err(d) => panic!("{}", render_all(&d, sources)),
-    }
-}
-
-/// Compiles and evaluates one rule file.
-fn evaluated(text: &str) -> (Model, SourceMap) {
-    let mut sources = SourceMap::new();
-    let (p, _) = program(&mut sources, text);
-    let mut model = Model::new(p);
-    model.evaluate(&Limits::default()).expect("evaluates");
-    (model, sources)
-}
-
-fn show(c: &Const) -> String {
-    match c {
-        Const::Sym(s) => s.clone(),
-        Const::Num(n) => n.to_string(),
-    }
-}
-
-/// The tuples of `rel`, rendered and sorted: `["a,b", ...]`.
-fn rows(model: &Model, rel: &str) -> Vec<String> {
-    let r = model
-        .program()
-        .relation(rel)
-        .unwrap_or_else(|| panic!("no relation {rel}"));
-    let mut out: Vec<String> = model
-        .tuples(r)
-        .map(|t| {
-            t.iter()
-                .map(|v| show(model.constant(*v)))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 const ACCESS: &str = ".decl edge(a, b) .decl path(a, b) .decl deny(a, b) .decl ok(a, b)
 edge(a, b). edge(b, c). edge(c, d).
