@@ -41,26 +41,10 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: &EvalArgs) -> u8 {
-    let (rules, facts) = match inputs(&args.rules, &args.facts) {
-        Ok(x) => x,
-        Err(d) => {
-            report(&d, &Default::default());
-            return 1;
-        }
-    };
-    let limits = args.limits.limits();
-    let mut ws = match Workspace::open(&rules, &facts, &limits) {
+    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
         Ok(ws) => ws,
-        Err(f) => {
-            report(&f.diagnostics, &f.sources);
-            return 1;
-        }
+        Err(code) => return code,
     };
-    if !args.rules.is_empty() {
-        let mut warnings = ws.warnings.clone();
-        warnings.extend(ws.model.unfed_relations());
-        report(&warnings, &ws.sources);
-    }
     let format = args.format;
     if args.queries.is_empty() {
         print!("{}", relations(&ws, format));

@@ -5,7 +5,6 @@ use super::{report, LimitArgs};
 use crate::diag::Diagnostic;
 use crate::explain::{why, why_not, ExplainOptions, DOES_NOT_HOLD, HOLDS};
 use crate::syntax::parse_atom;
-use crate::workspace::Workspace;
 use clap::ValueEnum;
 use std::path::PathBuf;
 
@@ -73,23 +72,10 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs) -> u8 {
-    let (rules, facts) = match super::eval::inputs(&args.rules, &args.facts) {
-        Ok(x) => x,
-        Err(d) => {
-            report(&d, &Default::default());
-            return 1;
-        }
-    };
-    let mut ws = match Workspace::open(&rules, &facts, &args.limits.limits()) {
+    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
         Ok(ws) => ws,
-        Err(f) => {
-            report(&f.diagnostics, &f.sources);
-            return 1;
-        }
+        Err(code) => return code,
     };
-    if !args.rules.is_empty() {
-        report(&ws.warnings, &ws.sources);
-    }
     let file = ws.sources.add("<fact>", args.fact.clone());
     let atom = match parse_atom(&ws.sources, file) {
         Ok(a) => a,

@@ -118,6 +118,32 @@ pub(crate) fn read_all(paths: &[PathBuf]) -> Result<Vec<Text>, Vec<Diagnostic>> 
     }
 }
 
+/// The workspace most commands start from: the named rules (or the shipped ones) on the
+/// named facts (or, when neither is named, the worked example). Errors are reported on
+/// stderr; `Err` is the exit status.
+pub(crate) fn open_workspace(
+    rules: &[PathBuf],
+    facts: &[PathBuf],
+    limits: &LimitArgs,
+) -> Result<crate::workspace::Workspace, u8> {
+    let (rule_texts, fact_texts) = eval::inputs(rules, facts).map_err(|d| {
+        report(&d, &Default::default());
+        1
+    })?;
+    let ws = crate::workspace::Workspace::open(&rule_texts, &fact_texts, &limits.limits())
+        .map_err(|f| {
+            report(&f.diagnostics, &f.sources);
+            1u8
+        })?;
+    // The shipped rules are known to be clean; warnings matter for the user's own.
+    if !rules.is_empty() {
+        let mut warnings = ws.warnings.clone();
+        warnings.extend(ws.model.unfed_relations());
+        report(&warnings, &ws.sources);
+    }
+    Ok(ws)
+}
+
 pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap) {
     if !diags.is_empty() {
         eprint!("{}", render_all(diags, sources));

@@ -1,8 +1,7 @@
 //! `grantlog repl` (and `grantlog` alone): the interactive session.
 
-use super::{report, LimitArgs};
+use super::LimitArgs;
 use crate::repl::{self, Repl};
-use crate::workspace::Workspace;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -32,24 +31,11 @@ pub struct ReplArgs {
 }
 
 pub fn run(args: &ReplArgs) -> u8 {
-    let (rules, facts) = match super::eval::inputs(&args.rules, &args.facts) {
-        Ok(x) => x,
-        Err(d) => {
-            report(&d, &Default::default());
-            return 1;
-        }
-    };
     let started = Instant::now();
-    let mut ws = match Workspace::open(&rules, &facts, &args.limits.limits()) {
+    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
         Ok(ws) => ws,
-        Err(f) => {
-            report(&f.diagnostics, &f.sources);
-            return 1;
-        }
+        Err(code) => return code,
     };
-    if !args.rules.is_empty() {
-        report(&ws.warnings, &ws.sources);
-    }
     let mut session = Repl::new();
     session.opened(&ws, started.elapsed());
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
