@@ -148,7 +148,7 @@ fn worked_example_facts() {
     let loc = sources.locate(g.span);
     assert_eq!(
         (loc.file, loc.line, loc.col),
-        ("examples/worked-example.facts", 54, 1)
+        ("examples/worked-example.facts", 56, 1)
     );
 }
 

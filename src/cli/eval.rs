@@ -45,6 +45,10 @@ pub fn run(args: &EvalArgs) -> u8 {
         Ok(ws) => ws,
         Err(code) => return code,
     };
+    // Relations the rules read that these facts leave empty: often a misspelt file.
+    if !args.rules.is_empty() {
+        report(&ws.model.unfed_relations(), &ws.sources);
+    }
     let format = args.format;
     if args.queries.is_empty() {
         print!("{}", relations(&ws, format));

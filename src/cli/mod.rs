@@ -137,9 +137,7 @@ pub(crate) fn open_workspace(
         })?;
     // The shipped rules are known to be clean; warnings matter for the user's own.
     if !rules.is_empty() {
-        let mut warnings = ws.warnings.clone();
-        warnings.extend(ws.model.unfed_relations());
-        report(&warnings, &ws.sources);
+        report(&ws.warnings, &ws.sources);
     }
     Ok(ws)
 }
