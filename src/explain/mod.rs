@@ -26,8 +26,8 @@ use crate::syntax::ast::{Atom, Const};
 use std::fmt;
 
 pub use statement::as_statement;
-pub use why::why;
-pub use whynot::why_not;
+pub use why::{prove, why};
+pub use whynot::{why_not, why_not_resolved};
 
 /// E0701: `why` was asked for a fact that does not hold.
 pub const DOES_NOT_HOLD: &str = "E0701";

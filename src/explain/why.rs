@@ -43,8 +43,8 @@ pub fn why(
     Ok(prove(model, rel, &tuple, opts.max_depth))
 }
 
-/// The proof of a fact the model holds.
-pub(crate) fn prove(model: &Model, rel: RelId, tuple: &[Value], max_depth: Option<usize>) -> Proof {
+/// The proof of a fact the model holds (`model.contains(rel, tuple)`).
+pub fn prove(model: &Model, rel: RelId, tuple: &[Value], max_depth: Option<usize>) -> Proof {
     let mut b = Builder {
         model,
         memo: FxHashMap::default(),

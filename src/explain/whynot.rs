@@ -18,7 +18,7 @@ use crate::diag::Diagnostic;
 use crate::engine::{Model, Value};
 use crate::program::{Arg, BodyLiteral, CompiledRule, RelId, RuleId};
 use crate::source::SourceMap;
-use crate::syntax::ast::Atom;
+use crate::syntax::ast::{Atom, Const};
 
 /// How far failing derived premises are followed, and fixes abduced, by default.
 const DEFAULT_DEPTH: usize = 6;
@@ -44,17 +44,33 @@ pub fn why_not(
             .label("in the model")
             .help(format!("ask why: grantlog explain '{shown}'"))]);
     }
+    Ok(why_not_resolved(model, rel, &consts, opts))
+}
+
+/// Why not, for a fact already resolved against the program (relation and constants of
+/// the right types) that the model does not hold.
+pub fn why_not_resolved(
+    model: &Model,
+    rel: RelId,
+    consts: &[Const],
+    opts: &ExplainOptions,
+) -> WhyNot {
+    let shown = Fact {
+        relation: model.program().relation_name(rel).to_string(),
+        values: consts.to_vec(),
+    };
+    let known = values_of(model, consts);
     let base = base_facts(model);
     // Constants the model never saw: explain on a model that knows them.
     let rebuilt;
     let model = match known {
         Some(_) => model,
         None => {
-            rebuilt = rebuild(model, &base, &[], &consts);
+            rebuilt = rebuild(model, &base, &[], consts);
             &rebuilt
         }
     };
-    let tuple = values_of(model, &consts).expect("interned");
+    let tuple = values_of(model, consts).expect("interned");
     let depth = opts.max_depth.unwrap_or(DEFAULT_DEPTH);
     let head: Vec<Option<Value>> = tuple.iter().map(|&v| Some(v)).collect();
     let target = Pattern {
@@ -62,8 +78,8 @@ pub fn why_not(
         args: consts.iter().cloned().map(PatArg::Const).collect(),
     };
     let mut out = explain(model, rel, &head, target, depth, opts.max_depth);
-    out.fixes = fixes(model, &base, rel, &consts, depth);
-    Ok(out)
+    out.fixes = fixes(model, &base, rel, consts, depth);
+    out
 }
 
 fn explain(
