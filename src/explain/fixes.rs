@@ -1,7 +1,7 @@
 //! Fixes for a fact that does not hold: sets of base facts abduced from the rules (a
 //! missing base premise is assumed, a missing derived one abduced in turn, a blocking
 //! negation lifted by killing every derivation of what it negates), then verified on a
-//! rebuilt model; only the smallest verified sets are kept.
+//! copy of the model; only the smallest verified sets are kept.
 
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, instances, matches, Regs};
 use super::{fact_of, values_of, Fact};
@@ -18,55 +18,28 @@ const MAX_ALTS: usize = 16;
 const ABDUCE_STEPS: usize = 50_000;
 const MAX_VERIFY: usize = 8;
 
-/// Every base fact of the model, with where it was written.
-pub(super) fn base_facts(model: &Model) -> Vec<(RelId, Vec<Const>, Span)> {
-    let mut out = Vec::new();
-    for rel in model.program().relations() {
-        for t in model.tuples(rel) {
-            if let Some(Origin::Base(span)) = model.origin(rel, t) {
-                out.push((
-                    rel,
-                    t.iter().map(|&v| model.constant(v).clone()).collect(),
-                    span,
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// A fresh model of the same program and base facts plus `extra`, evaluated.
-pub(super) fn rebuild(
-    model: &Model,
-    base: &[(RelId, Vec<Const>, Span)],
-    extra: &[(RelId, Vec<Const>)],
-    intern: &[Const],
-) -> Model {
-    let mut m = Model::new(model.program_arc().clone());
+/// A copy of the model with `extra` base facts added and evaluated, and `intern`
+/// constants known to its symbol table. The copy continues the original's fixpoint
+/// (only strata that negate what the new facts feed are recomputed), so verifying a fix
+/// costs a clone and a short evaluation, not a rebuild.
+pub(super) fn extended(model: &Model, extra: &[(RelId, Vec<Value>)], intern: &[Const]) -> Model {
+    let mut m = model.clone();
     for c in intern {
         m.intern(c);
     }
-    let mut row = Vec::new();
-    let added = extra.iter().map(|(r, c)| (*r, c, Span::default()));
-    for (rel, consts, span) in base.iter().map(|(r, c, s)| (*r, c, *s)).chain(added) {
-        row.clear();
-        row.extend(consts.iter().map(|c| m.intern(c)));
-        m.add_fact(rel, &row, span);
+    for (rel, tuple) in extra {
+        m.add_fact(*rel, tuple, Span::default());
     }
-    // An unbounded evaluation of facts that already reached a fixpoint plus a few more.
-    let _ = m.evaluate(&Limits::default());
+    if !extra.is_empty() {
+        // Unbounded: the original reached its fixpoint within its limits; a few facts more.
+        let _ = m.evaluate(&Limits::default());
+    }
     m
 }
 
 /// Verified fixes of the smallest size found: sets of base facts whose addition makes the
 /// fact hold.
-pub(super) fn fixes(
-    model: &Model,
-    base: &[(RelId, Vec<Const>, Span)],
-    rel: RelId,
-    consts: &[Const],
-    depth: usize,
-) -> Vec<Vec<Fact>> {
+pub(super) fn fixes(model: &Model, rel: RelId, consts: &[Const], depth: usize) -> Vec<Vec<Fact>> {
     let tuple = values_of(model, consts).expect("interned");
     let mut ab = Abducer {
         model,
@@ -82,11 +55,8 @@ pub(super) fn fixes(
         {
             continue;
         }
-        let extra: Vec<(RelId, Vec<Const>)> = alt
-            .iter()
-            .map(|(r, t)| (*r, t.iter().map(|&v| model.constant(v).clone()).collect()))
-            .collect();
-        let m = rebuild(model, base, &extra, &[]);
+        let extra: Vec<(RelId, Vec<Value>)> = alt.iter().cloned().collect();
+        let m = extended(model, &extra, &[]);
         if values_of(&m, consts).is_some_and(|t| m.contains(rel, &t)) {
             verified.push(alt);
         }

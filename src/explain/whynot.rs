@@ -7,7 +7,7 @@
 //! missing derived one is abduced in turn, a blocking negation is lifted by killing every
 //! derivation of what it negates) and then verified on a rebuilt model.
 
-use super::fixes::{base_facts, fixes, rebuild};
+use super::fixes::{extended, fixes};
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, matches, Regs};
 use super::why::{pattern, prove};
 use super::{
@@ -60,13 +60,12 @@ pub fn why_not_resolved(
         values: consts.to_vec(),
     };
     let known = values_of(model, consts);
-    let base = base_facts(model);
     // Constants the model never saw: explain on a model that knows them.
     let rebuilt;
     let model = match known {
         Some(_) => model,
         None => {
-            rebuilt = rebuild(model, &base, &[], consts);
+            rebuilt = extended(model, &[], consts);
             &rebuilt
         }
     };
@@ -78,7 +77,7 @@ pub fn why_not_resolved(
         args: consts.iter().cloned().map(PatArg::Const).collect(),
     };
     let mut out = explain(model, rel, &head, target, depth, opts.max_depth);
-    out.fixes = fixes(model, &base, rel, consts, depth);
+    out.fixes = fixes(model, rel, consts, depth);
     out
 }
 
