@@ -130,7 +130,7 @@ impl Coverage {
             if r.named() {
                 out.push_str(&format!("  {} @{}\n", r.location, r.name));
             } else {
-                out.push_str(&format!("  {}\n", r.location));
+                out.push_str(&format!("  {} (unnamed)\n", r.location));
             }
             for line in r.doc.iter().flat_map(|d| d.lines()) {
                 out.push_str(&format!("      /// {}\n", line.trim()));
