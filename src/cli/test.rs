@@ -1,16 +1,39 @@
 //! `grantlog test`: run policy tests (`*.test` files, see `rules/tests/README.md`).
 
 use super::{read_all, report, LimitArgs};
-use crate::policytest::{render_text, run_paths, to_json};
+use crate::policytest::{render_text, run_paths_with, to_json};
 use crate::shipped;
 use std::path::PathBuf;
 
 pub const HELP: &str = "A directory runs the *.test files directly in it (not its subdirectories).
 
-Exit status: 0 when every test passed, 1 when any failed or could not be read.
+A failure shows the test's name and line, the failed `expect` with its location, expected
+against actual, and under `why:` an explanation from the rules (depth 4):
+  - a wrong allow (`expect no Q` holds, or `yields` got a row it did not list): the proof
+    of each unexpected answer (at most 3), as `grantlog explain` prints it;
+  - a wrong deny (`expect Q` has no answer, or `yields` lacks a listed row): why not, for
+    the first literal that fails (per missing row; for `expect Q`, the literal that
+    empties the answer), with verified fixes as .facts statements.
+The last line is `N passed, M failed`.
+
+--coverage reports how many rules fired in the tests (a rule fires when some instance of
+its body holds in a test's model), then lists the rules that never fired, by file, with
+their location, @name and doc. --min-coverage PCT (0 to 100) implies --coverage and fails
+the run when fewer than PCT percent of the rules fired.
+
+--format json prints one document: {\"tests\": [...], \"passed\", \"failed\"}; each failure
+has \"explanation\": {\"text\", \"items\"} or null; with coverage, \"coverage\": {\"fired\",
+\"total\", \"percent\", \"never_fired\": [{\"rule\", \"location\", \"doc\"}]} (and \"min\",
+\"below_min\" with --min-coverage).
+
+Exit status: 0 when every test passed (and coverage reached --min-coverage); 1 when any
+test failed or could not be read, or coverage is below --min-coverage.
 
 Examples:
   grantlog test
+  grantlog test --coverage
+  grantlog test --min-coverage 90
+  grantlog test examples/tests/wrong-expectation.test
   grantlog test rules/tests/s30.test --format json
   grantlog test rules/tests/s13-broad --rules rules/dataos-s13-broad.dl";
 
@@ -32,8 +55,27 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: TestFormat,
+    /// Report which rules fired in the tests and which never did.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail unless at least PCT percent of the rules fired (implies --coverage).
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    pub min_coverage: Option<f64>,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// A percentage from 0 to 100.
+fn percent(s: &str) -> Result<f64, String> {
+    let p: f64 = s
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=100.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{s} is not a percentage from 0 to 100"))
+    }
 }
 
 pub fn run(args: &TestArgs) -> u8 {
@@ -53,7 +95,11 @@ pub fn run(args: &TestArgs) -> u8 {
     } else {
         args.paths.clone()
     };
-    let result = run_paths(&paths, &rules, &args.limits.limits());
+    let coverage = args.coverage || args.min_coverage.is_some();
+    let mut result = run_paths_with(&paths, &rules, &args.limits.limits(), coverage);
+    if let Some(c) = &mut result.coverage {
+        c.min = args.min_coverage;
+    }
     match args.format {
         TestFormat::Text => print!("{}", render_text(&result)),
         TestFormat::Json => println!(
@@ -61,5 +107,10 @@ pub fn run(args: &TestArgs) -> u8 {
             serde_json::to_string_pretty(&to_json(&result)).expect("json")
         ),
     }
-    u8::from(result.failed() > 0)
+    // Coverage asked for but not measured: the rules did not compile (every test failed).
+    let below = match &result.coverage {
+        Some(c) => c.below_min(),
+        None => args.min_coverage.is_some(),
+    };
+    u8::from(result.failed() > 0 || below)
 }

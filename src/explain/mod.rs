@@ -20,7 +20,7 @@ mod whynot;
 use crate::diag::Diagnostic;
 use crate::engine::{Model, Value};
 use crate::load::check_fact;
-use crate::program::{RelId, RuleInfo};
+use crate::program::{RelId, RuleId, RuleInfo};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{Atom, Const};
 use std::fmt;
@@ -178,6 +178,15 @@ pub enum Failure {
     Compare(String),
     /// Every premise holds (the model may not be evaluated).
     None,
+}
+
+/// Whether some instance of the rule's body holds in the model: the rule fires there
+/// (in a model at its fixpoint, its head holds for that instance). Searched within the
+/// matcher's work budget, so a very large model may answer `false` for a rule that fires.
+pub fn body_holds(model: &Model, rule: RuleId) -> bool {
+    let compiled = model.program().rule(rule);
+    let regs = matcher::empty_regs(compiled);
+    !matcher::instances(model, compiled, regs, &mut |_, _| true, 1).is_empty()
 }
 
 /// The fact as relation and model values. `Err` for unknown relations, wrong arity,

@@ -4,6 +4,8 @@
 //! Each test runs on a fresh [`Workspace`] with the given rules. A file that cannot be
 //! read or parsed never stops the other files: its errors are counted as failures.
 
+pub mod coverage;
+pub mod explain;
 pub mod parse;
 
 use crate::diag::{render_all, Diagnostic};
@@ -13,6 +15,8 @@ use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::{Const, Query};
 use crate::syntax::parse_query;
 use crate::workspace::Workspace;
+pub use coverage::{Coverage, RuleCoverage};
+pub use explain::Explanation;
 pub use parse::{Expectation, Item, TestCase, TestFile};
 use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
@@ -49,13 +53,15 @@ pub struct Failure {
     /// Rendered diagnostics, or a one-line reason.
     pub message: String,
     /// From [`explain_failure`], for a wrong allow or a wrong deny.
-    pub explanation: Option<String>,
+    pub explanation: Option<Explanation>,
 }
 
 /// All results of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub results: Vec<TestResult>,
+    /// Which rules fired, when asked for ([`run_paths_with`]) and the rules compile.
+    pub coverage: Option<Coverage>,
 }
 
 impl Report {
@@ -83,12 +89,35 @@ pub fn test_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Run every test of every path with the given rules.
 pub fn run_paths(paths: &[PathBuf], rules: &[Text], limits: &Limits) -> Report {
+    run_paths_with(paths, rules, limits, false)
+}
+
+/// Run every test of every path with the given rules; with `coverage`, also record which
+/// rules fired (`Report::coverage`, `None` if the rules do not compile).
+pub fn run_paths_with(
+    paths: &[PathBuf],
+    rules: &[Text],
+    limits: &Limits,
+    coverage: bool,
+) -> Report {
     let mut report = Report::default();
+    let mut cov = None;
+    if coverage {
+        let texts: Vec<(&str, &str)> = rules
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
+        if let Ok((program, _)) = crate::load::compile_texts(&mut SourceMap::new(), &texts) {
+            cov = Some(Coverage::new(&program));
+        }
+    }
     for p in paths {
         match test_files(p) {
             Ok(files) => {
                 for f in files {
-                    report.results.extend(run_file(&f, rules, limits));
+                    report
+                        .results
+                        .extend(file_results(&f, rules, limits, &mut cov));
                 }
             }
             Err(e) => report.results.push(file_error(
@@ -97,6 +126,7 @@ pub fn run_paths(paths: &[PathBuf], rules: &[Text], limits: &Limits) -> Report {
             )),
         }
     }
+    report.coverage = cov;
     report
 }
 
@@ -120,15 +150,34 @@ fn file_error(path: &str, message: String) -> TestResult {
 
 /// Run the tests of one file.
 pub fn run_file(path: &Path, rules: &[Text], limits: &Limits) -> Vec<TestResult> {
+    file_results(path, rules, limits, &mut None)
+}
+
+fn file_results(
+    path: &Path,
+    rules: &[Text],
+    limits: &Limits,
+    cov: &mut Option<Coverage>,
+) -> Vec<TestResult> {
     let name = path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => run_text(&name, &text, rules, limits),
+        Ok(text) => text_results(&name, &text, rules, limits, cov),
         Err(e) => vec![file_error(&name, format!("cannot read `{name}`: {e}"))],
     }
 }
 
 /// Run the tests of a test file's text; `path` names it (and anchors its includes).
 pub fn run_text(path: &str, text: &str, rules: &[Text], limits: &Limits) -> Vec<TestResult> {
+    text_results(path, text, rules, limits, &mut None)
+}
+
+fn text_results(
+    path: &str,
+    text: &str,
+    rules: &[Text],
+    limits: &Limits,
+    cov: &mut Option<Coverage>,
+) -> Vec<TestResult> {
     let mut sources = SourceMap::new();
     let file = sources.add(path, text);
     let parsed = parse::parse(path, text, file);
@@ -165,7 +214,7 @@ pub fn run_text(path: &str, text: &str, rules: &[Text], limits: &Limits) -> Vec<
                 explanation: None,
             });
         } else {
-            run_test(&parsed, t, rules, limits, &mut result);
+            run_test(&parsed, t, rules, limits, cov, &mut result);
         }
         results.push(result);
     }
@@ -240,9 +289,9 @@ fn normalise(p: &Path) -> PathBuf {
     out
 }
 
-/// Diagnostics rendered with the blanked copies (inline facts, queries) shown as the
-/// test file itself: its name and its full text.
-fn render_renamed(diags: &[Diagnostic], sources: &SourceMap, file: &TestFile) -> String {
+/// The sources with the blanked copies (inline facts, queries) shown as the test file
+/// itself: its name and its full text.
+fn renamed(sources: &SourceMap, file: &TestFile) -> SourceMap {
     let inline = format!("{}.facts", file.path);
     let mut renamed = SourceMap::new();
     for i in 0..sources.len() {
@@ -253,7 +302,12 @@ fn render_renamed(diags: &[Diagnostic], sources: &SourceMap, file: &TestFile) ->
             renamed.add(f.name.clone(), f.text.clone());
         }
     }
-    render_all(diags, &renamed)
+    renamed
+}
+
+/// Diagnostics rendered as in the test file itself (see [`renamed`]).
+fn render_renamed(diags: &[Diagnostic], sources: &SourceMap, file: &TestFile) -> String {
+    render_all(diags, &renamed(sources, file))
 }
 
 fn run_test(
@@ -261,6 +315,7 @@ fn run_test(
     test: &TestCase,
     rules: &[Text],
     limits: &Limits,
+    cov: &mut Option<Coverage>,
     result: &mut TestResult,
 ) {
     let mut sources = SourceMap::new();
@@ -331,6 +386,9 @@ fn run_test(
                 }
             },
         };
+        if let Some(c) = cov {
+            c.observe(&ws.model);
+        }
         let location = sources.locate(e.span).to_string();
         let statement = sources
             .snippet(e.span)
@@ -365,12 +423,12 @@ fn run_test(
         match &e.expectation {
             Expectation::Holds if !actual.holds() => {
                 failure.message = "expected the query to hold; it has no answer".into();
-                failure.explanation = explain_failure(ws, &query, &e.expectation, &actual);
+                failure.explanation = explain_failure(ws, file, &query, &e.expectation, &actual);
             }
             Expectation::None if actual.holds() => {
                 failure.kind = "none";
                 failure.message = "expected no answer; the query holds".into();
-                failure.explanation = explain_failure(ws, &query, &e.expectation, &actual);
+                failure.explanation = explain_failure(ws, file, &query, &e.expectation, &actual);
             }
             Expectation::Yields(rows) => {
                 failure.kind = "yields";
@@ -396,7 +454,8 @@ fn run_test(
                     }
                     failure.message = "the answer differs".into();
                     failure.expected = Some(want);
-                    failure.explanation = explain_failure(ws, &query, &e.expectation, &actual);
+                    failure.explanation =
+                        explain_failure(ws, file, &query, &e.expectation, &actual);
                 }
             }
             _ => continue,
@@ -406,17 +465,18 @@ fn run_test(
     }
 }
 
-/// HOOK for the explanation engine (`src/explain/`): why a wrong allow (the query holds
-/// though `expect no` / fewer rows were expected) or a wrong deny (it does not hold though
-/// `expect` / more rows were expected) came about. Returns `None` until explanations are
-/// wired in; the test report prints whatever it returns under the failure.
+/// Why a wrong allow (the query holds though `expect no` / fewer rows were expected) or a
+/// wrong deny (it does not hold though `expect` / more rows were expected) came about:
+/// proofs of the unexpected answers, why-nots of the missing ones (see [`explain`]). The
+/// test report prints it under the failure.
 pub fn explain_failure(
-    _ws: &Workspace,
-    _query: &Query,
-    _expected: &Expectation,
-    _actual: &Answer,
-) -> Option<String> {
-    None
+    ws: &Workspace,
+    file: &TestFile,
+    query: &Query,
+    expected: &Expectation,
+    actual: &Answer,
+) -> Option<Explanation> {
+    explain::explain(ws, &renamed(&ws.sources, file), query, expected, actual)
 }
 
 fn rows_text(columns: &[String], rows: &[Vec<Const>]) -> String {
@@ -431,11 +491,20 @@ fn rows_text(columns: &[String], rows: &[Vec<Const>]) -> String {
 }
 
 fn indent(s: &str, by: &str) -> String {
-    s.lines().map(|l| format!("{by}{l}\n")).collect()
+    s.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("{by}{l}\n")
+            }
+        })
+        .collect()
 }
 
-/// The text report: each failure with its location, expected against actual; then the
-/// `N passed, M failed` line.
+/// The text report: each failure with its location, expected against actual and the
+/// explanation (`why:`); then the coverage, if measured; then the `N passed, M failed`
+/// line.
 pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
     for r in report.results.iter().filter(|r| !r.passed()) {
@@ -472,10 +541,13 @@ pub fn render_text(report: &Report) -> String {
             }
             if let Some(x) = &f.explanation {
                 out.push_str("    why:\n");
-                out.push_str(&indent(x, "      "));
+                out.push_str(&indent(&x.text, "      "));
             }
         }
         out.push('\n');
+    }
+    if let Some(c) = &report.coverage {
+        out.push_str(&c.to_text());
     }
     out.push_str(&format!(
         "{} passed, {} failed\n",
@@ -503,7 +575,7 @@ pub fn to_json(report: &Report) -> Json {
                         "message": f.message,
                         "expected": f.expected.as_deref().map(rows),
                         "actual": f.actual.as_ref().map(|a| json!({"columns": a.columns, "rows": rows(&a.rows)})),
-                        "explanation": f.explanation,
+                        "explanation": f.explanation.as_ref().map(Explanation::to_json),
                     })
                 })
                 .collect();
@@ -517,5 +589,9 @@ pub fn to_json(report: &Report) -> Json {
             })
         })
         .collect();
-    json!({"tests": tests, "passed": report.passed(), "failed": report.failed()})
+    let mut out = json!({"tests": tests, "passed": report.passed(), "failed": report.failed()});
+    if let Some(c) = &report.coverage {
+        out["coverage"] = c.to_json();
+    }
+    out
 }
