@@ -7,6 +7,7 @@ use crate::diff::{self, Diff};
 use crate::source::{SourceMap, Span};
 use crate::workspace::Workspace;
 use clap::ValueEnum;
+use rustc_hash::FxHashSet;
 use serde_json::json;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ identity or submitter; its tenant is its column named tenant. A relation with ne
 column is listed as one group.
 
 Exit status: 0 when no --fail-on-gain relation gained anything (changes or not); 1 on
-any error in either rule set, the facts or the arguments; 3 when NEW gains a tuple in a
+any error in either rule set, the facts or the arguments; 2 when the command line does
+not parse; 3 when NEW gains a tuple in a
 --fail-on-gain relation (a relation only in NEW, or whose arity changed, gains all of
 its tuples). --relation restricts what is listed, never what --fail-on-gain checks.
 
@@ -195,13 +197,14 @@ fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
 /// are errors), like every other command.
 fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
     let mut shown: Vec<String> = Vec::new();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
     let (mut errors, mut warnings) = (0, 0);
     for (diags, sources) in sides {
         let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
         sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
         for d in sorted {
             let text = d.render(sources);
-            if shown.contains(&text) {
+            if !seen.insert(text.clone()) {
                 continue;
             }
             shown.push(text);
