@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod facts;

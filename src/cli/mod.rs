@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand; `main.rs` only calls [`main`].
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod generate;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Explain why a fact holds (a proof), or with --why-not why it does not and how to fix it.
     #[command(after_help = explain::HELP)]
     Explain(explain::ExplainArgs),
+    /// Compare two rule sets on the same facts: tuples gained and lost, with proofs.
+    #[command(after_help = diff::HELP)]
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         Some(Command::Test(args)) => test::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
+        Some(Command::Diff(args)) => diff::run(&args),
     };
     ExitCode::from(code)
 }
