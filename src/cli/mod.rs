@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand; `main.rs` only calls [`main`].
 
+mod audit;
 mod check;
 mod eval;
 mod explain;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Explain why a fact holds (a proof), or with --why-not why it does not and how to fix it.
     #[command(after_help = explain::HELP)]
     Explain(explain::ExplainArgs),
+    /// Audit a user: every permission and power they hold, by scope, with the grants and grantors behind it.
+    #[command(after_help = audit::HELP)]
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         Some(Command::Test(args)) => test::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
+        Some(Command::Audit(args)) => audit::run(&args),
     };
     ExitCode::from(code)
 }
