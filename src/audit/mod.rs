@@ -148,6 +148,9 @@ pub fn audit(model: &Model, sources: &SourceMap, user: &str) -> Result<Audit, Di
         return Err(d.note(format!("known users: {}{more}", shown.join(", "))));
     }
     let subject = Const::Sym(user.to_string());
+    let Some(value) = model.symbols().get(&subject) else {
+        unreachable!("a known user is a constant of the model")
+    };
     // Instance first, then each tenant followed by its resources.
     let mut groups: BTreeMap<(u8, String, String), Group> = BTreeMap::new();
     groups.insert(
@@ -161,10 +164,10 @@ pub fn audit(model: &Model, sources: &SourceMap, user: &str) -> Result<Audit, Di
         let rel = program.relation(d.relation).expect("checked");
         let mut found: Vec<((u8, String, String), Scope, Entry)> = Vec::new();
         for tuple in model.tuples(rel) {
-            let consts: Vec<Const> = tuple.iter().map(|&v| model.constant(v).clone()).collect();
-            if consts[cols.user] != subject {
+            if tuple[cols.user] != value {
                 continue;
             }
+            let consts: Vec<Const> = tuple.iter().map(|&v| model.constant(v).clone()).collect();
             let text = |i: usize| tables::plain(&consts[i]);
             let (key, scope) = match (cols.tenant, cols.resource) {
                 (Some(t), None) => ((1, text(t), String::new()), Scope::Tenant(text(t))),
