@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand; `main.rs` only calls [`main`].
 
+mod audit;
 mod check;
 mod diff;
 mod eval;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Compare two rule sets on the same facts: tuples gained and lost, with proofs.
     #[command(after_help = diff::HELP)]
     Diff(diff::DiffArgs),
+    /// Audit a user: every permission and power they hold, by scope, with the grants and grantors behind it.
+    #[command(after_help = audit::HELP)]
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -102,6 +106,7 @@ pub fn main() -> ExitCode {
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
+        Some(Command::Audit(args)) => audit::run(&args),
     };
     ExitCode::from(code)
 }

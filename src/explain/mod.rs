@@ -11,7 +11,7 @@
 //! - [`statement`]: base facts written back as `.facts` statements.
 
 mod fixes;
-mod matcher;
+pub(crate) mod matcher;
 mod render;
 mod statement;
 mod why;
