@@ -119,7 +119,10 @@ pub fn instance(seed: u64, users: usize) -> String {
     }
     out.push_str(".\n\n");
 
-    let n_tenants = (users / 150).clamp(2, 40);
+    // About 150 people per tenant at every size: tenants (and their Tenant Admins, who
+    // manage every resource of their tenant) grow with the instance, so the derived
+    // permissions grow linearly with it, as in a real installation.
+    let n_tenants = (users / 150).max(2);
     let mut tenants: Vec<Tenant> = (0..n_tenants)
         .map(|i| Tenant {
             name: format!("t{i}"),
