@@ -11,7 +11,7 @@ use crate::load::{check_base_fact, check_fact_file, compile_texts, eval_diagnost
 use crate::program::{Program, RelId};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::Const;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 /// Rules, facts and their fixpoint, with every source file kept for diagnostics and
@@ -278,7 +278,6 @@ impl Workspace {
             .chain(&checked.remove)
             .map(|f| f.rel)
             .collect();
-        let before = self.snapshot(&touched);
         let previous = self.instance.clone();
         let removed: Vec<Fact> = checked
             .remove
@@ -304,37 +303,23 @@ impl Workspace {
             removed,
             instance: previous,
         });
-        Ok(self.changes_since(before))
+        Ok(self.delta(&touched))
     }
 
-    /// The tuples of every derived relation downstream of `touched`.
-    fn snapshot(&self, touched: &[RelId]) -> FxHashMap<RelId, FxHashSet<Vec<Value>>> {
-        downstream(self.program(), touched)
-            .into_iter()
-            .map(|r| (r, self.model.tuples(r).map(<[Value]>::to_vec).collect()))
-            .collect()
-    }
-
-    fn changes_since(&self, before: FxHashMap<RelId, FxHashSet<Vec<Value>>>) -> Delta {
-        let mut delta = Delta::default();
-        let name = |r: RelId| self.program().relation_name(r).to_string();
-        let consts = |t: &[Value]| {
-            t.iter()
-                .map(|&v| self.model.constant(v).clone())
-                .collect::<Vec<_>>()
+    /// The decisions the last evaluation changed: derived tuples downstream of `touched`.
+    fn delta(&self, touched: &[RelId]) -> Delta {
+        let changes = self.model.changes(&downstream(self.program(), touched));
+        let fact = |(rel, t): &(RelId, Vec<Value>)| {
+            let name = self.program().relation_name(*rel).to_string();
+            (
+                name,
+                t.iter().map(|&v| self.model.constant(v).clone()).collect(),
+            )
         };
-        for (rel, old) in &before {
-            for t in self.model.tuples(*rel) {
-                if !old.contains(t) {
-                    delta.gained.push((name(*rel), consts(t)));
-                }
-            }
-            for t in old {
-                if !self.model.contains(*rel, t) {
-                    delta.lost.push((name(*rel), consts(t)));
-                }
-            }
-        }
+        let mut delta = Delta {
+            gained: changes.gained.iter().map(fact).collect(),
+            lost: changes.lost.iter().map(fact).collect(),
+        };
         delta.gained.sort();
         delta.lost.sort();
         delta

@@ -9,16 +9,22 @@
 //!
 //! Incremental continuation: `Model::seen` is, per relation, how many rows the last
 //! successful evaluation consumed. The next evaluation starts every stratum with
-//! `lo = seen`, so facts added since then are simply the first delta. This is only sound
-//! for monotone consequences: when a new fact reaches a relation that some rule negates,
-//! tuples derived from the old absence may be wrong. `Model::add_fact` then records the
-//! earliest affected stratum (`Program::invalidated_from`); evaluation drops the derived
-//! tuples of that stratum and every later one (base facts stay) and recomputes them from
-//! scratch (`lo = 0` for everything they read). `Model::retract_fact` removes the row at
-//! once and does the same from `Program::retraction_from` (the retracted relation's own
-//! stratum if rules derive it, else its earliest reader). Relations that hold only base
-//! facts are not rebuilt (nothing to drop). A stopped evaluation (limit hit) leaves `seen`
-//! alone and marks the unfinished strata for recomputation, so the next call finishes.
+//! `lo = seen`, so facts added since then are simply the first delta. That is sound for
+//! monotone consequences only, so a stratum is instead recomputed from scratch (its
+//! derived tuples dropped, base facts kept, `lo = 0` for everything it reads) when
+//! - a relation it negates gained rows (conclusions drawn from their absence may be
+//!   wrong),
+//! - a relation it reads, or one of its own, lost rows: retracted by
+//!   `Model::retract_fact` (`Model::shrunk`) or dropped and recomputed by an earlier
+//!   stratum in this evaluation (which may have lost tuples, and whose rows were
+//!   renumbered),
+//! - or it comes at or after `Model::reset_from` (a new model, or an evaluation stopped
+//!   by a limit: `seen` is left alone and the strata from the first one recomputed are
+//!   marked, so the next call finishes).
+//!
+//! The decision is taken stratum by stratum, in order, on what actually changed, so
+//! asserting a grant recomputes only the strata that negate something the grant made
+//! grow, and their dependents.
 
 use super::eval::{Budget, Run};
 use super::relation::{Pending, Prov};
@@ -31,15 +37,10 @@ pub(super) fn evaluate(m: &mut Model, limits: &Limits) -> Result<EvalStats, Eval
     let started = Instant::now();
     let program = Arc::clone(&m.program);
     let strata = program.strata();
-    let fresh_from = m.reset_from.take().unwrap_or(strata.len());
-    for stratum in &strata[fresh_from.min(strata.len())..] {
-        for r in &stratum.relations {
-            let rows = &mut m.rels[r.0 as usize];
-            let before = rows.len();
-            rows.retain_base();
-            m.derived_total -= (before - rows.len()) as usize;
-        }
-    }
+    let forced = m.reset_from.take().unwrap_or(strata.len());
+    // Relations that lost rows since the last evaluation or were rebuilt in this one.
+    let mut changed = std::mem::replace(&mut m.shrunk, vec![false; m.rels.len()]);
+    m.tracker.start(&m.seen);
     let mut state = State {
         budget: Budget {
             tuples_left: limits
@@ -56,9 +57,29 @@ pub(super) fn evaluate(m: &mut Model, limits: &Limits) -> Result<EvalStats, Eval
         scratch: Vec::new(),
         stats: EvalStats::default(),
     };
-    for s in 0..strata.len() {
-        if let Err(e) = run_stratum(m, &program, s, s >= fresh_from, &mut state) {
-            m.reset_from = Some(s.min(fresh_from));
+    let mut first_fresh = None;
+    for (s, stratum) in strata.iter().enumerate() {
+        let is = |r: &crate::program::RelId| changed[r.0 as usize];
+        let fresh = s >= forced
+            || stratum.reads.iter().any(is)
+            || stratum.relations.iter().any(is)
+            || stratum
+                .negated
+                .iter()
+                .any(|r| m.rels[r.0 as usize].len() > m.seen[r.0 as usize]);
+        if fresh && !stratum.rules.is_empty() {
+            first_fresh.get_or_insert(s);
+            for r in &stratum.relations {
+                m.tracker.save(*r, &m.rels[r.0 as usize]);
+                let rows = &mut m.rels[r.0 as usize];
+                let before = rows.len();
+                rows.retain_base();
+                m.derived_total -= (before - rows.len()) as usize;
+                changed[r.0 as usize] = true;
+            }
+        }
+        if let Err(e) = run_stratum(m, &program, s, fresh, &mut state) {
+            m.reset_from = Some(first_fresh.map_or(s, |f: usize| f.min(s)));
             return Err(e);
         }
     }

@@ -10,6 +10,7 @@
 //!   facts.
 //! - [`query`]: one-off queries planned against the indexes the model already has.
 
+mod changes;
 mod eval;
 mod fixpoint;
 mod query;
@@ -25,6 +26,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use changes::Changes;
 pub use query::Answer;
 pub use symbols::{Symbols, Value};
 
@@ -111,8 +113,12 @@ pub struct Model {
     base_spans: Vec<Span>,
     /// Per relation, the rows every stratum has consumed (the fixpoint so far).
     seen: Vec<u32>,
-    /// Strata from here on must be recomputed from scratch at the next evaluation.
+    /// Strata from here on must be recomputed from scratch at the next evaluation (set
+    /// for a new model and after an evaluation stopped by a limit).
     reset_from: Option<usize>,
+    /// Per relation: rows were retracted since the last evaluation.
+    shrunk: Vec<bool>,
+    tracker: changes::Tracker,
     /// The last round number used.
     round: u32,
     derived_total: usize,
@@ -140,6 +146,8 @@ impl Model {
             base_spans: Vec::new(),
             seen: vec![0; n],
             reset_from: Some(0),
+            shrunk: vec![false; n],
+            tracker: changes::Tracker::default(),
             round: 0,
             derived_total: 0,
         };
@@ -175,10 +183,10 @@ impl Model {
     /// Adds a base fact; true if the tuple is new. A tuple that was derived becomes a
     /// base fact (its origin changes) but is not new. Panics if the arity is wrong.
     ///
-    /// If a rule downstream of `rel` negates something that `rel` feeds, tuples derived
-    /// from the old absence may now be wrong: the next [`Model::evaluate`] recomputes from
-    /// the earliest such stratum (see [`Program::invalidated_from`]). Otherwise the new
-    /// fact is simply part of the next delta.
+    /// If `rel` feeds (transitively) a relation that some rule negates, and the next
+    /// [`Model::evaluate`] sees that relation gain tuples, it recomputes the negating
+    /// stratum and what depends on it; otherwise the new fact is simply part of the next
+    /// delta.
     pub fn add_fact(&mut self, rel: RelId, tuple: &[Value], origin: Span) -> bool {
         assert_eq!(
             tuple.len(),
@@ -201,9 +209,6 @@ impl Model {
             return false;
         }
         self.base_spans.push(origin);
-        if let Some(s) = self.program.invalidated_from(rel) {
-            self.reset_from = Some(self.reset_from.map_or(s, |r| r.min(s)));
-        }
         true
     }
 
@@ -212,10 +217,10 @@ impl Model {
     /// as a fact and derived again at the next evaluation.
     ///
     /// The next [`Model::evaluate`] recomputes from scratch only the strata that can be
-    /// affected ([`Program::retraction_from`]: the stratum of `rel` if rules derive it,
-    /// else the earliest stratum reading it; later strata read it at most transitively):
-    /// base facts and derived tuples of earlier strata stay as they are, with their
-    /// provenance. Costs one pass over `rel`'s rows (row ids after the fact shift down).
+    /// affected: the stratum of `rel` if rules derive it, the strata reading it, and in
+    /// turn the readers of what those recompute. Base facts and the derived tuples of
+    /// other strata stay as they are, with their provenance. Costs one pass over `rel`'s
+    /// rows (row ids after the fact shift down).
     pub fn retract_fact(&mut self, rel: RelId, tuple: &[Value]) -> bool {
         let Some(id) = self.row_id(rel, tuple) else {
             return false;
@@ -227,10 +232,9 @@ impl Model {
         self.rels[r].retain(|row, _| row != id);
         if id < self.seen[r] {
             self.seen[r] -= 1;
+            self.tracker.pending.push((rel, tuple.to_vec()));
         }
-        if let Some(s) = self.program.retraction_from(rel) {
-            self.reset_from = Some(self.reset_from.map_or(s, |x| x.min(s)));
-        }
+        self.shrunk[r] = true;
         true
     }
 

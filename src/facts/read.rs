@@ -7,6 +7,7 @@ use super::{BaseFact, Changes, Instance};
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::Const;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 pub(super) fn read(
@@ -36,6 +37,7 @@ pub(super) fn read(
         instance: inst.instance,
         diags,
         add: Vec::new(),
+        revocable: FxHashMap::default(),
         prior_grants: inst.grants.clone(),
         prior_run_as: inst.run_as.clone(),
         remove: Vec::new(),
@@ -67,10 +69,23 @@ pub(super) struct Reader<'a> {
     pub(super) diags: Vec<Diagnostic>,
     /// Facts to add, in statement order; `None` where a later revocation removed one.
     pub(super) add: Vec<Option<BaseFact>>,
+    /// Slots of `add` holding grants and run-as grants, by relation and the leading values
+    /// a revocation names, so that a revocation does not scan every fact read so far.
+    pub(super) revocable: FxHashMap<(String, Vec<Const>), Vec<usize>>,
     /// Grants loaded by earlier reads and still in force.
     pub(super) prior_grants: Vec<BaseFact>,
     pub(super) prior_run_as: Vec<BaseFact>,
     pub(super) remove: Vec<BaseFact>,
+}
+
+/// How many leading values of a `relation` fact a revocation names (grant: tenant,
+/// resource, grantee, permission; run-as grant: identity, grantee).
+fn revoke_key_len(relation: &str) -> Option<usize> {
+    match relation {
+        "grant" => Some(4),
+        "run_as_grant" => Some(2),
+        _ => None,
+    }
 }
 
 fn sym(s: &str) -> Const {
@@ -181,7 +196,15 @@ impl Reader<'_> {
     }
 
     pub(super) fn push(&mut self, relation: &str, values: &[&str], span: Span) {
-        self.add.push(Some(BaseFact::new(relation, values, span)));
+        self.add_fact(BaseFact::new(relation, values, span));
+    }
+
+    fn add_fact(&mut self, f: BaseFact) {
+        if let Some(k) = revoke_key_len(&f.relation).filter(|&k| f.values.len() > k) {
+            let key = (f.relation.clone(), f.values[..k].to_vec());
+            self.revocable.entry(key).or_default().push(self.add.len());
+        }
+        self.add.push(Some(f));
     }
 
     pub(super) fn error(&mut self, d: Diagnostic) {
@@ -346,11 +369,11 @@ impl Reader<'_> {
             }
             StmtKind::Raw { relation, values } => {
                 if relation.text != "instance_role" {
-                    self.add.push(Some(BaseFact {
+                    self.add_fact(BaseFact {
                         relation: relation.text.clone(),
                         values: values.iter().map(|(c, _)| c.clone()).collect(),
                         span: s.span,
-                    }));
+                    });
                 }
             }
         }
@@ -365,7 +388,9 @@ impl Reader<'_> {
                 && f.values.iter().zip(key).all(|(v, k)| *v == sym(k))
         };
         let mut n = 0;
-        for slot in &mut self.add {
+        let index_key = (relation.to_string(), key.iter().map(|k| sym(k)).collect());
+        for i in self.revocable.remove(&index_key).unwrap_or_default() {
+            let slot = &mut self.add[i];
             if slot.as_ref().is_some_and(matches) {
                 *slot = None;
                 n += 1;

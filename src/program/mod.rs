@@ -105,6 +105,9 @@ pub struct Stratum {
     pub rules: Vec<RuleId>,
     /// Every relation some rule of this stratum reads (positively or negated).
     pub reads: Vec<RelId>,
+    /// The relations some rule of this stratum negates (a subset of `reads`): when one of
+    /// them gains tuples, conclusions drawn from their absence may be wrong.
+    pub negated: Vec<RelId>,
 }
 
 /// A checked, stratified, planned program. Immutable; share it with `Arc`.
@@ -122,9 +125,6 @@ pub struct Program {
     derived: Vec<bool>,
     /// Per relation, the first place a rule body reads it.
     first_read: Vec<Option<Span>>,
-    /// Per relation, the earliest stratum whose results a new fact in it can invalidate
-    /// (through a negation downstream of it), if any.
-    reset_from: Vec<Option<usize>>,
 }
 
 impl Program {
@@ -155,7 +155,6 @@ impl Program {
             indexes: vec![Vec::new(); n],
             derived: vec![false; n],
             first_read: checked.first_read,
-            reset_from: strata.reset_from,
             relations: checked.relations,
         };
         for rule in &program.rules {
@@ -246,22 +245,6 @@ impl Program {
     /// The key columns of every index the plans of `r` probe.
     pub fn indexes(&self, r: RelId) -> &[Vec<u32>] {
         &self.indexes[r.0 as usize]
-    }
-
-    /// The earliest stratum whose derived tuples a new base fact in `r` can invalidate
-    /// (some rule at or downstream of `r` negates a relation that depends on `r`).
-    pub fn invalidated_from(&self, r: RelId) -> Option<usize> {
-        self.reset_from[r.0 as usize]
-    }
-
-    /// The earliest stratum whose results retracting a base fact of `r` can change: the
-    /// stratum of `r` when rules derive it (the tuple may be derived again), else the
-    /// earliest stratum whose rules read `r`. Strata that depend on `r` only transitively
-    /// come later (strata are in topological order). `None`: nothing reads or derives `r`.
-    pub fn retraction_from(&self, r: RelId) -> Option<usize> {
-        let own = self.derived[r.0 as usize].then(|| self.stratum_of(r));
-        let reader = self.strata.iter().position(|s| s.reads.contains(&r));
-        own.into_iter().chain(reader).min()
     }
 
     /// W0503: relations some rule reads that have neither rules nor facts. Facts may come

@@ -8,7 +8,6 @@ use std::collections::VecDeque;
 pub(super) struct Strata {
     pub strata: Vec<Stratum>,
     pub stratum_of: Vec<usize>,
-    pub reset_from: Vec<Option<usize>>,
 }
 
 /// Edges go from a body relation to the head relation: `dependents[b]` holds `(h, negated)`.
@@ -128,6 +127,9 @@ pub(super) fn stratify(
                             a.span,
                         ));
                     }
+                    if !stratum.negated.contains(&a.rel) {
+                        stratum.negated.push(a.rel);
+                    }
                     a
                 }
                 BodyLiteral::Compare { .. } => continue,
@@ -137,14 +139,7 @@ pub(super) fn stratify(
             }
         }
     }
-    let reset_from = (0..n)
-        .map(|r| reset_stratum(r, &graph, rules, &stratum_of))
-        .collect();
-    Strata {
-        strata,
-        stratum_of,
-        reset_from,
-    }
+    Strata { strata, stratum_of }
 }
 
 /// `head -> !negated -> ... -> head`, read as "depends on".
@@ -195,33 +190,4 @@ fn negation_cycle(
             name(head),
             name(head)
         ))
-}
-
-/// The earliest stratum of a rule negating some relation that depends on `r` (or `r`).
-fn reset_stratum(
-    r: usize,
-    graph: &[Vec<(usize, bool)>],
-    rules: &[CompiledRule],
-    stratum_of: &[usize],
-) -> Option<usize> {
-    let mut downstream = vec![false; graph.len()];
-    let mut stack = vec![r];
-    downstream[r] = true;
-    while let Some(v) = stack.pop() {
-        for &(w, _) in &graph[v] {
-            if !downstream[w] {
-                downstream[w] = true;
-                stack.push(w);
-            }
-        }
-    }
-    rules
-        .iter()
-        .filter(|rule| {
-            rule.body
-                .iter()
-                .any(|l| matches!(l, BodyLiteral::Negative(a) if downstream[a.rel.0 as usize]))
-        })
-        .map(|rule| stratum_of[rule.info.head.0 as usize])
-        .min()
 }
