@@ -12,7 +12,7 @@ const CLOCK_EVERY: u64 = 4096;
 
 /// Everything one plan run reads, plus where it writes.
 pub(crate) struct Run<'a> {
-    pub rels: &'a [Rows],
+    pub rels: &'a [std::sync::Arc<Rows>],
     /// `ConstId` -> value.
     pub consts: &'a [Value],
     /// Value id -> number; ids past the end index `extra_numbers` (query-only constants).

@@ -71,7 +71,7 @@ pub(super) fn evaluate(m: &mut Model, limits: &Limits) -> Result<EvalStats, Eval
             first_fresh.get_or_insert(s);
             for r in &stratum.relations {
                 m.tracker.save(*r, &m.rels[r.0 as usize]);
-                let rows = &mut m.rels[r.0 as usize];
+                let rows = Arc::make_mut(&mut m.rels[r.0 as usize]);
                 let before = rows.len();
                 rows.retain_base();
                 m.derived_total -= (before - rows.len()) as usize;
@@ -177,7 +177,7 @@ fn run_stratum(
                     rule: rule_id.0,
                     detail: m.round,
                 };
-                let rows = &mut m.rels[head];
+                let rows = Arc::make_mut(&mut m.rels[head]);
                 rows.reserve(st.pending.len());
                 for i in 0..st.pending.len() {
                     rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);

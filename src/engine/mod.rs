@@ -106,10 +106,13 @@ pub enum Origin {
 #[derive(Clone)]
 pub struct Model {
     program: Arc<Program>,
-    symbols: Symbols,
+    /// Shared until a new constant is interned, like `rels`.
+    symbols: Arc<Symbols>,
     /// `ConstId` of the program -> value.
     consts: Vec<Value>,
-    rels: Vec<Rows>,
+    /// Shared until written (`Arc::make_mut`): a clone of the model copies only the
+    /// relations it then changes, so what-if copies (fix verification) are cheap.
+    rels: Vec<Arc<Rows>>,
     base_spans: Vec<Span>,
     /// Per relation, the rows every stratum has consumed (the fixpoint so far).
     seen: Vec<u32>,
@@ -135,12 +138,12 @@ impl Model {
             .collect();
         let rels = program
             .relations()
-            .map(|r| Rows::new(program.arity(r), program.indexes(r)))
+            .map(|r| Arc::new(Rows::new(program.arity(r), program.indexes(r))))
             .collect();
         let n = program.relations().count();
         let mut model = Model {
             program: program.clone(),
-            symbols,
+            symbols: Arc::new(symbols),
             consts,
             rels,
             base_spans: Vec::new(),
@@ -173,7 +176,10 @@ impl Model {
     }
 
     pub fn intern(&mut self, c: &Const) -> Value {
-        self.symbols.intern(c)
+        match self.symbols.get(c) {
+            Some(v) => v,
+            None => Arc::make_mut(&mut self.symbols).insert_new(c),
+        }
     }
 
     pub fn constant(&self, v: Value) -> &Const {
@@ -198,7 +204,7 @@ impl Model {
             rule: BASE,
             detail: self.base_spans.len() as u32,
         };
-        let rows = &mut self.rels[rel.0 as usize];
+        let rows = Arc::make_mut(&mut self.rels[rel.0 as usize]);
         let (id, new) = rows.insert(tuple, prov);
         if !new {
             if rows.prov(id).rule != BASE {
@@ -229,7 +235,7 @@ impl Model {
         if self.rels[r].prov(id).rule != BASE {
             return false;
         }
-        self.rels[r].retain(|row, _| row != id);
+        Arc::make_mut(&mut self.rels[r]).retain(|row, _| row != id);
         if id < self.seen[r] {
             self.seen[r] -= 1;
             self.tracker.pending.push((rel, tuple.to_vec()));

@@ -21,9 +21,15 @@ impl Symbols {
     }
 
     pub fn intern(&mut self, c: &Const) -> Value {
-        if let Some(&v) = self.ids.get(c) {
-            return v;
+        match self.ids.get(c) {
+            Some(&v) => v,
+            None => self.insert_new(c),
         }
+    }
+
+    /// Interns a constant known not to be interned yet.
+    pub(super) fn insert_new(&mut self, c: &Const) -> Value {
+        debug_assert!(!self.ids.contains_key(c));
         let v = Value(self.consts.len() as u32);
         self.consts.push(c.clone());
         self.numbers.push(match c {
