@@ -4,7 +4,6 @@
 use super::{report, LimitArgs};
 use crate::audit::audit;
 use clap::ValueEnum;
-use std::io::Write;
 use std::path::PathBuf;
 
 pub const HELP: &str = "Reads the DataOS relations (rules/dataos.dl): instance scope (instance_role, may_sign_in,
@@ -83,9 +82,7 @@ pub fn run(args: &AuditArgs) -> u8 {
                     )
                 }
             };
-            // A reader that stops early (`| head`) is not an error.
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            super::emit(&text);
             0
         }
         Err(d) => {

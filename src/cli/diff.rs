@@ -120,17 +120,19 @@ pub fn run(args: &DiffArgs) -> u8 {
         .map(|r| (r.as_str(), diff.gained_in(r).unwrap_or(0)))
         .collect();
     match args.format {
-        DiffFormat::Text => print!(
-            "{}",
-            diff::to_text(&diff, &old.sources, &new.sources, &include)
-        ),
+        DiffFormat::Text => {
+            super::emit(&diff::to_text(&diff, &old.sources, &new.sources, &include))
+        }
         DiffFormat::Json => {
             let mut v = diff::to_json(&diff, &old.sources, &new.sources, &include);
             v["fail_on_gain"] = gates
                 .iter()
                 .map(|&(r, n)| json!({"relation": r, "gained": n, "failed": n > 0}))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+            super::emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).expect("json")
+            ));
         }
     }
     let mut failed = false;

@@ -51,7 +51,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
     let format = args.format;
     if args.queries.is_empty() {
-        print!("{}", relations(&ws, format));
+        super::emit(&relations(&ws, format));
         return 0;
     }
     let mut answers = Vec::new();
@@ -67,7 +67,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         report(&errors, &ws.sources);
         return 1;
     }
-    print!("{}", render_answers(&answers, format));
+    super::emit(&render_answers(&answers, format));
     0
 }
 

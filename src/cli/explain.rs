@@ -103,7 +103,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
     };
     match out {
         Ok(text) => {
-            print!("{text}");
+            super::emit(&text);
             0
         }
         Err(d) => {

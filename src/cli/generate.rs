@@ -17,6 +17,6 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: &GenerateArgs) -> u8 {
-    print!("{}", crate::generate::instance(args.seed, args.users));
+    super::emit(&crate::generate::instance(args.seed, args.users));
     0
 }

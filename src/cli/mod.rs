@@ -152,6 +152,14 @@ pub(crate) fn open_workspace(
     Ok(ws)
 }
 
+/// Writes a command's output. A reader that stops early (`grantlog ... | head`) is not
+/// an error, so a closed pipe ends the output quietly instead of panicking as `print!`.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap) {
     if !diags.is_empty() {
         eprint!("{}", render_all(diags, sources));

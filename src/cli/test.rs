@@ -101,11 +101,11 @@ pub fn run(args: &TestArgs) -> u8 {
         c.min = args.min_coverage;
     }
     match args.format {
-        TestFormat::Text => print!("{}", render_text(&result)),
-        TestFormat::Json => println!(
-            "{}",
+        TestFormat::Text => super::emit(&render_text(&result)),
+        TestFormat::Json => super::emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&to_json(&result)).expect("json")
-        ),
+        )),
     }
     // Coverage asked for but not measured: the rules did not compile (every test failed).
     let below = match &result.coverage {
