@@ -24,10 +24,14 @@ const ABOUT: &str = "Access models as Datalog rules: who may do what, why, and w
 With no command, grantlog starts the REPL on the shipped DataOS rules and the worked example.";
 
 const EXAMPLES: &str = "Examples:
-  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
+  grantlog                      (the REPL: try `:help`)
   grantlog eval --query 'permission(U, T, R, P)' --format json
+  grantlog explain --why-not 'can_run(engineering, sales-360)'
+  grantlog audit sam
+  grantlog test --coverage
+  grantlog diff --against rules/dataos-s13-broad.dl examples/worked-example.facts
   grantlog check rules/dataos.dl
-  grantlog                      (the REPL: try `:help`)";
+  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'";
 
 #[derive(Parser, Debug)]
 #[command(name = "grantlog", version, about = ABOUT, after_help = EXAMPLES)]
