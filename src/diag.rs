@@ -184,9 +184,27 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     if errors > 0 {
-        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s)");
+        let _ = writeln!(out, "{}", error_count(errors, warnings));
     }
     out
+}
+
+/// `1 error, 2 warnings`: the closing line of a report.
+pub fn error_count(errors: usize, warnings: usize) -> String {
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}
+
+/// `1 file`, `2 files`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Closest candidate by edit distance, for "did you mean" help; `None` when nothing is close.

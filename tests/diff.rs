@@ -339,7 +339,7 @@ fn a_broken_rule_file_is_located_and_exits_1() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.ends_with("1 error(s), 0 warning(s)\n"));
+    assert!(run.stderr.ends_with("1 error, 0 warnings\n"));
     // Errors on both sides are all reported, counted once.
     let old = path(&dir, "old.dl");
     let run = grantlog(&["diff", "--rules", &old, "--against", &new]);
@@ -351,7 +351,7 @@ fn a_broken_rule_file_is_located_and_exits_1() {
     );
     assert!(run.stderr.contains(&format!(" --> {new}:3:12\n")));
     assert!(
-        run.stderr.ends_with("\n2 error(s), 0 warning(s)\n"),
+        run.stderr.ends_with("\n2 errors, 0 warnings\n"),
         "{}",
         run.stderr
     );
@@ -377,7 +377,7 @@ fn an_unknown_relation_named_on_the_command_line_gets_a_did_you_mean() {
   | ^^^^^^^^^ declared in neither OLD nor NEW
   = help: did you mean `permission`?
 
-1 error(s), 0 warning(s)
+1 error, 0 warnings
 "
     );
     let run = diff(SHIPPED, BROAD, &["--relation", "can_rn"]);

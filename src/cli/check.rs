@@ -35,7 +35,11 @@ pub fn run(args: &CheckArgs) -> u8 {
             // Only the rule files are known here, so anything they do not feed is unfed.
             warnings.extend(program.unfed_relations(|_| false));
             report(&warnings, &sources);
-            eprintln!("ok: {} file(s), {} warning(s)", texts.len(), warnings.len());
+            eprintln!(
+                "ok: {}, {}",
+                crate::diag::plural(texts.len(), "file"),
+                crate::diag::plural(warnings.len(), "warning")
+            );
             0
         }
         Err(errors) => {

@@ -226,7 +226,7 @@ fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
         out.push('\n');
     }
     if errors > 0 {
-        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s)");
+        let _ = writeln!(out, "{}", crate::diag::error_count(errors, warnings));
     }
     eprint!("{out}");
 }

@@ -2,7 +2,7 @@
 
 use super::{explain_hook, max_round, split_word, EvalNote, Flow, Repl};
 use crate::cli::table::{answer_text, plain, table};
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{did_you_mean, plural, Diagnostic};
 use crate::load::Text;
 use crate::program::RelId;
 use crate::shipped;
@@ -340,14 +340,15 @@ fn stats(repl: &Repl, ws: &Workspace) -> String {
         Some(e) => {
             let _ = writeln!(
                 out,
-                "last evaluation ({}): {:.3} ms, {} round(s)",
+                "last evaluation ({}): {:.3} ms, {}",
                 e.what,
                 e.elapsed.as_secs_f64() * 1000.0,
-                e.rounds
+                plural(e.rounds as usize, "round")
             );
         }
         None => {
-            let _ = writeln!(out, "last evaluation: at start, {} round(s)", max_round(ws));
+            let rounds = plural(max_round(ws) as usize, "round");
+            let _ = writeln!(out, "last evaluation: at start, {rounds}");
         }
     }
     out
@@ -451,9 +452,9 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
                 rounds: max_round(ws),
             });
             Ok(format!(
-                "reloaded {} rule file(s) and {} fact file(s); what-if changes and undo history are cleared\n",
-                rules.len(),
-                facts.len()
+                "reloaded {} and {}; what-if changes and undo history are cleared\n",
+                plural(rules.len(), "rule file"),
+                plural(facts.len(), "fact file")
             ))
         }
         Err(failure) => {
@@ -476,7 +477,10 @@ fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
     match argument.parse::<usize>() {
         Ok(n) if n > 0 => {
             repl.depth = Some(n);
-            Ok(format!("explanations go at most {n} rule(s) deep\n"))
+            Ok(format!(
+                "explanations go at most {} deep\n",
+                plural(n, "rule")
+            ))
         }
         _ => Err(error("E0801", format!("`{argument}` is not a depth"))
             .into_iter()
