@@ -7,9 +7,7 @@ use crate::diff::{self, Diff};
 use crate::source::{SourceMap, Span};
 use crate::workspace::Workspace;
 use clap::ValueEnum;
-use rustc_hash::FxHashSet;
 use serde_json::json;
-use std::fmt::Write;
 use std::path::PathBuf;
 
 pub const HELP: &str = "OLD (--rules) and NEW (--against) are evaluated on the same facts; every relation
@@ -107,7 +105,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
     }
     if !unknown.is_empty() {
-        report_sides(&[(&unknown, &new.sources)]);
+        super::report_sides(&[(&unknown, &new.sources)]);
         return 1;
     }
     let include = |r: &str| args.relations.is_empty() || args.relations.iter().any(|n| n == r);
@@ -161,7 +159,7 @@ fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
         (i, a) => {
             let mut errors = i.err().unwrap_or_default();
             errors.extend(a.err().unwrap_or_default());
-            report_sides(&[(&errors, &SourceMap::new())]);
+            super::report_sides(&[(&errors, &SourceMap::new())]);
             return Err(1);
         }
     };
@@ -177,7 +175,7 @@ fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
             } else {
                 &old.warnings
             };
-            report_sides(&[(old_warnings, &old.sources), (&new.warnings, &new.sources)]);
+            super::report_sides(&[(old_warnings, &old.sources), (&new.warnings, &new.sources)]);
             Ok((old, new))
         }
         (old, new) => {
@@ -188,47 +186,10 @@ fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
                 .chain(new.iter())
                 .map(|f| (f.diagnostics.as_slice(), &f.sources))
                 .collect();
-            report_sides(&sides);
+            super::report_sides(&sides);
             Err(1)
         }
     }
-}
-
-/// Diagnostics of several sides on stderr, each rendered with its own sources; one that
-/// renders exactly like an earlier one is left out. Counted once at the end (when there
-/// are errors), like every other command.
-fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
-    let mut shown: Vec<String> = Vec::new();
-    let mut seen: FxHashSet<String> = FxHashSet::default();
-    let (mut errors, mut warnings) = (0, 0);
-    for (diags, sources) in sides {
-        let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
-        sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
-        for d in sorted {
-            let text = d.render(sources);
-            if !seen.insert(text.clone()) {
-                continue;
-            }
-            shown.push(text);
-            if d.is_error() {
-                errors += 1;
-            } else {
-                warnings += 1;
-            }
-        }
-    }
-    if shown.is_empty() {
-        return;
-    }
-    let mut out = String::new();
-    for text in &shown {
-        out.push_str(text);
-        out.push('\n');
-    }
-    if errors > 0 {
-        let _ = writeln!(out, "{}", crate::diag::error_count(errors, warnings));
-    }
-    eprint!("{out}");
 }
 
 /// E0101 for a relation named on the command line that neither side declares, located in

@@ -10,13 +10,14 @@ mod repl;
 pub mod table;
 mod test;
 
-use crate::diag::{render_all, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::engine::Limits;
 use crate::load::Text;
 use crate::source::SourceMap;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const ABOUT: &str = "Access models as Datalog rules: who may do what, why, and why not.
@@ -101,6 +102,15 @@ impl LimitArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = match &cli.command {
+        Some(Command::Eval(a)) => a.format == Format::Json,
+        Some(Command::Explain(a)) => a.format == explain::ExplainFormat::Json,
+        Some(Command::Test(a)) => a.format == test::TestFormat::Json,
+        Some(Command::Diff(a)) => a.format == diff::DiffFormat::Json,
+        Some(Command::Audit(a)) => a.format == audit::AuditFormat::Json,
+        _ => false,
+    };
+    JSON_DIAGNOSTICS.store(json, Ordering::Relaxed);
     let code = match cli.command {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),
@@ -164,8 +174,60 @@ pub(crate) fn emit(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
+/// With `--format json`, diagnostics too are JSON (on stderr, so that stdout stays one
+/// document): `{"diagnostics": [...], "errors": n, "warnings": m}`, each diagnostic as
+/// [`Diagnostic::to_json`] gives it.
+static JSON_DIAGNOSTICS: AtomicBool = AtomicBool::new(false);
+
 pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap) {
-    if !diags.is_empty() {
-        eprint!("{}", render_all(diags, sources));
+    report_sides(&[(diags, sources)]);
+}
+
+/// Diagnostics of several sides (e.g. the two rule sets of `diff`), each located with its
+/// own sources; one that reads exactly like an earlier one is left out. Text: rendered
+/// with snippets and counted once at the end (when there are errors); JSON: one document.
+pub(crate) fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
+    let json = JSON_DIAGNOSTICS.load(Ordering::Relaxed);
+    let mut shown: Vec<String> = Vec::new();
+    let mut items: Vec<serde_json::Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let (mut errors, mut warnings) = (0, 0);
+    for (diags, sources) in sides {
+        let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
+        sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+        for d in sorted {
+            let text = d.render(sources);
+            if !seen.insert(text.clone()) {
+                continue;
+            }
+            if d.is_error() {
+                errors += 1;
+            } else {
+                warnings += 1;
+            }
+            if json {
+                items.push(d.to_json(sources));
+            } else {
+                shown.push(text);
+            }
+        }
     }
+    if errors + warnings == 0 {
+        return;
+    }
+    if json {
+        let doc = serde_json::json!({"diagnostics": items, "errors": errors, "warnings": warnings});
+        eprintln!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return;
+    }
+    let mut out = String::new();
+    for text in &shown {
+        out.push_str(text);
+        out.push('\n');
+    }
+    if errors > 0 {
+        out.push_str(&crate::diag::error_count(errors, warnings));
+        out.push('\n');
+    }
+    eprint!("{out}");
 }
