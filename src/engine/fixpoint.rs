@@ -33,10 +33,16 @@ use crate::program::{BodyLiteral, Program};
 use std::sync::Arc;
 use std::time::Instant;
 
-pub(super) fn evaluate(m: &mut Model, limits: &Limits) -> Result<EvalStats, EvalError> {
+/// Evaluates strata `0..=last` (all when `last` is past the end). Later strata are left
+/// as they are and marked for recomputation, so a later full evaluation is still right.
+pub(super) fn evaluate(
+    m: &mut Model,
+    limits: &Limits,
+    last: usize,
+) -> Result<EvalStats, EvalError> {
     let started = Instant::now();
     let program = Arc::clone(&m.program);
-    let strata = program.strata();
+    let strata = &program.strata()[..program.strata().len().min(last.saturating_add(1))];
     let forced = m.reset_from.take().unwrap_or(strata.len());
     // Relations that lost rows since the last evaluation or were rebuilt in this one.
     let mut changed = std::mem::replace(&mut m.shrunk, vec![false; m.rels.len()]);
@@ -85,6 +91,9 @@ pub(super) fn evaluate(m: &mut Model, limits: &Limits) -> Result<EvalStats, Eval
     }
     for (seen, rows) in m.seen.iter_mut().zip(&m.rels) {
         *seen = rows.len();
+    }
+    if strata.len() < program.strata().len() {
+        m.reset_from = Some(strata.len());
     }
     state.stats.elapsed = started.elapsed();
     Ok(state.stats)

@@ -257,7 +257,15 @@ impl Model {
 
     /// Runs to the fixpoint, continuing from the previous one (see [`fixpoint`]).
     pub fn evaluate(&mut self, limits: &Limits) -> Result<EvalStats, EvalError> {
-        fixpoint::evaluate(self, limits)
+        fixpoint::evaluate(self, limits, usize::MAX)
+    }
+
+    /// Runs only as far as `rel` needs: the strata up to its own. What comes later is
+    /// left stale and recomputed by the next [`Model::evaluate`]. For what-if copies that
+    /// only ask about `rel` (verifying a fix).
+    pub fn evaluate_for(&mut self, rel: RelId, limits: &Limits) -> Result<EvalStats, EvalError> {
+        let last = self.program.stratum_of(rel);
+        fixpoint::evaluate(self, limits, last)
     }
 
     pub fn len(&self, rel: RelId) -> usize {

@@ -18,11 +18,17 @@ const MAX_ALTS: usize = 16;
 const ABDUCE_STEPS: usize = 50_000;
 const MAX_VERIFY: usize = 8;
 
-/// A copy of the model with `extra` base facts added and evaluated, and `intern`
-/// constants known to its symbol table. The copy continues the original's fixpoint
-/// (only strata that negate what the new facts feed are recomputed), so verifying a fix
-/// costs a clone and a short evaluation, not a rebuild.
-pub(super) fn extended(model: &Model, extra: &[(RelId, Vec<Value>)], intern: &[Const]) -> Model {
+/// A copy of the model with `intern` constants known to its symbol table and `extra`
+/// base facts added, evaluated as far as `goal` needs. The copy shares the original's
+/// relations until it changes them and continues its fixpoint (only strata that negate
+/// what the new facts make grow are recomputed), so verifying a fix costs a short
+/// evaluation, not a rebuild.
+pub(super) fn extended(
+    model: &Model,
+    extra: &[(RelId, Vec<Value>)],
+    intern: &[Const],
+    goal: RelId,
+) -> Model {
     let mut m = model.clone();
     for c in intern {
         m.intern(c);
@@ -32,7 +38,7 @@ pub(super) fn extended(model: &Model, extra: &[(RelId, Vec<Value>)], intern: &[C
     }
     if !extra.is_empty() {
         // Unbounded: the original reached its fixpoint within its limits; a few facts more.
-        let _ = m.evaluate(&Limits::default());
+        let _ = m.evaluate_for(goal, &Limits::default());
     }
     m
 }
@@ -56,7 +62,7 @@ pub(super) fn fixes(model: &Model, rel: RelId, consts: &[Const], depth: usize) -
             continue;
         }
         let extra: Vec<(RelId, Vec<Value>)> = alt.iter().cloned().collect();
-        let m = extended(model, &extra, &[]);
+        let m = extended(model, &extra, &[], rel);
         if values_of(&m, consts).is_some_and(|t| m.contains(rel, &t)) {
             verified.push(alt);
         }

@@ -65,7 +65,7 @@ pub fn why_not_resolved(
     let model = match known {
         Some(_) => model,
         None => {
-            rebuilt = extended(model, &[], consts);
+            rebuilt = extended(model, &[], consts, rel);
             &rebuilt
         }
     };
