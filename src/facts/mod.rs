@@ -20,6 +20,7 @@ use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::Const;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One base fact, by relation NAME (the loader resolves names, arity and column types
 /// against the rules).
@@ -81,16 +82,20 @@ pub struct Changes {
 
 /// What has been loaded so far: users, tenants, resources, the instance declaration,
 /// and the grants / run-as grants currently in force.
+///
+/// Each part is shared until written (`Arc::make_mut`): the workspace keeps a copy per
+/// undo step and the reader works on one, so copying must not cost the whole instance
+/// (a million facts) for every `:assert`.
 #[derive(Clone, Debug, Default)]
 pub struct Instance {
-    users: BTreeMap<String, Span>,
-    tenants: BTreeMap<String, Span>,
+    users: Arc<BTreeMap<String, Span>>,
+    tenants: Arc<BTreeMap<String, Span>>,
     /// (tenant, name) -> (kind, span)
-    resources: BTreeMap<(String, String), (String, Span)>,
+    resources: Arc<BTreeMap<(String, String), (String, Span)>>,
     /// Where the instance statement is (its first `instance_role` fact).
     instance: Option<Span>,
-    grants: Vec<BaseFact>,
-    run_as: Vec<BaseFact>,
+    grants: Arc<Vec<BaseFact>>,
+    run_as: Arc<Vec<BaseFact>>,
 }
 
 impl Instance {
@@ -108,8 +113,14 @@ impl Instance {
     /// Record a successful read (call after the loader has applied `changes` to the model).
     pub fn apply(&mut self, changes: &Changes) {
         for r in &changes.remove {
-            self.grants.retain(|g| !g.same_tuple(r));
-            self.run_as.retain(|g| !g.same_tuple(r));
+            let list = match r.relation.as_str() {
+                "grant" => &mut self.grants,
+                "run_as_grant" => &mut self.run_as,
+                _ => continue,
+            };
+            if list.iter().any(|g| g.same_tuple(r)) {
+                Arc::make_mut(list).retain(|g| !g.same_tuple(r));
+            }
         }
         for f in &changes.add {
             self.record(f);
@@ -119,27 +130,28 @@ impl Instance {
     fn record(&mut self, f: &BaseFact) {
         match (f.relation.as_str(), f.values.len()) {
             ("user", 2) => {
-                if let Some(u) = f.sym(0) {
-                    self.users.entry(u.to_owned()).or_insert(f.span);
+                if let Some(u) = f.sym(0).filter(|u| !self.users.contains_key(*u)) {
+                    Arc::make_mut(&mut self.users).insert(u.to_owned(), f.span);
                 }
             }
             ("tenant", 1) => {
-                if let Some(t) = f.sym(0) {
-                    self.tenants.entry(t.to_owned()).or_insert(f.span);
+                if let Some(t) = f.sym(0).filter(|t| !self.tenants.contains_key(*t)) {
+                    Arc::make_mut(&mut self.tenants).insert(t.to_owned(), f.span);
                 }
             }
             ("resource", 5) => {
                 if let (Some(t), Some(k), Some(r)) = (f.sym(0), f.sym(1), f.sym(2)) {
-                    self.resources
-                        .entry((t.to_owned(), r.to_owned()))
-                        .or_insert((k.to_owned(), f.span));
+                    let key = (t.to_owned(), r.to_owned());
+                    if !self.resources.contains_key(&key) {
+                        Arc::make_mut(&mut self.resources).insert(key, (k.to_owned(), f.span));
+                    }
                 }
             }
             ("instance_role", _) => {
                 self.instance.get_or_insert(f.span);
             }
-            ("grant", 5) => self.grants.push(f.clone()),
-            ("run_as_grant", 3) => self.run_as.push(f.clone()),
+            ("grant", 5) => Arc::make_mut(&mut self.grants).push(f.clone()),
+            ("run_as_grant", 3) => Arc::make_mut(&mut self.run_as).push(f.clone()),
             _ => {}
         }
     }

@@ -9,6 +9,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::Const;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub(super) fn read(
     inst: &Instance,
@@ -62,9 +63,9 @@ pub(super) fn read(
 
 pub(super) struct Reader<'a> {
     pub(super) sources: &'a SourceMap,
-    pub(super) users: BTreeMap<String, Span>,
-    pub(super) tenants: BTreeMap<String, Span>,
-    pub(super) resources: BTreeMap<(String, String), (String, Span)>,
+    pub(super) users: Arc<BTreeMap<String, Span>>,
+    pub(super) tenants: Arc<BTreeMap<String, Span>>,
+    pub(super) resources: Arc<BTreeMap<(String, String), (String, Span)>>,
     pub(super) instance: Option<Span>,
     pub(super) diags: Vec<Diagnostic>,
     /// Facts to add, in statement order; `None` where a later revocation removed one.
@@ -73,8 +74,8 @@ pub(super) struct Reader<'a> {
     /// a revocation names, so that a revocation does not scan every fact read so far.
     pub(super) revocable: FxHashMap<(String, Vec<Const>), Vec<usize>>,
     /// Grants loaded by earlier reads and still in force.
-    pub(super) prior_grants: Vec<BaseFact>,
-    pub(super) prior_run_as: Vec<BaseFact>,
+    pub(super) prior_grants: Arc<Vec<BaseFact>>,
+    pub(super) prior_run_as: Arc<Vec<BaseFact>>,
     pub(super) remove: Vec<BaseFact>,
 }
 
@@ -100,13 +101,13 @@ impl Reader<'_> {
             StmtKind::User { id, .. } => match self.users.get(&id.text) {
                 Some(&e) => self.duplicate(format!("user \"{}\"", id.text), e, id.span),
                 None => {
-                    self.users.insert(id.text.clone(), s.span);
+                    Arc::make_mut(&mut self.users).insert(id.text.clone(), s.span);
                 }
             },
             StmtKind::Tenant { name, .. } => match self.tenants.get(&name.text) {
                 Some(&e) => self.duplicate(format!("tenant \"{}\"", name.text), e, name.span),
                 None => {
-                    self.tenants.insert(name.text.clone(), s.span);
+                    Arc::make_mut(&mut self.tenants).insert(name.text.clone(), s.span);
                 }
             },
             StmtKind::Resource {
@@ -128,7 +129,7 @@ impl Reader<'_> {
                             .and_then(|f| f.values.first())
                             .and_then(|k| names::kind(k).ok())
                             .unwrap_or("");
-                        self.resources.insert(key, (kind.to_owned(), s.span));
+                        Arc::make_mut(&mut self.resources).insert(key, (kind.to_owned(), s.span));
                     }
                 }
             }
@@ -177,13 +178,17 @@ impl Reader<'_> {
                         );
                     }
                     ("user", [u, _]) => {
-                        self.users.entry((*u).to_owned()).or_insert(s.span);
+                        Arc::make_mut(&mut self.users)
+                            .entry((*u).to_owned())
+                            .or_insert(s.span);
                     }
                     ("tenant", [t]) => {
-                        self.tenants.entry((*t).to_owned()).or_insert(s.span);
+                        Arc::make_mut(&mut self.tenants)
+                            .entry((*t).to_owned())
+                            .or_insert(s.span);
                     }
                     ("resource", [t, k, r, _, _]) => {
-                        self.resources
+                        Arc::make_mut(&mut self.resources)
                             .entry(((*t).to_owned(), (*r).to_owned()))
                             .or_insert(((*k).to_owned(), s.span));
                     }
@@ -401,8 +406,13 @@ impl Reader<'_> {
         } else {
             &mut self.prior_run_as
         };
-        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(prior).into_iter().partition(matches);
-        *prior = kept;
+        if !prior.iter().any(matches) {
+            return n;
+        }
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(Arc::make_mut(prior))
+            .into_iter()
+            .partition(matches);
+        *prior = Arc::new(kept);
         n += gone.len();
         self.remove.extend(gone);
         n
