@@ -23,6 +23,9 @@
 //!
 //! `CORPUS_ONLY=<name>` runs one case. There is no mode that rewrites expectations.
 
+mod shell_words;
+
+use shell_words::shell_words;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -44,41 +47,6 @@ struct Case {
     runs: Vec<Run>,
 }
 
-fn split_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some(q) if q == c => break,
-                        Some(other) => cur.push(other),
-                        None => return Err(format!("unclosed {c} in `{line}`")),
-                    }
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Ok(words)
-}
-
 fn parse_expected(name: &str, dir: &Path, text: &str) -> Result<Case, String> {
     let mut case = Case {
         name: name.to_string(),
@@ -97,7 +65,7 @@ fn parse_expected(name: &str, dir: &Path, text: &str) -> Result<Case, String> {
         let lineno = i + 1;
         let bare = line.trim_end_matches(['\n', '\r']);
         if let Some(cmd) = bare.strip_prefix("$ ") {
-            let words = split_words(cmd).map_err(|e| format!("line {lineno}: {e}"))?;
+            let words = shell_words(cmd).map_err(|e| format!("line {lineno}: {e}"))?;
             let Some(("grantlog", args)) = words.split_first().map(|(a, b)| (a.as_str(), b)) else {
                 return Err(format!("line {lineno}: a run must start with `$ grantlog`"));
             };

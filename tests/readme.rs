@@ -2,53 +2,11 @@
 //! real binary from the repository root, and its output (stdout, then stderr) must equal
 //! the lines that follow it in the block.
 
+mod shell_words;
+
+use shell_words::shell_words;
 use std::path::Path;
 use std::process::Command;
-
-/// Split a command line the way a POSIX shell would for the quoting the README uses.
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    cur.push(q);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(q) = chars.next() {
-                    match q {
-                        '"' => break,
-                        '\\' => cur.extend(chars.next()),
-                        _ => cur.push(q),
-                    }
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    words
-}
 
 /// (command line, expected output) for every example in the README.
 fn examples(readme: &str) -> Vec<(String, String)> {
@@ -91,7 +49,7 @@ fn readme_examples_print_what_the_readme_says() {
     );
     let mut failures = Vec::new();
     for (cmd, expected) in &cases {
-        let words = shell_words(cmd);
+        let words = shell_words(cmd).expect("a README command line");
         assert_eq!(
             words[0], "grantlog",
             "README commands start with grantlog: {cmd}"
@@ -119,7 +77,7 @@ fn readme_examples_print_what_the_readme_says() {
 #[test]
 fn shell_words_handles_the_quoting_the_readme_uses() {
     assert_eq!(
-        shell_words(r#"grantlog eval -q 'a(X, "b c")' --format json"#),
+        shell_words(r#"grantlog eval -q 'a(X, "b c")' --format json"#).unwrap(),
         [
             "grantlog",
             "eval",
