@@ -474,50 +474,37 @@ impl Parser {
 
     fn grant(&mut self) -> PResult<StmtKind> {
         self.keyword("grant")?;
-        if self.is_word("run-as") {
-            self.bump();
-            let identity = self.name("a user")?;
-            self.keyword("to")?;
-            let grantee = self.name("a user")?;
-            self.keyword("by")?;
-            let by = self.name("a user")?;
-            return Ok(StmtKind::RunAsGrant {
-                identity,
-                grantee,
-                by,
-            });
-        }
-        let perms = self.words_list(false)?;
-        self.keyword("on")?;
-        let resource = self.name("a resource")?;
-        self.keyword("in")?;
-        let tenant = self.name("a tenant")?;
-        self.keyword("to")?;
-        let grantee = self.name("a user")?;
-        self.keyword("by")?;
-        let by = self.name("a user")?;
-        Ok(StmtKind::Grant {
-            perms,
-            resource,
-            tenant,
-            grantee,
-            by,
-        })
+        self.grant_or_revoke(false)
     }
 
     fn revoke(&mut self) -> PResult<StmtKind> {
         self.keyword("revoke")?;
+        self.grant_or_revoke(true)
+    }
+
+    /// The rest of `grant P on R in T to U by G` / `revoke P on R in T from U by G`, or of
+    /// their run-as forms: the two differ only in `to` / `from`.
+    fn grant_or_revoke(&mut self, revoke: bool) -> PResult<StmtKind> {
+        let toward = if revoke { "from" } else { "to" };
         if self.is_word("run-as") {
             self.bump();
             let identity = self.name("a user")?;
-            self.keyword("from")?;
+            self.keyword(toward)?;
             let grantee = self.name("a user")?;
             self.keyword("by")?;
             let by = self.name("a user")?;
-            return Ok(StmtKind::RunAsRevoke {
-                identity,
-                grantee,
-                by,
+            return Ok(if revoke {
+                StmtKind::RunAsRevoke {
+                    identity,
+                    grantee,
+                    by,
+                }
+            } else {
+                StmtKind::RunAsGrant {
+                    identity,
+                    grantee,
+                    by,
+                }
             });
         }
         let perms = self.words_list(false)?;
@@ -525,16 +512,26 @@ impl Parser {
         let resource = self.name("a resource")?;
         self.keyword("in")?;
         let tenant = self.name("a tenant")?;
-        self.keyword("from")?;
+        self.keyword(toward)?;
         let grantee = self.name("a user")?;
         self.keyword("by")?;
         let by = self.name("a user")?;
-        Ok(StmtKind::Revoke {
-            perms,
-            resource,
-            tenant,
-            grantee,
-            by,
+        Ok(if revoke {
+            StmtKind::Revoke {
+                perms,
+                resource,
+                tenant,
+                grantee,
+                by,
+            }
+        } else {
+            StmtKind::Grant {
+                perms,
+                resource,
+                tenant,
+                grantee,
+                by,
+            }
         })
     }
 }
