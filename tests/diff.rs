@@ -1,13 +1,14 @@
 //! `grantlog diff`: the two readings of S13 on the worked example, losses, JSON, the
 //! `--fail-on-gain` gate, errors; and the library's comparison by constants.
 
+mod cli_run;
+
 use grantlog::diff::{group_columns, Diff};
 use grantlog::engine::Limits;
 use grantlog::load::Text;
 use grantlog::workspace::Workspace;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const SHIPPED: &str = "rules/dataos.dl";
 const BROAD: &str = "rules/dataos-s13-broad.dl";
@@ -28,15 +29,11 @@ struct Run {
 
 /// The binary, from the repository root.
 fn grantlog(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_grantlog"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let (stdout, stderr, status) = cli_run::grantlog(args);
     Run {
-        status: out.status.code().expect("exited"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
+        status,
+        stdout,
+        stderr,
     }
 }
 

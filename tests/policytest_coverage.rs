@@ -4,31 +4,20 @@
 //! exactly: 5 rules; @c_from_a, @b_direct and @b_via_c fire (the last only ever re-derives
 //! what @b_direct derived first); @never_fires and an unnamed rule never do.
 
+mod cli_run;
+
+use cli_run::grantlog;
 use grantlog::engine::{Limits, Origin};
 use grantlog::load::Text;
 use grantlog::policytest::run_paths_with;
 use grantlog::workspace::Workspace;
 use std::path::PathBuf;
-use std::process::Command;
 
 const TINY_RULES: &str = "tests/fixtures/coverage/tiny.dl";
 const TINY_TEST: &str = "tests/fixtures/coverage/tiny.test";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn grantlog(args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_grantlog"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run grantlog");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 fn tiny(extra: &[&str]) -> (String, String, i32) {

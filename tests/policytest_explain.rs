@@ -3,30 +3,19 @@
 //! `examples/tests/wrong-expectation.test` through the binary, and odd query shapes
 //! through the library.
 
+mod cli_run;
+
+use cli_run::grantlog;
 use grantlog::engine::Limits;
 use grantlog::load::Text;
 use grantlog::policytest::{render_text, run_text, to_json, Report, TestResult};
 use std::path::PathBuf;
-use std::process::Command;
 
 const EXAMPLE: &str = "examples/tests/wrong-expectation.test";
 const FIX: &str = "grant can_use_secret on sf-creds in engineering to sam by maria.";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn grantlog(args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_grantlog"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run grantlog");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 /// The text between `FAIL name` and the next failure (or the summary).

@@ -1,0 +1,18 @@
+//! Running the built binary from the repository root, for tests of the command line.
+
+use std::process::Command;
+
+/// `grantlog ARGS...` from the repository root: (stdout, stderr, exit status; -1 when
+/// killed by a signal).
+pub fn grantlog(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_grantlog"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run grantlog");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
