@@ -13,7 +13,8 @@ pub const HELP: &str = "Exit status: 0 when explained; 1 on any error in the rul
 
 Text: a proof is an indented tree. Each fact shows the rule that derived it (@name and
 file:line) with its doc comment, or for a base fact the file and line stating it. A
-negated premise reads `!p(..) holds: no p(..)`. A fact proved before is `(see [n])`.
+negated premise reads `!p(..) holds: no p(..)`. A fact proved before is `(see [n])`;
+one cut by --depth is shown unnumbered with its rule, then `...`.
 --why-not shows, per rule that could give FACT, the closest bindings, what holds, and the
 first failing premise (followed down; a blocking `!q` with q's proof), then fixes: the
 smallest sets of facts (as .facts statements) whose addition was verified to make FACT hold.

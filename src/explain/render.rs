@@ -76,8 +76,15 @@ impl Proof {
             let _ = writeln!(out, "{indent}{}  (see [{n}])", node.fact);
             return;
         }
-        let n = w.number(id);
-        let _ = writeln!(out, "{indent}[{n}] {}", node.fact);
+        // A fact cut by the depth limit gets no number: the number belongs to the place
+        // where its premises are shown (a deeper-budget occurrence may come later).
+        let cut = !matches!(node.origin, NodeOrigin::Base(_)) && !expand(self, id, depth);
+        if cut {
+            let _ = writeln!(out, "{indent}{}", node.fact);
+        } else {
+            let n = w.number(id);
+            let _ = writeln!(out, "{indent}[{n}] {}", node.fact);
+        }
         let pad = format!("{indent}    ");
         match &node.origin {
             NodeOrigin::Base(span) => {
@@ -95,7 +102,7 @@ impl Proof {
                 let _ = writeln!(out, "{pad}(no well-founded derivation found)");
             }
         }
-        if !expand(self, id, depth) {
+        if cut {
             let _ = writeln!(out, "{pad}...");
             return;
         }
