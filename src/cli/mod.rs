@@ -43,30 +43,30 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Evaluate rules on facts and answer queries.
-    #[command(after_help = eval::HELP)]
-    Eval(eval::EvalArgs),
-    /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
-    #[command(after_help = check::HELP)]
-    Check(check::CheckArgs),
     /// Ask questions interactively: queries, what-if changes, why and why not (the default).
     #[command(after_help = repl::HELP)]
     Repl(repl::ReplArgs),
-    /// Run policy tests (*.test files): expected answers of the rules on stated instances.
-    #[command(after_help = test::HELP)]
-    Test(test::TestArgs),
-    /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
-    #[command(after_help = generate::HELP)]
-    Generate(generate::GenerateArgs),
+    /// Evaluate rules on facts and answer queries.
+    #[command(after_help = eval::HELP)]
+    Eval(eval::EvalArgs),
     /// Explain why a fact holds (a proof), or with --why-not why it does not and how to fix it.
     #[command(after_help = explain::HELP)]
     Explain(explain::ExplainArgs),
-    /// Compare two rule sets on the same facts: tuples gained and lost, with proofs.
-    #[command(after_help = diff::HELP)]
-    Diff(diff::DiffArgs),
     /// Audit a user: every permission and power they hold, by scope, with the grants and grantors behind it.
     #[command(after_help = audit::HELP)]
     Audit(audit::AuditArgs),
+    /// Run policy tests (*.test files): expected answers of the rules on stated instances.
+    #[command(after_help = test::HELP)]
+    Test(test::TestArgs),
+    /// Compare two rule sets on the same facts: tuples gained and lost, with proofs.
+    #[command(after_help = diff::HELP)]
+    Diff(diff::DiffArgs),
+    /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
+    #[command(after_help = check::HELP)]
+    Check(check::CheckArgs),
+    /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
+    #[command(after_help = generate::HELP)]
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
