@@ -2,6 +2,9 @@
 //! deliberately simple naive evaluator (nested loops over all tuples, level by level,
 //! until nothing changes). Half of the facts are added after a first evaluation, so the
 //! incremental path is compared too.
+mod engine_common;
+
+use engine_common::{integer_db, Db};
 use grantlog::engine::{Limits, Model};
 use grantlog::program::Program;
 use grantlog::source::{SourceMap, Span};
@@ -200,8 +203,6 @@ fn ast(g: &Gen) -> Module {
     Module { items }
 }
 
-type Db = Vec<BTreeSet<Vec<i64>>>;
-
 fn value(t: &T, env: &HashMap<usize, i64>) -> Option<i64> {
     match t {
         T::Var(v) => env.get(v).copied(),
@@ -289,24 +290,6 @@ fn naive(g: &Gen) -> Db {
     db
 }
 
-fn model_db(m: &Model, n: usize) -> Db {
-    (0..n)
-        .map(|r| {
-            let rel = m.program().relation(&name(r)).unwrap();
-            m.tuples(rel)
-                .map(|t| {
-                    t.iter()
-                        .map(|v| match m.constant(*v) {
-                            Const::Num(n) => *n,
-                            c => panic!("{c:?}"),
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect()
-}
-
 fn check(seed: u64) {
     let g = generate(seed);
     let mut sources = SourceMap::new();
@@ -326,7 +309,7 @@ fn check(seed: u64) {
     add(&mut m, &g.facts[half..]);
     m.evaluate(&Limits::default()).unwrap();
     let expected = naive(&g);
-    let got = model_db(&m, g.arity.len());
+    let got = integer_db(&m, g.arity.len());
     assert_eq!(got, expected, "seed {seed}: rules {:#?}", g.rules);
 }
 

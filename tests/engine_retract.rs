@@ -237,26 +237,6 @@ fn add_all(m: &mut Model, facts: &[(usize, Vec<i64>)]) {
     }
 }
 
-type Db = Vec<BTreeSet<Vec<i64>>>;
-
-fn db(m: &Model, n: usize) -> Db {
-    (0..n)
-        .map(|r| {
-            let rel = m.program().relation(&format!("r{r}")).unwrap();
-            m.tuples(rel)
-                .map(|t| {
-                    t.iter()
-                        .map(|v| match m.constant(*v) {
-                            Const::Num(n) => *n,
-                            c => panic!("{c:?}"),
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// Does some instantiation of `rule` derive `tuple` from premises older than `round`?
 fn derivable(
     m: &mut Model,
@@ -322,7 +302,7 @@ fn derivable(
     if !bind(&rule.head.1, tuple, &mut env2) {
         return false;
     }
-    let db_now = db(m, m.program().relations().count());
+    let db_now = integer_db(m, m.program().relations().count());
     rule.neg
         .iter()
         .all(|(r, args)| !db_now[*r].iter().any(|t| bind(args, t, &mut env2.clone())))
@@ -367,7 +347,11 @@ fn check(seed: u64) {
     add_all(&mut fresh, &kept);
     fresh.evaluate(&Limits::default()).unwrap();
     let n = g.arity.len();
-    assert_eq!(db(&m, n), db(&fresh, n), "seed {seed}:\n{src}");
+    assert_eq!(
+        integer_db(&m, n),
+        integer_db(&fresh, n),
+        "seed {seed}:\n{src}"
+    );
     // Base facts are exactly the kept ones.
     for r in 0..n {
         let rel = p.relation(&format!("r{r}")).unwrap();
@@ -416,7 +400,7 @@ fn check_steps(seed: u64) {
     let mut held: Vec<(usize, Vec<i64>)> = Vec::new();
     let n = g.arity.len();
     for batch in g.facts.chunks(3) {
-        let before = db(&m, n);
+        let before = integer_db(&m, n);
         add_all(&mut m, batch);
         held.extend(batch.iter().cloned());
         if rng.below(3) == 0 && !held.is_empty() {
@@ -430,8 +414,8 @@ fn check_steps(seed: u64) {
         let mut fresh = Model::new(p.clone());
         add_all(&mut fresh, &held);
         fresh.evaluate(&Limits::default()).unwrap();
-        let after = db(&m, n);
-        assert_eq!(after, db(&fresh, n), "seed {seed}:\n{src}");
+        let after = integer_db(&m, n);
+        assert_eq!(after, integer_db(&fresh, n), "seed {seed}:\n{src}");
         // `changes` reports exactly the difference from the fixpoint before the step.
         let rels: Vec<_> = (0..n)
             .map(|r| p.relation(&format!("r{r}")).unwrap())
@@ -440,17 +424,7 @@ fn check_steps(seed: u64) {
         let as_nums = |list: &[(grantlog::program::RelId, Vec<Value>)]| {
             let mut out: Vec<(usize, Vec<i64>)> = list
                 .iter()
-                .map(|(rel, t)| {
-                    let r = rels.iter().position(|x| x == rel).unwrap();
-                    let t = t
-                        .iter()
-                        .map(|v| match m.constant(*v) {
-                            Const::Num(x) => *x,
-                            c => panic!("{c:?}"),
-                        })
-                        .collect();
-                    (r, t)
-                })
+                .map(|(rel, t)| (rels.iter().position(|x| x == rel).unwrap(), integers(&m, t)))
                 .collect();
             out.sort();
             out
@@ -496,20 +470,28 @@ fn check_partial(seed: u64) {
         let rel = p.relation(&format!("r{goal}")).unwrap();
         m.evaluate_for(rel, &Limits::default()).unwrap();
         assert_eq!(
-            db(&m, n)[goal],
-            db(&fresh, n)[goal],
+            integer_db(&m, n)[goal],
+            integer_db(&fresh, n)[goal],
             "seed {seed} r{goal}:\n{src}"
         );
         if rng.below(2) == 0 {
             m.evaluate(&Limits::default()).unwrap();
-            assert_eq!(db(&m, n), db(&fresh, n), "seed {seed}:\n{src}");
+            assert_eq!(
+                integer_db(&m, n),
+                integer_db(&fresh, n),
+                "seed {seed}:\n{src}"
+            );
         }
     }
     let mut fresh = Model::new(p.clone());
     add_all(&mut fresh, &held);
     fresh.evaluate(&Limits::default()).unwrap();
     m.evaluate(&Limits::default()).unwrap();
-    assert_eq!(db(&m, n), db(&fresh, n), "seed {seed}:\n{src}");
+    assert_eq!(
+        integer_db(&m, n),
+        integer_db(&fresh, n),
+        "seed {seed}:\n{src}"
+    );
 }
 
 proptest! {

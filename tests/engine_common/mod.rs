@@ -51,3 +51,28 @@ pub fn rows(model: &Model, rel: &str) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The tuples of relations `r0`..`r{n-1}` of the generated integer programs (property
+/// tests), per relation.
+pub type Db = Vec<std::collections::BTreeSet<Vec<i64>>>;
+
+/// A tuple of integers back from the model's values.
+pub fn integers(model: &Model, tuple: &[grantlog::engine::Value]) -> Vec<i64> {
+    tuple
+        .iter()
+        .map(|v| match model.constant(*v) {
+            Const::Num(n) => *n,
+            c => panic!("not an integer: {c:?}"),
+        })
+        .collect()
+}
+
+/// Every tuple of `r0`..`r{n-1}`.
+pub fn integer_db(model: &Model, n: usize) -> Db {
+    (0..n)
+        .map(|r| {
+            let rel = model.program().relation(&format!("r{r}")).unwrap();
+            model.tuples(rel).map(|t| integers(model, t)).collect()
+        })
+        .collect()
+}
