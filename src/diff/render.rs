@@ -27,21 +27,11 @@ pub fn to_text(
     for r in &listed {
         let _ = writeln!(out, "{}: +{} -{}", r.relation, r.gained.len(), r.lost.len());
     }
-    for u in diff.only_old.iter().filter(|u| include(&u.relation)) {
-        let _ = writeln!(
-            out,
-            "relation `{}` only in OLD ({}); not compared",
-            u.relation,
-            tuples(u.tuples)
-        );
-    }
-    for u in diff.only_new.iter().filter(|u| include(&u.relation)) {
-        let _ = writeln!(
-            out,
-            "relation `{}` only in NEW ({}); not compared",
-            u.relation,
-            tuples(u.tuples)
-        );
+    for (side, only) in [("OLD", &diff.only_old), ("NEW", &diff.only_new)] {
+        for u in only.iter().filter(|u| include(&u.relation)) {
+            let (name, n) = (&u.relation, tuples(u.tuples));
+            let _ = writeln!(out, "relation `{name}` only in {side} ({n}); not compared");
+        }
     }
     for a in diff.arity_changed.iter().filter(|a| include(&a.relation)) {
         let _ = writeln!(
