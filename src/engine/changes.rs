@@ -1,8 +1,8 @@
 //! What the last evaluation changed, without snapshotting the model before it.
 //!
-//! Rows only ever get appended, except in three places: `retract_fact` (the tuple is
-//! recorded here), a stratum recomputed from scratch (its relations' rows as they were are
-//! saved here before they are dropped), and nothing else. So a relation's new tuples are
+//! Rows only ever get appended, except in two places: `retract_fact` (the tuple is
+//! recorded here) and a stratum recomputed from scratch (its relations' rows as they were
+//! are saved here before they are dropped). So a relation's new tuples are
 //! its rows past the count it had at the last fixpoint, unless it was recomputed, when
 //! the saved rows tell gained from lost. The cost is a copy of the recomputed relations
 //! only, which the recomputation costs anyway.
