@@ -1,6 +1,6 @@
 //! Retraction: `retract_fact` then `evaluate` must equal a model computed from scratch
 //! without the fact, keep provenance well-founded, and leave earlier strata untouched.
-mod engine_common;
+use crate::engine_common;
 use engine_common::*;
 use grantlog::engine::{Limits, Model, Origin, Value};
 use grantlog::source::{SourceMap, Span};

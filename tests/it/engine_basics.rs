@@ -1,5 +1,5 @@
 //! Joins, constants, recursion, negation, comparisons, zero-arity relations, queries.
-mod engine_common;
+use crate::engine_common;
 use engine_common::*;
 use grantlog::diag::{render_all, Diagnostic};
 use grantlog::engine::Model;

@@ -2,7 +2,7 @@
 //! deliberately simple naive evaluator (nested loops over all tuples, level by level,
 //! until nothing changes). Half of the facts are added after a first evaluation, so the
 //! incremental path is compared too.
-mod engine_common;
+use crate::engine_common;
 
 use engine_common::{integer_db, Db};
 use grantlog::engine::{Limits, Model};

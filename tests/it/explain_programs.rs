@@ -1,7 +1,7 @@
 //! Explanations on small programs: well-founded proofs (property-tested on transitive
 //! closure over random graphs with cycles), negation, and fixes.
 
-mod explain_util;
+use crate::explain_util;
 
 use explain_util::{atom, open};
 use grantlog::explain::{why, why_not, ExplainOptions, NodeOrigin, Premise, Proof};

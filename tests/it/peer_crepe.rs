@@ -1,9 +1,9 @@
 //! The interpreter against the crepe encoding of the same rules (the benchmark peer), on
 //! generated workloads: every derived relation must have the same size.
 
-#[path = "../benches/support/crepe_programs.rs"]
+#[path = "../../benches/support/crepe_programs.rs"]
 mod crepe_programs;
-#[path = "../benches/support/workload.rs"]
+#[path = "../../benches/support/workload.rs"]
 mod workload;
 
 use grantlog::engine::{Limits, Model};
@@ -38,7 +38,7 @@ fn access_workload_matches_crepe_relation_by_relation() {
     let n = w.len();
     assert!((16_000..24_000).contains(&n), "{n} base facts");
     let crepe = crepe_programs::access::run(&w);
-    let model = interpret(include_str!("../benches/access.dl"), &w.facts());
+    let model = interpret(include_str!("../../benches/access.dl"), &w.facts());
     let names = [
         "can_manage",
         "effective",

@@ -2,7 +2,7 @@
 //! real binary from the repository root, and its output (stdout, then stderr) must equal
 //! the lines that follow it in the block.
 
-mod shell_words;
+use crate::shell_words;
 
 use shell_words::shell_words;
 use std::path::Path;

@@ -23,7 +23,7 @@
 //!
 //! `CORPUS_ONLY=<name>` runs one case. There is no mode that rewrites expectations.
 
-mod shell_words;
+use crate::shell_words;
 
 use shell_words::shell_words;
 use std::fmt::Write as _;

@@ -1,7 +1,7 @@
 //! Explanations on the worked example (raw-facts equivalent of
 //! examples/worked-example.facts, Can Use Secret on sf-creds missing).
 
-mod explain_util;
+use crate::explain_util;
 
 use explain_util::{atom, holds, worked};
 use grantlog::explain::{as_statement, why, why_not, ExplainOptions, Failure, NodeOrigin, Premise};

@@ -1,6 +1,6 @@
 //! JSON and DOT shapes, and the `explain` subcommand.
 
-mod explain_util;
+use crate::explain_util;
 
 use explain_util::{atom, worked, WORKED_NAME};
 use grantlog::explain::{why, why_not, ExplainOptions};

@@ -3,7 +3,7 @@
 //! `examples/tests/wrong-expectation.test` through the binary, and odd query shapes
 //! through the library.
 
-mod cli_run;
+use crate::cli_run;
 
 use cli_run::grantlog;
 use grantlog::engine::Limits;

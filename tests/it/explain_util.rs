@@ -1,5 +1,4 @@
 //! Shared helpers for the explain tests.
-#![allow(dead_code)]
 
 use grantlog::diag::render_all;
 use grantlog::engine::Limits;

@@ -1,6 +1,5 @@
 //! The binary in a pseudo-terminal: Tab completion and multi-line input through
 //! rustyline, driven by a hand-rolled `openpty` (no extra crate).
-#![cfg(unix)]
 
 use std::fs::File;
 use std::io::{Read, Write};

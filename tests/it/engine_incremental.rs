@@ -1,5 +1,5 @@
 //! Provenance, limits, and incremental evaluation against from-scratch results.
-mod engine_common;
+use crate::engine_common;
 use engine_common::*;
 use grantlog::engine::{EvalError, Limits, Model, Origin};
 use grantlog::source::{SourceMap, Span};

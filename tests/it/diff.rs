@@ -1,7 +1,7 @@
 //! `grantlog diff`: the two readings of S13 on the worked example, losses, JSON, the
 //! `--fail-on-gain` gate, errors; and the library's comparison by constants.
 
-mod cli_run;
+use crate::cli_run;
 
 use grantlog::diff::{group_columns, Diff};
 use grantlog::engine::Limits;

@@ -1,5 +1,4 @@
 //! Helpers shared by the engine tests: compile and evaluate rule text with the real parser.
-#![allow(dead_code)]
 
 use grantlog::diag::{render_all, Diagnostic};
 use grantlog::engine::{Limits, Model};

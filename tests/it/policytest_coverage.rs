@@ -4,7 +4,7 @@
 //! exactly: 5 rules; @c_from_a, @b_direct and @b_via_c fire (the last only ever re-derives
 //! what @b_direct derived first); @never_fires and an unnamed rule never do.
 
-mod cli_run;
+use crate::cli_run;
 
 use cli_run::grantlog;
 use grantlog::engine::{Limits, Origin};
