@@ -210,7 +210,18 @@ impl Parser {
     fn statement(&mut self) -> PResult<Stmt> {
         let start = self.span_here();
         let kind = match self.peek() {
-            Some(Token::Lower(_)) if self.peek_at(1) == Some(&Token::LParen) => self.raw()?,
+            // `rel(...)`, `Rel(...)`: a raw fact of any declared relation, whatever its case.
+            Some(Token::Lower(_) | Token::Upper(_)) if self.peek_at(1) == Some(&Token::LParen) => {
+                self.raw()?
+            }
+            // `z.`: a zero-arity fact, unless the word is a keyword (`instance.` is a
+            // statement; `user.` is a user statement missing its id).
+            Some(Token::Lower(k))
+                if self.peek_at(1) == Some(&Token::Dot)
+                    && !STATEMENT_KEYWORDS.contains(&k.as_str()) =>
+            {
+                self.raw()?
+            }
             Some(Token::Lower(k)) => match k.as_str() {
                 "user" => self.user()?,
                 "instance" => self.instance()?,
@@ -248,7 +259,7 @@ impl Parser {
             "`fact`",
             "a fact `relation(...)`",
         ]);
-        if let Some(Token::Lower(w)) = self.peek() {
+        if let Some(Token::Lower(w) | Token::Upper(w)) = self.peek() {
             if let Some(k) = super::names::did_you_mean(w, STATEMENT_KEYWORDS.iter().copied()) {
                 d = d.help(format!("did you mean `{k}`?"));
             }
@@ -256,10 +267,31 @@ impl Parser {
         Box::new(d)
     }
 
+    /// `rel(v, ...)`, `rel()` or `rel` (zero arity). The relation name may be capitalised
+    /// (relation names are not symbols), and is checked against the rules when loaded.
     fn raw(&mut self) -> PResult<StmtKind> {
-        let relation = self.name("a relation name")?;
-        self.punct(Token::LParen, "`(`")?;
+        let span = self.span_here();
+        let relation = match self.peek() {
+            Some(Token::Lower(s) | Token::Upper(s)) => Name {
+                text: s.clone(),
+                span,
+                quoted: false,
+                capitalised: false,
+            },
+            Some(Token::Str(s)) => Name {
+                text: s.clone(),
+                span,
+                quoted: true,
+                capitalised: false,
+            },
+            _ => return Err(self.expected(&["a relation name"])),
+        };
+        self.pos += 1;
         let mut values = Vec::new();
+        if self.peek() == Some(&Token::Dot) {
+            return Ok(StmtKind::Raw { relation, values });
+        }
+        self.punct(Token::LParen, "`(`")?;
         if self.peek() != Some(&Token::RParen) {
             loop {
                 let span = self.span_here();
