@@ -77,9 +77,10 @@ impl Run<'_> {
                 rel,
                 lookup,
                 filters,
+                same,
             } => {
                 let rows = &self.rels[rel.0 as usize];
-                if self.any_row(rows, lookup, filters, 0, rows.len(), regs) {
+                if self.any_row(rows, lookup, filters, same, rows.len(), regs) {
                     true
                 } else {
                     self.run(rest, regs)
@@ -195,18 +196,20 @@ impl Run<'_> {
         })
     }
 
-    /// Is there a row in `[lo, hi)` matching the lookup and filters?
+    /// Is there a row in `[0, hi)` matching the lookup, the filters and `same` (the
+    /// columns of a repeated variable local to the negation)? An existence check: it stops
+    /// at the first match.
     fn any_row(
         &self,
         rows: &Rows,
         lookup: &Lookup,
         filters: &[(u32, Operand)],
-        lo: u32,
+        same: &[(u32, u32)],
         hi: u32,
         regs: &[Value],
     ) -> bool {
         match lookup {
-            Lookup::Rows => (lo..hi).any(|id| self.row_matches(rows.row(id), filters, &[], regs)),
+            Lookup::Rows => (0..hi).any(|id| self.row_matches(rows.row(id), filters, same, regs)),
             Lookup::Exact(key) => self.exact(rows, key, regs).is_some_and(|id| id < hi),
             Lookup::Index(index, key) => {
                 let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
@@ -219,7 +222,7 @@ impl Run<'_> {
                             .iter()
                             .zip(key)
                             .all(|(&c, &o)| row[c as usize] == self.value(o, regs))
-                            && self.row_matches(row, filters, &[], regs)
+                            && self.row_matches(row, filters, same, regs)
                     })
             }
         }

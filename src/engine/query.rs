@@ -7,7 +7,6 @@ use super::relation::Pending;
 use super::{Model, Value};
 use crate::diag::Diagnostic;
 use crate::program::plan::{plan_body, ExistingIndexes};
-use crate::program::Arg;
 use crate::source::SourceMap;
 use crate::syntax::ast::{Const, Query};
 
@@ -33,7 +32,7 @@ impl Model {
     pub fn query(&self, _sources: &SourceMap, q: &Query) -> Result<Answer, Vec<Diagnostic>> {
         let program = self.program();
         let resolved = program.resolve_query(q)?;
-        let head: Vec<Arg> = (0..resolved.columns.len() as u32).map(Arg::Var).collect();
+        let head = resolved.head.clone();
         let plan = plan_body(
             &resolved.body,
             &head,

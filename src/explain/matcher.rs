@@ -36,7 +36,7 @@ pub(crate) fn arg_value(model: &Model, arg: Arg, regs: &Regs) -> Option<Value> {
         Arg::Const(c) => model
             .symbols()
             .get(&model.program().constants()[c.0 as usize]),
-        Arg::Wild => None,
+        Arg::Wild | Arg::Local(_) => None,
     }
 }
 
@@ -60,13 +60,14 @@ pub(crate) fn bind_head(
                     return None;
                 }
             }
-            Arg::Wild => {}
+            Arg::Wild | Arg::Local(_) => {}
         }
     }
     Some(regs)
 }
 
-/// Every variable of the literal is bound (a `_` may remain).
+/// Every variable of the literal is bound (a `_` or a variable local to a negation may
+/// remain).
 pub(crate) fn evaluable(lit: &BodyLiteral, regs: &Regs) -> bool {
     let bound = |a: &Arg| !matches!(a, Arg::Var(s) if regs[*s as usize].is_none());
     match lit {
@@ -120,12 +121,13 @@ pub(crate) fn matches(
             Vec::new()
         };
     }
-    // Columns of one unbound variable that occurs more than once must agree.
+    // Columns of one unbound (or negation-local) variable that occurs more than once
+    // must agree.
     let mut same: Vec<(usize, usize)> = Vec::new();
     for (i, a) in atom.args.iter().enumerate() {
-        if let Arg::Var(s) = a {
+        if let Arg::Var(_) | Arg::Local(_) = a {
             if pat[i].is_none() {
-                if let Some(j) = (0..i).find(|&j| atom.args[j] == Arg::Var(*s)) {
+                if let Some(j) = (0..i).find(|&j| atom.args[j] == *a) {
                     same.push((j, i));
                 }
             }

@@ -149,9 +149,13 @@ impl Builder<'_> {
                     let t = inst.tuples[i].clone().expect("matched");
                     premises.push(Premise::Fact(self.node(atom.rel, &t, budget - 1)));
                 }
-                BodyLiteral::Negative(atom) => {
-                    premises.push(Premise::Absent(pattern(model, atom, &inst.regs, None)))
-                }
+                // Variables local to the negation show by name: `no s(a, P, P)`.
+                BodyLiteral::Negative(atom) => premises.push(Premise::Absent(pattern(
+                    model,
+                    atom,
+                    &inst.regs,
+                    Some(&compiled.var_names),
+                ))),
                 BodyLiteral::Compare {
                     op, left, right, ..
                 } => {
@@ -241,7 +245,7 @@ pub(crate) fn pattern(
             .iter()
             .map(|a| match (arg_value(model, *a, &regs), a) {
                 (Some(v), _) => PatArg::Const(model.constant(v).clone()),
-                (None, Arg::Var(s)) => match names.and_then(|n| n.get(*s as usize)) {
+                (None, Arg::Var(s) | Arg::Local(s)) => match names.and_then(|n| n.get(*s as usize)) {
                     Some(n) => PatArg::Var(n.clone()),
                     None => PatArg::Wild,
                 },

@@ -3,7 +3,9 @@
 //! Safety (E0201): a variable is bound when it occurs in a positive body atom, or when a
 //! comparison `X = t` relates it to a bound variable or a constant (either side; this
 //! repeats until nothing changes, so `X = Y, Y = 3` binds both). Heads, negated atoms and
-//! the other comparisons only use bound variables; `_` never binds.
+//! the other comparisons only use bound variables; `_` never binds. The exception: a
+//! variable that occurs in one negated atom and nowhere else is local to it (`!s(X, P)`:
+//! there is no P with s(X, P)), as in Souffle and Nemo.
 
 use super::{
     Arg, BaseFact, BodyAtom, BodyLiteral, CompiledRule, ConstId, RelId, Relation, RuleInfo,
@@ -71,7 +73,10 @@ pub(super) fn check_modules(sources: &SourceMap, modules: &[Module]) -> Checked 
     {
         let mut vars = Vars::default();
         let head = scope.resolve_atom(&rule.head, &mut vars);
-        let body = scope.resolve_body(&rule.body, &mut vars);
+        let mut body = scope.resolve_body(&rule.body, &mut vars);
+        if let Some(h) = &head {
+            super::mark_locals(&mut body, &h.args);
+        }
         for lit in &rule.body {
             if let Literal::Positive(a) | Literal::Negative(a, _) = lit {
                 if let Some(&r) = by_name.get(&a.relation.name) {
@@ -355,6 +360,22 @@ pub(crate) fn check_safety(head: Option<&[Term]>, body: &[Literal], diags: &mut 
             break;
         }
     }
+    // Variables local to one negated atom need no binding: they occur in that literal
+    // only (and not in the head).
+    let per_literal: Vec<Vec<&str>> = body.iter().map(literal_vars).collect();
+    for (i, lit) in body.iter().enumerate() {
+        let Literal::Negative(..) = lit else { continue };
+        for &v in &per_literal[i] {
+            let elsewhere = head.is_some_and(|h| h.iter().any(|t| var_name(t) == Some(v)))
+                || per_literal
+                    .iter()
+                    .enumerate()
+                    .any(|(j, vs)| j != i && vs.contains(&v));
+            if !elsewhere {
+                bound.insert(v);
+            }
+        }
+    }
     let mut reported: FxHashSet<String> = FxHashSet::default();
     let mut check = |terms: &mut dyn Iterator<Item = &Term>,
                      place: &str,
@@ -368,10 +389,17 @@ pub(crate) fn check_safety(head: Option<&[Term]>, body: &[Literal], diags: &mut 
                         Diagnostic::error("E0201", format!("variable `{}` is not bound", v.name))
                             .at(v.span)
                             .label(format!("used in {place} but not bound by a positive atom"))
-                            .help(format!(
-                                "mention `{}` in a positive body atom (negations and comparisons only test values)",
-                                v.name
-                            )),
+                            .help(if place == "a negated atom" {
+                                format!(
+                                    "mention `{0}` in a positive body atom, or use it in this negated atom only (then it reads \"there is no {0} such that ...\")",
+                                    v.name
+                                )
+                            } else {
+                                format!(
+                                    "mention `{}` in a positive body atom (negations and comparisons only test values)",
+                                    v.name
+                                )
+                            }),
                     );
                 }
                 Term::Anonymous(span) if place != "a negated atom" => diags.push(
@@ -398,6 +426,18 @@ pub(crate) fn check_safety(head: Option<&[Term]>, body: &[Literal], diags: &mut 
     }
 }
 
+fn literal_vars(lit: &Literal) -> Vec<&str> {
+    match lit {
+        Literal::Positive(a) | Literal::Negative(a, _) => {
+            a.args.iter().filter_map(var_name).collect()
+        }
+        Literal::Compare(c) => [&c.left, &c.right]
+            .into_iter()
+            .filter_map(var_name)
+            .collect(),
+    }
+}
+
 fn var_name(t: &Term) -> Option<&str> {
     match t {
         Term::Var(v) => Some(&v.name),
@@ -406,11 +446,13 @@ fn var_name(t: &Term) -> Option<&str> {
 }
 
 /// A query resolved against a program: its body, answer columns (the named variables in
-/// order of first appearance, = slots) and the constants it mentions (`ConstId` here
-/// indexes this list, not the program's).
+/// order of first appearance, except those local to a negation) and the constants it
+/// mentions (`ConstId` here indexes this list, not the program's).
 pub struct ResolvedQuery {
     pub body: Vec<BodyLiteral>,
     pub columns: Vec<String>,
+    /// The slots of the answer columns, in order.
+    pub head: Vec<Arg>,
     pub constants: Vec<Const>,
 }
 
@@ -422,14 +464,33 @@ impl super::Program {
     ) -> Result<ResolvedQuery, Vec<Diagnostic>> {
         let mut scope = Scope::new(&self.relations, &self.by_name);
         let mut vars = Vars::default();
-        let body = scope.resolve_body(&query.literals, &mut vars);
+        let mut body = scope.resolve_body(&query.literals, &mut vars);
         check_safety(None, &query.literals, &mut scope.diags);
         if scope.diags.iter().any(Diagnostic::is_error) {
             return Err(scope.diags);
         }
+        super::mark_locals(&mut body, &[]);
+        // A variable local to a negation has no value, so it is no answer column.
+        let local: FxHashSet<u32> = body
+            .iter()
+            .filter_map(|l| match l {
+                BodyLiteral::Negative(a) => Some(a),
+                _ => None,
+            })
+            .flat_map(|a| &a.args)
+            .filter_map(|a| match a {
+                Arg::Local(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        let (columns, head) = (0..vars.names.len() as u32)
+            .filter(|s| !local.contains(s))
+            .map(|s| (vars.names[s as usize].clone(), Arg::Var(s)))
+            .unzip();
         Ok(ResolvedQuery {
             body,
-            columns: vars.names,
+            columns,
+            head,
             constants: scope.constants,
         })
     }

@@ -56,6 +56,64 @@ pub enum Arg {
     Var(u32),
     Const(ConstId),
     Wild,
+    /// A variable that occurs in one negated atom and nowhere else in its rule or query
+    /// (slot = its name in `var_names`): `!s(X, P)` reads "there is no P with s(X, P)". It
+    /// never gets a value; like `_`, but its repeated occurrences in the atom must agree.
+    Local(u32),
+}
+
+impl BodyAtom {
+    /// `(column, earlier column)` pairs that must hold equal values because the same
+    /// local variable fills both (`!s(X, P, P)`).
+    pub fn same_locals(&self) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        for (c, a) in self.args.iter().enumerate() {
+            if let Arg::Local(_) = a {
+                if let Some(first) = self.args[..c].iter().position(|b| b == a) {
+                    out.push((c as u32, first as u32));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Marks the variables local to a negated atom as [`Arg::Local`]: those occurring in that
+/// one literal only (not in `head`, not in another literal). The safety check already
+/// allowed exactly these to stay unbound.
+pub(crate) fn mark_locals(body: &mut [BodyLiteral], head: &[Arg]) {
+    let vars = |lit: &BodyLiteral| -> Vec<u32> {
+        let args: Vec<Arg> = match lit {
+            BodyLiteral::Positive(a) | BodyLiteral::Negative(a) => a.args.clone(),
+            BodyLiteral::Compare { left, right, .. } => vec![*left, *right],
+        };
+        args.into_iter()
+            .filter_map(|a| match a {
+                Arg::Var(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    };
+    let per_literal: Vec<Vec<u32>> = body.iter().map(vars).collect();
+    for (i, lit) in body.iter_mut().enumerate() {
+        let BodyLiteral::Negative(atom) = lit else {
+            continue;
+        };
+        let elsewhere = |s: u32| {
+            head.contains(&Arg::Var(s))
+                || per_literal
+                    .iter()
+                    .enumerate()
+                    .any(|(j, vs)| j != i && vs.contains(&s))
+        };
+        for a in &mut atom.args {
+            if let Arg::Var(s) = *a {
+                if !elsewhere(s) {
+                    *a = Arg::Local(s);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

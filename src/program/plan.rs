@@ -57,11 +57,13 @@ pub struct Scan {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
     Scan(Scan),
-    /// Continue only if no row matches (a negated atom; `_` columns are left out).
+    /// Continue only if no row matches (a negated atom; `_` columns and those of
+    /// variables local to it are left out, except that `same` columns must agree).
     Absent {
         rel: RelId,
         lookup: Lookup,
         filters: Vec<(u32, Operand)>,
+        same: Vec<(u32, u32)>,
     },
     Compare {
         op: CompareOp,
@@ -194,7 +196,7 @@ pub fn plan_body(
 fn max_slot(body: &[BodyLiteral], head: &[Arg]) -> usize {
     let mut n = 0;
     let mut see = |a: &Arg| {
-        if let Arg::Var(s) = a {
+        if let Arg::Var(s) | Arg::Local(s) = a {
             n = n.max(*s as usize + 1);
         }
     };
@@ -215,7 +217,7 @@ fn operand(a: Arg) -> Option<Operand> {
     match a {
         Arg::Var(s) => Some(Operand::Slot(s)),
         Arg::Const(c) => Some(Operand::Const(c)),
-        Arg::Wild => None,
+        Arg::Wild | Arg::Local(_) => None,
     }
 }
 
@@ -223,7 +225,7 @@ fn is_bound(a: Arg, bound: &[bool]) -> bool {
     match a {
         Arg::Var(s) => bound[s as usize],
         Arg::Const(_) => true,
-        Arg::Wild => false,
+        Arg::Wild | Arg::Local(_) => false,
     }
 }
 
@@ -311,11 +313,9 @@ fn place_filters(
             match lit {
                 BodyLiteral::Positive(_) => continue,
                 BodyLiteral::Negative(atom) => {
-                    if !atom
-                        .args
-                        .iter()
-                        .all(|a| *a == Arg::Wild || is_bound(*a, bound))
-                    {
+                    if !atom.args.iter().all(|a| {
+                        matches!(a, Arg::Wild | Arg::Local(_)) || is_bound(*a, bound)
+                    }) {
                         continue;
                     }
                     let cols = bound_columns(atom, bound);
@@ -325,6 +325,7 @@ fn place_filters(
                         rel: atom.rel,
                         lookup,
                         filters,
+                        same: atom.same_locals(),
                     });
                 }
                 BodyLiteral::Compare {
