@@ -92,12 +92,24 @@ fn generate(seed: u64) -> Gen {
         };
         let mut neg = Vec::new();
         let lower: Vec<usize> = (0..n).filter(|&r| level[r] < level[h]).collect();
-        if !lower.is_empty() && rng.chance(50) {
+        // Up to two negations. Some columns get a variable local to that negation (V10+,
+        // two per negation so one may repeat: `!r(V0, V10, V10)`), which the naive
+        // evaluator reads as "no tuple with any value there".
+        for j in 0..2 {
+            if lower.is_empty() || !rng.chance(if j == 0 { 50 } else { 25 }) {
+                break;
+            }
             let r = lower[rng.below(lower.len())];
-            neg.push(GenAtom(
-                r,
-                (0..arity[r]).map(|_| bound_term(&mut rng, true)).collect(),
-            ));
+            let args = (0..arity[r])
+                .map(|_| {
+                    if rng.chance(30) {
+                        T::Var(10 + 2 * j + rng.below(2))
+                    } else {
+                        bound_term(&mut rng, true)
+                    }
+                })
+                .collect();
+            neg.push(GenAtom(r, args));
         }
         let mut cmp = Vec::new();
         if rng.chance(40) {

@@ -181,7 +181,14 @@ fn generate(seed: u64) -> Gen {
         let mut neg = Vec::new();
         if !neg_rels.is_empty() && rng.below(2) == 0 {
             let r = neg_rels[rng.below(neg_rels.len())];
-            neg.push((r, (0..arity[r]).map(|_| pick(&mut rng, true)).collect()));
+            // Some columns get a variable local to the negation (L0, L1; one may repeat).
+            let args = (0..arity[r])
+                .map(|_| match rng.below(4) {
+                    0 => format!("L{}", rng.below(2)),
+                    _ => pick(&mut rng, true),
+                })
+                .collect();
+            neg.push((r, args));
         }
         let head_args = (0..arity[head]).map(|_| pick(&mut rng, false)).collect();
         rules.push(GenRule {
