@@ -245,7 +245,8 @@ pub(crate) fn pattern(
             .iter()
             .map(|a| match (arg_value(model, *a, &regs), a) {
                 (Some(v), _) => PatArg::Const(model.constant(v).clone()),
-                (None, Arg::Var(s) | Arg::Local(s)) => match names.and_then(|n| n.get(*s as usize)) {
+                (None, Arg::Var(s) | Arg::Local(s)) => match names.and_then(|n| n.get(*s as usize))
+                {
                     Some(n) => PatArg::Var(n.clone()),
                     None => PatArg::Wild,
                 },

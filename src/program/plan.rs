@@ -313,9 +313,11 @@ fn place_filters(
             match lit {
                 BodyLiteral::Positive(_) => continue,
                 BodyLiteral::Negative(atom) => {
-                    if !atom.args.iter().all(|a| {
-                        matches!(a, Arg::Wild | Arg::Local(_)) || is_bound(*a, bound)
-                    }) {
+                    if !atom
+                        .args
+                        .iter()
+                        .all(|a| matches!(a, Arg::Wild | Arg::Local(_)) || is_bound(*a, bound))
+                    {
                         continue;
                     }
                     let cols = bound_columns(atom, bound);
