@@ -214,9 +214,9 @@ impl Parser {
             Some(Token::Lower(_) | Token::Upper(_)) if self.peek_at(1) == Some(&Token::LParen) => {
                 self.raw()?
             }
-            // `z.`: a zero-arity fact, unless the word is a keyword (`instance.` is a
-            // statement; `user.` is a user statement missing its id).
-            Some(Token::Lower(k))
+            // `z.`, `Z.`: a zero-arity fact, unless the word is a keyword (`instance.` is
+            // a statement; `user.` is a user statement missing its id).
+            Some(Token::Lower(k) | Token::Upper(k))
                 if self.peek_at(1) == Some(&Token::Dot)
                     && !STATEMENT_KEYWORDS.contains(&k.as_str()) =>
             {

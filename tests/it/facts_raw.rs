@@ -31,8 +31,8 @@ fn capitalised_relation_names() {
 #[test]
 fn zero_arity_facts() {
     assert_eq!(
-        read("z.\nfact y.\nw().\nZ().").unwrap(),
-        ["z()", "y()", "w()", "Z()"]
+        read("z.\nfact y.\nw().\nZ().\nY.").unwrap(),
+        ["z()", "y()", "w()", "Z()", "Y()"]
     );
 }
 
