@@ -173,3 +173,102 @@ q(X) :- n(X), !bad(X, P).
         .collect();
     assert_eq!(fixes, [["ok(1)", "ok(2)"]]);
 }
+
+/// Rules mixing bound, local, repeated-local and `_` columns under negation.
+const RANDOM_RULES: &str = "
+.decl e(x, y)
+.decl s(a, b, c)
+.decl p(x)
+.decl q(x)
+.decl r(x, y)
+p(X) :- e(X, Y), !s(X, Y, _P).
+q(X) :- e(X, _), !s(X, _P, _P).
+r(X, Y) :- e(X, Y), !s(Y, _P, X), !e(_Q, _Q).
+";
+
+/// Does some tuple of the model match `pat` (variables free, repeated ones equal)?
+fn some_match(ws: &grantlog::workspace::Workspace, pat: &grantlog::explain::Pattern) -> bool {
+    use grantlog::explain::PatArg;
+    let m = &ws.model;
+    let rel = m.program().relation(&pat.relation).unwrap();
+    m.tuples(rel).any(|t| {
+        let mut seen: std::collections::HashMap<&str, grantlog::engine::Value> = Default::default();
+        pat.args.iter().zip(t).all(|(a, v)| match a {
+            PatArg::Const(c) => m.constant(*v) == c,
+            PatArg::Wild => true,
+            PatArg::Var(n) => *seen.entry(n.as_str()).or_insert(*v) == *v,
+        })
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Every derived tuple has a proof whose negated premises hold in the model (no tuple
+    /// matches them); every absent candidate gets a why-not naming a failing premise.
+    #[test]
+    fn proofs_and_why_nots_agree_with_the_model(
+        es in proptest::collection::vec((0u8..3, 0u8..3), 0..8),
+        ss in proptest::collection::vec((0u8..3, 0u8..3, 0u8..3), 0..8),
+    ) {
+        let mut facts = String::new();
+        for (a, b) in &es {
+            facts.push_str(&format!("e({a}, {b}).\n"));
+        }
+        for (a, b, c) in &ss {
+            facts.push_str(&format!("s({a}, {b}, {c}).\n"));
+        }
+        let mut ws = open(&[Text::new("r.dl", RANDOM_RULES)], &[Text::new("f.dl", facts)]);
+        let opts = ExplainOptions::default();
+        let mut candidates: Vec<String> = Vec::new();
+        for x in 0..3 {
+            candidates.push(format!("p({x})"));
+            candidates.push(format!("q({x})"));
+            for y in 0..3 {
+                candidates.push(format!("r({x}, {y})"));
+            }
+        }
+        for text in candidates {
+            let a = atom(&mut ws, &text);
+            match why(&ws.model, &ws.sources, &a, &opts) {
+                Ok(p) => {
+                    for n in &p.nodes {
+                        proptest::prop_assert!(
+                            !matches!(n.origin, grantlog::explain::NodeOrigin::Unproved),
+                            "{text}: {} unproved",
+                            n.fact
+                        );
+                        for pr in n.premises.iter().flatten() {
+                            if let Premise::Absent(pat) = pr {
+                                proptest::prop_assert!(!some_match(&ws, pat), "{text}: {pat}");
+                            }
+                        }
+                    }
+                }
+                Err(_) => {
+                    let w = why_not(&ws.model, &ws.sources, &a, &opts).unwrap();
+                    proptest::prop_assert!(!w.attempts.is_empty());
+                    for at in &w.attempts {
+                        proptest::prop_assert!(!matches!(at.failure, Failure::None), "{text}");
+                        if let Failure::Blocked { premise, .. } = &at.failure {
+                            // The blocker is in the model.
+                            let rel = ws.model.program().relation(&premise.relation).unwrap();
+                            let shown = premise.to_string();
+                            proptest::prop_assert!(
+                                ws.model.tuples(rel).any(|t| {
+                                    grantlog::explain::Fact {
+                                        relation: premise.relation.clone(),
+                                        values: t.iter().map(|v| ws.model.constant(*v).clone()).collect(),
+                                    }
+                                    .to_string()
+                                        == shown
+                                }),
+                                "{text}: {shown}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
