@@ -5,7 +5,7 @@
 //! Per semi-naive variant the plan starts with the atom that reads the delta, then
 //! repeatedly takes the atom with the most bound columns (first in the body on ties).
 //! Comparisons, negations and `X = t` bindings are placed as soon as their variables are
-//! bound. Bound columns of a scan are looked up in an index on exactly those columns (or
+//! bound (a negation's local variables never are: they stay free in its existence check). Bound columns of a scan are looked up in an index on exactly those columns (or
 //! the dedup table when all columns are bound).
 
 use super::{Arg, BodyAtom, BodyLiteral, ConstId, RelId};
