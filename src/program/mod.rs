@@ -7,6 +7,7 @@
 
 mod check;
 pub mod plan;
+mod safety;
 mod stratify;
 
 use crate::diag::Diagnostic;
