@@ -177,3 +177,36 @@ fn answer(store: &Store, req: Request) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::context::{File, Store};
+    use super::text::path_uri;
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Whatever the text and the cursor, every handler answers without panicking.
+        #[test]
+        fn handlers_never_panic(
+            text in "([a-z_]{1,6}|[A-Z]|\\.decl |@|\\(|\\)|, |\\.|\n|:-|\"|é|𝒜| |grant |user |tenant |test t:|expect |/\\*|//)*",
+            ext in prop::sample::select(vec!["dl", "facts", "test", "txt"]),
+            line in 0u32..6,
+            character in 0u32..40,
+        ) {
+            let store = Store::default();
+            let doc = File {
+                uri: path_uri(std::path::Path::new(&format!("/nonexistent-grantlog-dir/doc.{ext}"))),
+                name: format!("doc.{ext}"),
+                text,
+            };
+            let pos = lsp::Position::new(line, character);
+            let _ = diagnostics::check(&store, &doc);
+            let _ = hover::hover(&store, &doc, pos);
+            let _ = navigation::definition(&store, &doc, pos);
+            let _ = navigation::find_references(&store, &doc, pos, true);
+            let _ = completion::complete(&store, &doc, pos);
+        }
+    }
+}

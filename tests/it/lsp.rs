@@ -445,3 +445,22 @@ fn the_readme_editor_configurations_start_the_server_these_tests_start() {
     assert_eq!(status, 0);
     assert!(help.contains("Editor support"), "{help}");
 }
+
+/// A `.` with no statement before it crashed the test-file parser (and with it
+/// `grantlog test` and this server, as soon as one typed `..`).
+#[test]
+fn a_stray_dot_in_a_test_file_is_a_diagnostic_not_a_crash() {
+    let dir = scratch("dot");
+    let file = dir.join("dot.test");
+    let text = "test t \"x\":\n  expect tenant(engineering)..\n";
+    std::fs::write(&file, text).unwrap();
+    let (out, err, status) = grantlog(&["test", file.to_str().unwrap()]);
+    assert_eq!(status, 1, "{out}{err}");
+    assert!(out.contains("T0008"), "{out}{err}");
+    let mut c = Client::start();
+    let diags = c.open(&file, text);
+    let dot = diags.iter().find(|d| d["code"] == "T0008").expect("T0008");
+    // The second `.`: columns 30..31 (1-based).
+    assert_eq!(range(dot), [1, 29, 1, 30], "{dot}");
+    assert_eq!(c.finish(true), 0);
+}
