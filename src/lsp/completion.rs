@@ -25,6 +25,8 @@ pub fn complete(store: &Store, doc: &File, pos: lsp::Position) -> Vec<lsp::Compl
     let offset = LineIndex::new(&doc.text).offset(pos);
     let typed = prefix(&doc.text, offset);
     let mut items: Vec<lsp::CompletionItem> = Vec::new();
+    // In a rule file a name with a space is a constant only when quoted.
+    let quote = doc.kind() == Kind::Rules && !doc.text[..offset - typed.len()].ends_with('"');
     let mut add = |label: &str, kind: K, detail: &str| {
         let fits =
             label.starts_with(typed) || label.to_lowercase().starts_with(&typed.to_lowercase());
@@ -33,6 +35,7 @@ pub fn complete(store: &Store, doc: &File, pos: lsp::Position) -> Vec<lsp::Compl
                 label: label.to_string(),
                 kind: Some(kind),
                 detail: (!detail.is_empty()).then(|| detail.to_string()),
+                insert_text: (quote && label.contains(' ')).then(|| format!("\"{label}\"")),
                 ..Default::default()
             });
         }

@@ -74,6 +74,9 @@ fn serve(conn: &Connection) -> Result<(), String> {
             Message::Notification(n) => {
                 if let Some(uri) = update(&mut store, n) {
                     publish(conn, &store, &uri)?;
+                    for other in readers_of(&store, &uri) {
+                        publish(conn, &store, &other)?;
+                    }
                 }
             }
             Message::Response(_) => {}
@@ -118,6 +121,33 @@ fn update(store: &mut Store, n: Notification) -> Option<lsp::Uri> {
         }
         _ => None,
     }
+}
+
+/// The open `.facts` and `.test` documents beside a changed `.dl` document: they are
+/// read with it, so their diagnostics may change too.
+fn readers_of(store: &Store, uri: &lsp::Uri) -> Vec<lsp::Uri> {
+    let Some(path) = text::uri_path(uri.as_str()) else {
+        return Vec::new();
+    };
+    if context::Kind::of(&path.to_string_lossy()) != context::Kind::Rules {
+        return Vec::new();
+    }
+    let mut out: Vec<lsp::Uri> = store
+        .open
+        .keys()
+        .filter(|u| {
+            text::uri_path(u).is_some_and(|p| {
+                p.parent() == path.parent()
+                    && matches!(
+                        context::Kind::of(&p.to_string_lossy()),
+                        context::Kind::Facts | context::Kind::Test
+                    )
+            })
+        })
+        .filter_map(|u| u.parse().ok())
+        .collect();
+    out.sort();
+    out
 }
 
 fn publish(conn: &Connection, store: &Store, uri: &lsp::Uri) -> Result<(), String> {

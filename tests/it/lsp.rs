@@ -464,3 +464,34 @@ fn a_stray_dot_in_a_test_file_is_a_diagnostic_not_a_crash() {
     assert_eq!(range(dot), [1, 29, 1, 30], "{dot}");
     assert_eq!(c.finish(true), 0);
 }
+
+#[test]
+fn facts_beside_rule_files_are_read_with_them_and_rechecked_when_they_change() {
+    let dir = scratch("beside");
+    let (rules, facts) = (dir.join("policy.dl"), dir.join("team.facts"));
+    let policy = ".decl tenant(tenant: symbol)\n.decl known(t: symbol)\nknown(T) :- tenant(T).\n";
+    let mut c = Client::start();
+    c.open(&rules, policy);
+    assert_eq!(c.open(&facts, "tenant eng.\n"), Vec::<Value>::new());
+    // Without `tenant` in the rules beside it, the statement has nothing to feed.
+    c.change(&rules, ".decl known(t: symbol)\n");
+    let diags = c.diagnostics(&uri(&facts));
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "E0101", "{diags:?}");
+    assert_eq!(range(&diags[0]), [0, 0, 0, 11]);
+    // In a rule file a role is a quoted constant.
+    let text = "p(U) :- tenant_role(U, T, Data";
+    c.change(&rules, text);
+    let items = c.at("textDocument/completion", &rules, text, "Data", 4);
+    let admin = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "Data Admin");
+    assert_eq!(
+        admin.expect("Data Admin")["insertText"],
+        "\"Data Admin\"",
+        "{items}"
+    );
+    let _ = c.finish(true);
+}
