@@ -365,6 +365,12 @@ fn definition_and_references_of_facts_names() {
         .map(|r| range(r)[0])
         .collect();
     assert_eq!(lines, [2, 3, 4], "{refs}");
+    let hover = c.at("textDocument/hover", &file, text, "by ana", 4);
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.contains("user ana type person.") && shown.contains("team.facts:2"),
+        "{shown}"
+    );
     let _ = c.finish(true);
 }
 
