@@ -11,6 +11,7 @@ pub mod explain;
 pub mod facts;
 pub mod generate;
 pub mod load;
+pub mod lsp;
 pub mod policytest;
 pub mod program;
 pub mod repl;

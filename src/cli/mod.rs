@@ -6,6 +6,7 @@ mod diff;
 mod eval;
 mod explain;
 mod generate;
+mod lsp;
 mod repl;
 pub mod table;
 mod test;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
+    /// Serve the Language Server Protocol on stdin/stdout, for editors: diagnostics, hover, definition, references, completion.
+    #[command(after_help = lsp::HELP)]
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -121,6 +125,7 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
+        Some(Command::Lsp(args)) => lsp::run(&args),
     };
     ExitCode::from(code)
 }

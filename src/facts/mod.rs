@@ -15,6 +15,8 @@ mod read;
 
 pub use names::{INSTANCE_ROLES, KINDS, PERMISSIONS, TENANT_ROLES, USER_TYPES};
 pub use parse::STATEMENT_KEYWORDS;
+/// The parsed statements, for tools that point at names (the language server).
+pub use parse::{parse_file, Field, Name, Stmt, StmtKind, Words};
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};

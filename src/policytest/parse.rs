@@ -230,7 +230,18 @@ pub fn parse(path: &str, text: &str, file: FileId) -> TestFile {
 /// One statement (`stmt` excludes its `.`, which ends at `end`).
 fn statement(stmt: &[Tok], end: usize, file: FileId) -> (Option<Item>, Vec<Diagnostic>) {
     let span = |s: usize, e: usize| Span::new(file, s, e);
-    let first = &stmt[0];
+    let Some(first) = stmt.first() else {
+        let dot = span(end.saturating_sub(1), end);
+        return (
+            None,
+            vec![
+                Diagnostic::error("T0008", "a `.` with no statement before it")
+                    .at(dot)
+                    .label("an extra `.`")
+                    .help("remove it: every statement ends with one `.`"),
+            ],
+        );
+    };
     let whole = span(first.0, end);
     let not_fact = !matches!(stmt.get(1), Some((_, Token::LParen, _)));
     if is_word(&first.1, "include") && not_fact {

@@ -25,6 +25,7 @@ mod facts_examples;
 mod facts_props;
 mod facts_raw;
 mod invariants;
+mod lsp;
 mod negation_local;
 mod peer_crepe;
 mod policytest_coverage;
