@@ -2,6 +2,7 @@
 
 mod audit;
 mod check;
+mod completions;
 mod diff;
 mod eval;
 mod explain;
@@ -32,7 +33,8 @@ const EXAMPLES: &str = "Examples:
   grantlog test --coverage
   grantlog diff --against rules/dataos-s13-broad.dl examples/worked-example.facts
   grantlog check rules/dataos.dl
-  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'";
+  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
+  grantlog completions bash > ~/.local/share/bash-completion/completions/grantlog";
 
 #[derive(Parser, Debug)]
 #[command(name = "grantlog", version, about = ABOUT, after_help = EXAMPLES)]
@@ -67,6 +69,12 @@ pub enum Command {
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = completions::COMPLETIONS_HELP)]
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), generated from the same definitions as --help.
+    #[command(after_help = completions::MAN_HELP)]
+    Man(completions::ManArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -121,6 +129,8 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
+        Some(Command::Completions(args)) => completions::completions(&args),
+        Some(Command::Man(args)) => completions::man(&args),
     };
     ExitCode::from(code)
 }
