@@ -10,6 +10,7 @@ mod generate;
 mod repl;
 pub mod table;
 mod test;
+mod watch;
 
 use crate::diag::Diagnostic;
 use crate::engine::Limits;

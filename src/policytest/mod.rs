@@ -100,6 +100,18 @@ pub fn run_paths_with(
     limits: &Limits,
     coverage: bool,
 ) -> Report {
+    run_selected(paths, rules, limits, coverage, None)
+}
+
+/// [`run_paths_with`], running only the tests whose name contains `only` (all when
+/// `None`); coverage then counts the selected tests only.
+pub fn run_selected(
+    paths: &[PathBuf],
+    rules: &[Text],
+    limits: &Limits,
+    coverage: bool,
+    only: Option<&str>,
+) -> Report {
     let mut report = Report::default();
     let mut cov = None;
     if coverage {
@@ -117,7 +129,7 @@ pub fn run_paths_with(
                 for f in files {
                     report
                         .results
-                        .extend(file_results(&f, rules, limits, &mut cov));
+                        .extend(file_results(&f, rules, limits, &mut cov, only));
                 }
             }
             Err(e) => report.results.push(file_error(
@@ -150,7 +162,7 @@ fn file_error(path: &str, message: String) -> TestResult {
 
 /// Run the tests of one file.
 pub fn run_file(path: &Path, rules: &[Text], limits: &Limits) -> Vec<TestResult> {
-    file_results(path, rules, limits, &mut None)
+    file_results(path, rules, limits, &mut None, None)
 }
 
 fn file_results(
@@ -158,17 +170,18 @@ fn file_results(
     rules: &[Text],
     limits: &Limits,
     cov: &mut Option<Coverage>,
+    only: Option<&str>,
 ) -> Vec<TestResult> {
     let name = path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => text_results(&name, &text, rules, limits, cov),
+        Ok(text) => text_results(&name, &text, rules, limits, cov, only),
         Err(e) => vec![file_error(&name, format!("cannot read `{name}`: {e}"))],
     }
 }
 
 /// Run the tests of a test file's text; `path` names it (and anchors its includes).
 pub fn run_text(path: &str, text: &str, rules: &[Text], limits: &Limits) -> Vec<TestResult> {
-    text_results(path, text, rules, limits, &mut None)
+    text_results(path, text, rules, limits, &mut None, None)
 }
 
 fn text_results(
@@ -177,6 +190,7 @@ fn text_results(
     rules: &[Text],
     limits: &Limits,
     cov: &mut Option<Coverage>,
+    only: Option<&str>,
 ) -> Vec<TestResult> {
     let mut sources = SourceMap::new();
     let file = sources.add(path, text);
@@ -194,7 +208,8 @@ fn text_results(
     if parsed.tests.is_empty() && parsed.errors.is_empty() {
         results.push(file_error(path, format!("`{path}` holds no test")));
     }
-    for t in &parsed.tests {
+    let selected = |t: &&TestCase| only.is_none_or(|p| t.name.contains(p));
+    for t in parsed.tests.iter().filter(selected) {
         let mut result = TestResult {
             name: t.name.clone(),
             description: t.description.clone(),

@@ -28,6 +28,7 @@ mod invariants;
 mod peer_crepe;
 mod policytest_coverage;
 mod policytest_explain;
+mod policytest_loop;
 mod readme;
 mod repl_binary;
 #[cfg(unix)]
