@@ -9,6 +9,7 @@ pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod facts;
+pub mod fmt;
 pub mod generate;
 pub mod load;
 pub mod policytest;

@@ -6,6 +6,7 @@ mod completions;
 mod diff;
 mod eval;
 mod explain;
+mod fmt;
 mod generate;
 mod repl;
 pub mod table;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
     #[command(after_help = check::HELP)]
     Check(check::CheckArgs),
+    /// Format rule, fact and test files (in place, --check for CI, or stdin with -).
+    #[command(after_help = fmt::HELP)]
+    Fmt(fmt::FmtArgs),
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
@@ -127,6 +131,7 @@ pub fn main() -> ExitCode {
         None => repl::run(&repl::ReplArgs::default()),
         Some(Command::Test(args)) => test::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Fmt(args)) => fmt::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),

@@ -24,6 +24,7 @@ mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
 mod facts_props;
+mod fmt;
 mod invariants;
 mod peer_crepe;
 mod policytest_coverage;
