@@ -8,6 +8,7 @@ mod cli_run;
 mod corpus;
 mod diff;
 mod engine_basics;
+mod error_codes;
 #[allow(dead_code)]
 mod engine_common;
 mod engine_diagnostics;
