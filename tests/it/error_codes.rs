@@ -50,7 +50,10 @@ fn every_emitted_code_is_documented_with_an_example_and_no_other() {
     let missing: Vec<_> = emitted.difference(&listed).collect();
     assert!(missing.is_empty(), "docs/errors.md lacks {missing:?}");
     let stale: Vec<_> = listed.difference(&emitted).collect();
-    assert!(stale.is_empty(), "docs/errors.md lists codes nothing emits: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "docs/errors.md lists codes nothing emits: {stale:?}"
+    );
     for (code, example) in &rows {
         assert!(example.len() > 3, "{code} has no example message");
     }

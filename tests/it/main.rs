@@ -2,13 +2,13 @@
 
 mod audit;
 mod cli_completions;
+mod cli_exit;
 mod cli_json;
 mod cli_pipe;
 mod cli_run;
 mod corpus;
 mod diff;
 mod engine_basics;
-mod error_codes;
 #[allow(dead_code)]
 mod engine_common;
 mod engine_diagnostics;
@@ -16,6 +16,7 @@ mod engine_incremental;
 mod engine_perf;
 mod engine_props;
 mod engine_retract;
+mod error_codes;
 mod explain_formats;
 mod explain_programs;
 #[allow(dead_code)]
