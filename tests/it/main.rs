@@ -1,6 +1,7 @@
 //! All integration tests, one binary: linking thirty test binaries dominated a fresh `cargo test`.
 
 mod audit;
+mod cli_check;
 mod cli_completions;
 mod cli_exit;
 mod cli_json;
