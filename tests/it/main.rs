@@ -9,6 +9,7 @@ mod cli_pipe;
 mod cli_run;
 mod corpus;
 mod diff;
+mod doc_commands;
 mod engine_basics;
 #[allow(dead_code)]
 mod engine_common;
