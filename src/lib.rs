@@ -11,6 +11,7 @@ pub mod explain;
 pub mod facts;
 pub mod fmt;
 pub mod generate;
+pub mod lint;
 pub mod load;
 pub mod policytest;
 pub mod program;

@@ -65,15 +65,24 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
     let mut answers = Vec::new();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     for (i, q) in args.queries.iter().enumerate() {
         let file = ws.sources.add(format!("<query {}>", i + 1), q.clone());
-        match parse_query(&ws.sources, file).and_then(|q| ws.model.query(&ws.sources, &q)) {
+        // A query that cannot run gets its errors only, not warnings about its names.
+        let answer = parse_query(&ws.sources, file).and_then(|mut parsed| {
+            let lint = crate::lint::check_query(ws.model.symbols(), &mut parsed);
+            let answer = ws.model.query(&ws.sources, &parsed)?;
+            warnings.extend(lint);
+            Ok(answer)
+        });
+        match answer {
             Ok(a) => answers.push((q.as_str(), a)),
             Err(d) => errors.extend(d),
         }
     }
-    if !errors.is_empty() {
-        report(&errors, &ws.sources);
+    warnings.extend(errors);
+    report(&warnings, &ws.sources);
+    if warnings.iter().any(|d| d.is_error()) {
         return 1;
     }
     super::emit(&render_answers(&answers, format));

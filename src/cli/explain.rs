@@ -80,7 +80,13 @@ pub fn run(args: &ExplainArgs) -> u8 {
     };
     let file = ws.sources.add("<fact>", args.fact.clone());
     let atom = match parse_atom(&ws.sources, file) {
-        Ok(a) => a,
+        Ok(mut a) => {
+            report(
+                &crate::lint::check_atom(ws.model.symbols(), &mut a),
+                &ws.sources,
+            );
+            a
+        }
         Err(d) => {
             report(&d, &ws.sources);
             return 1;

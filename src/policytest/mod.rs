@@ -29,6 +29,9 @@ pub struct TestResult {
     pub file: String,
     pub line: usize,
     pub failures: Vec<Failure>,
+    /// Warnings about the test's queries (W0601 unknown constant, W0602 capitalised
+    /// variable), rendered: a test that passes because of a typo should not look clean.
+    pub warnings: Vec<String>,
 }
 
 impl TestResult {
@@ -148,6 +151,7 @@ fn file_error(path: &str, message: String) -> TestResult {
         description: None,
         file: path.to_string(),
         line: 0,
+        warnings: Vec::new(),
         failures: vec![Failure {
             location: path.to_string(),
             kind: "error",
@@ -216,6 +220,7 @@ fn text_results(
             file: path.to_string(),
             line: line_of(t.span),
             failures: Vec::new(),
+            warnings: Vec::new(),
         };
         if !t.errors.is_empty() {
             let at = t.errors.iter().find_map(|d| d.span).unwrap_or(t.span);
@@ -414,8 +419,15 @@ fn run_test(
             file.path.clone(),
             parse::blank_except(&file.text, &[e.query]),
         );
-        let answer = parse_query(&ws.sources, qfile)
-            .and_then(|q| ws.model.query(&ws.sources, &q).map(|a| (q, a)));
+        let answer = parse_query(&ws.sources, qfile).and_then(|mut q| {
+            let warnings = crate::lint::check_query(ws.model.symbols(), &mut q);
+            result.warnings.extend(
+                warnings
+                    .iter()
+                    .map(|d| render_renamed(std::slice::from_ref(d), &ws.sources, file)),
+            );
+            ws.model.query(&ws.sources, &q).map(|a| (q, a))
+        });
         let (query, actual) = match answer {
             Ok(x) => x,
             Err(d) => {
@@ -522,8 +534,22 @@ fn indent(s: &str, by: &str) -> String {
 /// line.
 pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.passed() && !r.warnings.is_empty())
+    {
+        out.push_str(&format!("WARN {} ({}:{})\n", r.name, r.file, r.line));
+        for w in &r.warnings {
+            out.push_str(&indent(w, "  "));
+        }
+        out.push('\n');
+    }
     for r in report.results.iter().filter(|r| !r.passed()) {
         out.push_str(&format!("FAIL {} ({}:{})\n", r.name, r.file, r.line));
+        for w in &r.warnings {
+            out.push_str(&indent(w, "  "));
+        }
         for f in &r.failures {
             if f.statement.is_empty() {
                 out.push_str(&format!("  at {}\n", f.location));
@@ -595,6 +621,7 @@ pub fn to_json(report: &Report) -> Json {
                 })
                 .collect();
             json!({
+                "warnings": r.warnings,
                 "name": r.name,
                 "description": r.description,
                 "file": r.file,

@@ -34,6 +34,7 @@ mod peer_crepe;
 mod policytest_coverage;
 mod policytest_explain;
 mod policytest_loop;
+mod query_lint;
 mod readme;
 mod repl_binary;
 #[cfg(unix)]
