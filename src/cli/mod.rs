@@ -175,10 +175,15 @@ pub(crate) fn open_workspace(
             report(&f.diagnostics, &f.sources);
             1u8
         })?;
-    // The shipped rules are known to be clean; warnings matter for the user's own.
-    if !rules.is_empty() {
-        report(&ws.warnings, &ws.sources);
-    }
+    // The shipped rules are known to be clean, so their warnings are left out; the facts'
+    // warnings (F0501 and others) are always the user's own.
+    let shown: Vec<Diagnostic> = ws
+        .warnings
+        .iter()
+        .filter(|d| !rules.is_empty() || d.code.starts_with('F'))
+        .cloned()
+        .collect();
+    report(&shown, &ws.sources);
     Ok(ws)
 }
 

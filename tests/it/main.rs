@@ -7,6 +7,7 @@ mod cli_exit;
 mod cli_json;
 mod cli_pipe;
 mod cli_run;
+mod cli_warnings;
 mod corpus;
 mod diff;
 mod doc_commands;
