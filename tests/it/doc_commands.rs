@@ -177,6 +177,25 @@ fn run(cmd: &str, dir: &Path, path: &str) -> Result<i32, String> {
     }
 }
 
+/// Run one group's commands in order in a fresh scratch directory; the failures.
+fn run_group(n: usize, group: &[(String, String)]) -> Vec<String> {
+    let mut failures = Vec::new();
+    let (dir, path) = scratch(n);
+    for (line, at) in group {
+        if line.trim_start().starts_with("cargo ") {
+            continue;
+        }
+        let (cmd, want) = expected_status(line);
+        match run(cmd, &dir, &path) {
+            Ok(code) if code == want => {}
+            Ok(code) => failures.push(format!("{at}: `{cmd}` exited {code}, expected {want}")),
+            Err(e) => failures.push(format!("{at}: `{cmd}`: {e}")),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    failures
+}
+
 #[test]
 #[cfg(unix)]
 fn every_documented_command_runs_as_shown() {
@@ -198,22 +217,27 @@ fn every_documented_command_runs_as_shown() {
     }
     let total: usize = groups.iter().map(Vec::len).sum();
     assert!(total >= 30, "found only {total} commands");
-    let mut failures = Vec::new();
-    for (n, group) in groups.iter().filter(|g| !g.is_empty()).enumerate() {
-        let (dir, path) = scratch(n);
-        for (line, at) in group {
-            if line.trim_start().starts_with("cargo ") {
-                continue;
-            }
-            let (cmd, want) = expected_status(line);
-            match run(cmd, &dir, &path) {
-                Ok(code) if code == want => {}
-                Ok(code) => failures.push(format!("{at}: `{cmd}` exited {code}, expected {want}")),
-                Err(e) => failures.push(format!("{at}: `{cmd}`: {e}")),
-            }
+    // Groups are independent (each has its own directory): run them on a few threads.
+    let groups: Vec<(usize, &Vec<(String, String)>)> = groups
+        .iter()
+        .filter(|g| !g.is_empty())
+        .enumerate()
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&(n, group)) = groups.get(i) else {
+                    break;
+                };
+                let found = run_group(n, group);
+                failures.lock().unwrap().extend(found);
+            });
         }
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    });
+    let failures = failures.into_inner().unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
