@@ -18,5 +18,6 @@ pub mod program;
 pub mod repl;
 pub mod shipped;
 pub mod source;
+pub mod style;
 pub mod syntax;
 pub mod workspace;

@@ -43,6 +43,15 @@ const EXAMPLES: &str = "Examples:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Colour: `auto` (in a terminal, unless NO_COLOR is set), `always` or `never`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: crate::style::ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,6 +124,7 @@ impl LimitArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::style::set(cli.color);
     let json = match &cli.command {
         Some(Command::Eval(a)) => a.format == Format::Json,
         Some(Command::Explain(a)) => a.format == explain::ExplainFormat::Json,
@@ -209,6 +219,7 @@ pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap) {
 /// with snippets and counted once at the end (when there are errors); JSON: one document.
 pub(crate) fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
     let json = JSON_DIAGNOSTICS.load(Ordering::Relaxed);
+    let color = crate::style::enabled(crate::style::Stream::Stderr);
     let mut shown: Vec<String> = Vec::new();
     let mut items: Vec<serde_json::Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -228,6 +239,9 @@ pub(crate) fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
             }
             if json {
                 items.push(d.to_json(sources));
+            } else if color {
+                // Compared plain (for repeats above), shown coloured.
+                shown.push(d.render_styled(sources, true));
             } else {
                 shown.push(text);
             }

@@ -113,7 +113,7 @@ proptest! {
             let b = boundaries(&text);
             picks.iter().map(|(i, n, tab)| (b[i.index(b.len())], if *tab { "\t".repeat(*n) } else { " ".repeat(*n) })).collect()
         };
-        cuts.sort_by(|a, b| b.0.cmp(&a.0));
+        cuts.sort_by_key(|c| std::cmp::Reverse(c.0));
         let mut noisy = text.clone();
         for (at, ws) in cuts {
             noisy.insert_str(at, &ws);

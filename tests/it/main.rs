@@ -8,6 +8,7 @@ mod cli_json;
 mod cli_pipe;
 mod cli_run;
 mod cli_warnings;
+mod color;
 mod corpus;
 mod diff;
 mod doc_commands;
