@@ -4,6 +4,7 @@
 //! `grantlog check` reports every problem in a program, not the first one.
 
 use crate::source::{SourceMap, Span};
+use crate::style::{self, paint, Role};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -90,22 +91,33 @@ impl Diagnostic {
     ///   = help: did you mean `edge`?
     /// ```
     pub fn render(&self, sources: &SourceMap) -> String {
+        self.render_styled(sources, false)
+    }
+
+    /// [`Diagnostic::render`], coloured when `color` (see [`crate::style`]).
+    pub fn render_styled(&self, sources: &SourceMap, color: bool) -> String {
         let mut out = String::new();
-        let kind = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let (kind, role) = match self.severity {
+            Severity::Error => ("error", Role::Error),
+            Severity::Warning => ("warning", Role::Warning),
         };
-        let _ = writeln!(out, "{kind}[{}]: {}", self.code, self.message);
+        let head = paint(&format!("{kind}[{}]", self.code), role, color);
+        let _ = writeln!(out, "{head}: {}", paint(&self.message, Role::Strong, color));
+        let look = Look { color, caret: role };
         if let Some(span) = self.span.filter(|s| sources.get(s.file).is_some()) {
-            render_snippet(&mut out, sources, span, self.label.as_deref(), "-->");
+            render_snippet(&mut out, sources, span, self.label.as_deref(), "-->", look);
         }
         for (span, text) in &self.related {
             if sources.get(span.file).is_some() {
-                render_snippet(&mut out, sources, *span, Some(text), ":::");
+                let look = Look {
+                    color,
+                    caret: Role::Frame,
+                };
+                render_snippet(&mut out, sources, *span, Some(text), ":::", look);
             }
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = {}: {help}", paint("help", Role::Help, color));
         }
         for note in &self.notes {
             let _ = writeln!(out, "  = note: {note}");
@@ -134,21 +146,31 @@ impl Diagnostic {
     }
 }
 
+/// How a snippet is drawn: in colour or not, and the colour of its caret line.
+#[derive(Clone, Copy)]
+struct Look {
+    color: bool,
+    caret: Role,
+}
+
 fn render_snippet(
     out: &mut String,
     sources: &SourceMap,
     span: Span,
     label: Option<&str>,
     arrow: &str,
+    look: Look,
 ) {
     let loc = sources.locate(span);
     let file = sources.file(span.file);
     let line_text = file.line_text(loc.line);
     let gutter = loc.line.to_string().len();
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}{arrow} {loc}");
-    let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{} | {}", loc.line, line_text.replace('\t', " "));
+    let frame = |s: &str| paint(s, Role::Frame, look.color);
+    let _ = writeln!(out, "{}{} {loc}", pad, frame(arrow));
+    let _ = writeln!(out, "{pad} {}", frame("|"));
+    let shown = line_text.replace('\t', " ");
+    let _ = writeln!(out, "{} {shown}", frame(&format!("{} |", loc.line)));
     // Underline to the end of the span or the end of the line, whichever is first.
     let (end_line, end_col) = file.line_col(span.end as usize);
     let line_chars = line_text.chars().count();
@@ -157,19 +179,27 @@ fn render_snippet(
     } else {
         line_chars + 1
     };
-    let width = last.saturating_sub(loc.col).max(1);
-    let _ = write!(
-        out,
-        "{pad} | {}{}",
-        " ".repeat(loc.col - 1),
-        "^".repeat(width)
-    );
-    match label {
-        Some(l) => {
-            let _ = writeln!(out, " {l}");
-        }
-        None => out.push('\n'),
+    // Columns are characters; the caret goes under them in display columns, so that
+    // wide characters before or inside the span keep it aligned.
+    let before: String = shown.chars().take(loc.col - 1).collect();
+    let under: String = shown
+        .chars()
+        .skip(loc.col - 1)
+        .take(last.saturating_sub(loc.col))
+        .collect();
+    let width = style::width(&under).max(1);
+    let mut carets = "^".repeat(width);
+    if let Some(l) = label {
+        carets.push(' ');
+        carets.push_str(l);
     }
+    let _ = writeln!(
+        out,
+        "{pad} {} {}{}",
+        frame("|"),
+        " ".repeat(style::width(&before)),
+        paint(&carets, look.caret, look.color)
+    );
 }
 
 /// Render many diagnostics, errors and warnings in source order, with a closing count.

@@ -123,6 +123,14 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
         DiffFormat::Json => {
             let mut v = diff::to_json(&diff, &old.sources, &new.sources, &include);
+            v["facts"] = if args.facts.is_empty() {
+                json!([crate::shipped::example().name])
+            } else {
+                args.facts
+                    .iter()
+                    .map(|p| json!(p.display().to_string()))
+                    .collect()
+            };
             v["fail_on_gain"] = gates
                 .iter()
                 .map(|&(r, n)| json!({"relation": r, "gained": n, "failed": n > 0}))
@@ -152,7 +160,19 @@ pub fn run(args: &DiffArgs) -> u8 {
 /// when both sides report the same one, as for an error in a fact file); `Err` is the
 /// exit status.
 fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
-    let inputs = eval::inputs(&args.rules, &args.facts);
+    let inputs = if args.facts.is_empty() {
+        // Two rule sets on no facts always agree: compare on the worked example instead,
+        // and say so (JSON output names its facts), rather than pass silently.
+        if args.format == DiffFormat::Text {
+            eprintln!(
+                "note: no fact file given; comparing on the worked example ({})",
+                crate::shipped::example().name
+            );
+        }
+        eval::inputs(&args.rules, &[]).map(|(rules, _)| (rules, vec![crate::shipped::example()]))
+    } else {
+        eval::inputs(&args.rules, &args.facts)
+    };
     let against = read_all(&args.against);
     let ((old_rules, facts), new_rules) = match (inputs, against) {
         (Ok(i), Ok(a)) => (i, a),

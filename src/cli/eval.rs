@@ -15,7 +15,10 @@ pub const HELP: &str =
     "Queries are conjunctions of literals; the answer binds their named variables,
 in order of first appearance, sorted. A query without variables answers yes or no.
 
-Exit status: 0 on success, 1 on any error in the rules, facts or queries.
+Exit status: 0 on success, 1 on any error in the rules, facts or queries, 2 for a usage
+error; with --fail, 3 when some query answers no (no rows); with --fail-defined, 3 when
+some query answers yes (has rows). Scripts can branch on it:
+  grantlog eval -q 'can_run(engineering, sales-360)' --fail || echo blocked
 
 Examples:
   grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
@@ -36,6 +39,12 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Exit 3 when some query answers no (no rows), as OPA's --fail.
+    #[arg(long, conflicts_with = "fail_defined")]
+    pub fail: bool,
+    /// Exit 3 when some query answers yes (has rows), as OPA's --fail-defined.
+    #[arg(long)]
+    pub fail_defined: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -56,19 +65,33 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
     let mut answers = Vec::new();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     for (i, q) in args.queries.iter().enumerate() {
         let file = ws.sources.add(format!("<query {}>", i + 1), q.clone());
-        match parse_query(&ws.sources, file).and_then(|q| ws.model.query(&ws.sources, &q)) {
+        // A query that cannot run gets its errors only, not warnings about its names.
+        let answer = parse_query(&ws.sources, file).and_then(|mut parsed| {
+            let lint = crate::lint::check_query(ws.model.symbols(), &mut parsed);
+            let answer = ws.model.query(&ws.sources, &parsed)?;
+            warnings.extend(lint);
+            Ok(answer)
+        });
+        match answer {
             Ok(a) => answers.push((q.as_str(), a)),
             Err(d) => errors.extend(d),
         }
     }
-    if !errors.is_empty() {
-        report(&errors, &ws.sources);
+    warnings.extend(errors);
+    report(&warnings, &ws.sources);
+    if warnings.iter().any(|d| d.is_error()) {
         return 1;
     }
     super::emit(&render_answers(&answers, format));
-    0
+    let failed = |a: &Answer| (args.fail && !a.holds()) || (args.fail_defined && a.holds());
+    if answers.iter().any(|(_, a)| failed(a)) {
+        3
+    } else {
+        0
+    }
 }
 
 /// The rule and fact texts to load: shipped rules unless `--rules`; the worked example

@@ -9,7 +9,8 @@ use clap::ValueEnum;
 use std::path::PathBuf;
 
 pub const HELP: &str = "Exit status: 0 when explained; 1 on any error in the rules, facts or FACT;
-2 when FACT does not hold (ask --why-not) or, with --why-not, when it holds (ask without).
+2 for a usage error (a missing FACT, an unknown option); 3 when FACT does not hold (ask
+--why-not) or, with --why-not, when it holds (ask without).
 
 Text: a proof is an indented tree. Each fact shows the rule that derived it (@name and
 file:line) with its doc comment, or for a base fact the file and line stating it. A
@@ -79,7 +80,13 @@ pub fn run(args: &ExplainArgs) -> u8 {
     };
     let file = ws.sources.add("<fact>", args.fact.clone());
     let atom = match parse_atom(&ws.sources, file) {
-        Ok(a) => a,
+        Ok(mut a) => {
+            report(
+                &crate::lint::check_atom(ws.model.symbols(), &mut a),
+                &ws.sources,
+            );
+            a
+        }
         Err(d) => {
             report(&d, &ws.sources);
             return 1;
@@ -118,13 +125,14 @@ fn pretty(v: &serde_json::Value) -> String {
     format!("{}\n", serde_json::to_string_pretty(v).expect("json"))
 }
 
-/// 2 when the only problem is that the fact's truth is not what was asked about.
+/// 3 when the only problem is that the fact's truth is not what was asked about (2 is
+/// clap's usage error: a script must tell "no" from "called wrongly").
 fn exit_code(diags: &[Diagnostic]) -> u8 {
     if diags
         .iter()
         .all(|d| d.code == DOES_NOT_HOLD || d.code == HOLDS)
     {
-        2
+        3
     } else {
         1
     }

@@ -2,14 +2,17 @@
 
 mod audit;
 mod check;
+mod completions;
 mod diff;
 mod eval;
 mod explain;
+mod fmt;
 mod generate;
 mod lsp;
 mod repl;
 pub mod table;
 mod test;
+mod watch;
 
 use crate::diag::Diagnostic;
 use crate::engine::Limits;
@@ -33,13 +36,23 @@ const EXAMPLES: &str = "Examples:
   grantlog test --coverage
   grantlog diff --against rules/dataos-s13-broad.dl examples/worked-example.facts
   grantlog check rules/dataos.dl
-  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'";
+  grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
+  grantlog completions bash > ~/.local/share/bash-completion/completions/grantlog";
 
 #[derive(Parser, Debug)]
 #[command(name = "grantlog", version, about = ABOUT, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Colour: `auto` (in a terminal, unless NO_COLOR is set), `always` or `never`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: crate::style::ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -65,12 +78,21 @@ pub enum Command {
     /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
     #[command(after_help = check::HELP)]
     Check(check::CheckArgs),
+    /// Format rule, fact and test files (in place, --check for CI, or stdin with -).
+    #[command(after_help = fmt::HELP)]
+    Fmt(fmt::FmtArgs),
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
     /// Serve the Language Server Protocol on stdin/stdout, for editors: diagnostics, hover, definition, references, completion.
     #[command(after_help = lsp::HELP)]
     Lsp(lsp::LspArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = completions::COMPLETIONS_HELP)]
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), generated from the same definitions as --help.
+    #[command(after_help = completions::MAN_HELP)]
+    Man(completions::ManArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -106,6 +128,7 @@ impl LimitArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::style::set(cli.color);
     let json = match &cli.command {
         Some(Command::Eval(a)) => a.format == Format::Json,
         Some(Command::Explain(a)) => a.format == explain::ExplainFormat::Json,
@@ -122,10 +145,13 @@ pub fn main() -> ExitCode {
         None => repl::run(&repl::ReplArgs::default()),
         Some(Command::Test(args)) => test::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Fmt(args)) => fmt::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
         Some(Command::Lsp(args)) => lsp::run(&args),
+        Some(Command::Completions(args)) => completions::completions(&args),
+        Some(Command::Man(args)) => completions::man(&args),
     };
     ExitCode::from(code)
 }
@@ -164,10 +190,15 @@ pub(crate) fn open_workspace(
             report(&f.diagnostics, &f.sources);
             1u8
         })?;
-    // The shipped rules are known to be clean; warnings matter for the user's own.
-    if !rules.is_empty() {
-        report(&ws.warnings, &ws.sources);
-    }
+    // The shipped rules are known to be clean, so their warnings are left out; the facts'
+    // warnings (F0501 and others) are always the user's own.
+    let shown: Vec<Diagnostic> = ws
+        .warnings
+        .iter()
+        .filter(|d| !rules.is_empty() || d.code.starts_with('F'))
+        .cloned()
+        .collect();
+    report(&shown, &ws.sources);
     Ok(ws)
 }
 
@@ -193,6 +224,7 @@ pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap) {
 /// with snippets and counted once at the end (when there are errors); JSON: one document.
 pub(crate) fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
     let json = JSON_DIAGNOSTICS.load(Ordering::Relaxed);
+    let color = crate::style::enabled(crate::style::Stream::Stderr);
     let mut shown: Vec<String> = Vec::new();
     let mut items: Vec<serde_json::Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -212,6 +244,9 @@ pub(crate) fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
             }
             if json {
                 items.push(d.to_json(sources));
+            } else if color {
+                // Compared plain (for repeats above), shown coloured.
+                shown.push(d.render_styled(sources, true));
             } else {
                 shown.push(text);
             }

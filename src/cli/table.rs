@@ -54,17 +54,19 @@ pub fn answer_text(answer: &Answer) -> String {
 }
 
 pub fn table(header: &[String], cells: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    // Display columns, not characters: wide names keep the columns aligned.
+    let width = crate::style::width;
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in cells {
         for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(width(c));
         }
     }
     let line = |row: &[String]| {
         let padded: Vec<String> = row
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - width(c))))
             .collect();
         format!(" {}", padded.join(" │ ")).trim_end().to_string() + "\n"
     };

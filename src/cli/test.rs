@@ -1,7 +1,7 @@
 //! `grantlog test`: run policy tests (`*.test` files, see `rules/tests/README.md`).
 
 use super::{read_all, report, LimitArgs};
-use crate::policytest::{render_text, run_paths_with, to_json};
+use crate::policytest::{render_text, run_selected, to_json, Report};
 use crate::shipped;
 use std::path::PathBuf;
 
@@ -26,6 +26,18 @@ has \"explanation\": {\"text\", \"items\"} or null; with coverage, \"coverage\":
 \"total\", \"percent\", \"never_fired\": [{\"rule\", \"location\", \"doc\"}]} (and \"min\",
 \"below_min\" with --min-coverage).
 
+--run PATTERN runs only the tests whose name contains PATTERN (a run that selects no test
+fails, so that a mistyped pattern cannot pass in CI).
+
+--coverage-format lcov (implies --coverage) prints an LCOV tracefile on stdout instead
+of the report (which goes to stderr): each rule's head line is a line record, hit when
+the rule fired; each @name a function record. Editors and CI coverage services read it:
+  grantlog test --coverage-format lcov > lcov.info
+
+--watch runs the tests, then again whenever a test file, an included file or a rule file
+changes (the screen is not cleared; each run starts with a line naming what changed).
+Stop it with Ctrl-C.
+
 Exit status: 0 when every test passed (and coverage reached --min-coverage); 1 when any
 test failed or could not be read, or coverage is below --min-coverage.
 
@@ -33,6 +45,8 @@ Examples:
   grantlog test
   grantlog test --coverage
   grantlog test --min-coverage 90
+  grantlog test --run s21
+  grantlog test --watch
   grantlog test examples/tests/wrong-expectation.test
   grantlog test rules/tests/s30.test --format json
   grantlog test rules/tests/s13-broad --rules rules/dataos-s13-broad.dl";
@@ -61,8 +75,23 @@ pub struct TestArgs {
     /// Fail unless at least PCT percent of the rules fired (implies --coverage).
     #[arg(long, value_name = "PCT", value_parser = percent)]
     pub min_coverage: Option<f64>,
+    /// Run only the tests whose name contains PATTERN.
+    #[arg(long = "run", value_name = "PATTERN")]
+    pub only: Option<String>,
+    /// How to print coverage: `text` in the report, or `lcov` (a tracefile on stdout).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub coverage_format: Option<CoverageFormat>,
+    /// Re-run the tests whenever a test or rule file changes.
+    #[arg(long)]
+    pub watch: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CoverageFormat {
+    Text,
+    Lcov,
 }
 
 /// A percentage from 0 to 100.
@@ -79,6 +108,31 @@ fn percent(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: &TestArgs) -> u8 {
+    if args.watch {
+        return super::watch::watch(&watched(args), || {
+            once(args);
+        });
+    }
+    once(args)
+}
+
+/// The paths `--watch` follows: the test paths and the rule files (the shipped rules are
+/// embedded, so only `--rules` files can change).
+fn watched(args: &TestArgs) -> Vec<PathBuf> {
+    let mut paths = test_paths(args);
+    paths.extend(args.rules.iter().cloned());
+    paths
+}
+
+fn test_paths(args: &TestArgs) -> Vec<PathBuf> {
+    if args.paths.is_empty() {
+        vec![PathBuf::from("rules/tests")]
+    } else {
+        args.paths.clone()
+    }
+}
+
+fn once(args: &TestArgs) -> u8 {
     let rules = if args.rules.is_empty() {
         shipped::rules()
     } else {
@@ -90,27 +144,53 @@ pub fn run(args: &TestArgs) -> u8 {
             }
         }
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("rules/tests")]
-    } else {
-        args.paths.clone()
-    };
-    let coverage = args.coverage || args.min_coverage.is_some();
-    let mut result = run_paths_with(&paths, &rules, &args.limits.limits(), coverage);
+    let lcov = args.coverage_format == Some(CoverageFormat::Lcov);
+    let coverage = args.coverage || args.min_coverage.is_some() || args.coverage_format.is_some();
+    let mut result = run_selected(
+        &test_paths(args),
+        &rules,
+        &args.limits.limits(),
+        coverage,
+        args.only.as_deref(),
+    );
     if let Some(c) = &mut result.coverage {
         c.min = args.min_coverage;
     }
-    match args.format {
-        TestFormat::Text => super::emit(&render_text(&result)),
-        TestFormat::Json => super::emit(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&to_json(&result)).expect("json")
-        )),
+    let none_selected = args.only.is_some() && result.results.is_empty();
+    if lcov {
+        // stdout is the tracefile alone; the report still reaches the terminal.
+        eprint!("{}", render_text(&without_coverage(&result)));
+        super::emit(
+            &result
+                .coverage
+                .as_ref()
+                .map(|c| c.to_lcov())
+                .unwrap_or_default(),
+        );
+    } else {
+        match args.format {
+            TestFormat::Text => super::emit(&render_text(&result)),
+            TestFormat::Json => super::emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&to_json(&result)).expect("json")
+            )),
+        }
+    }
+    if let (true, Some(p)) = (none_selected, &args.only) {
+        eprintln!("error: no test name contains `{p}`");
     }
     // Coverage asked for but not measured: the rules did not compile (every test failed).
     let below = match &result.coverage {
         Some(c) => c.below_min(),
         None => args.min_coverage.is_some(),
     };
-    u8::from(result.failed() > 0 || below)
+    u8::from(result.failed() > 0 || below || none_selected)
+}
+
+/// The report without its coverage section (printed as LCOV instead).
+fn without_coverage(r: &Report) -> Report {
+    Report {
+        results: r.results.clone(),
+        coverage: None,
+    }
 }

@@ -64,6 +64,11 @@ impl Symbols {
         self.consts.len()
     }
 
+    /// Every interned constant, by value id.
+    pub fn constants(&self) -> &[Const] {
+        &self.consts
+    }
+
     pub fn is_empty(&self) -> bool {
         self.consts.is_empty()
     }

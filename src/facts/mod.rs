@@ -190,3 +190,9 @@ impl Instance {
         &self.run_as
     }
 }
+
+/// The syntax errors of a `.facts` text (names are not checked): what `grantlog fmt`
+/// refuses to format.
+pub fn syntax_errors(text: &str, file: FileId) -> Vec<Diagnostic> {
+    parse::parse_file(text, file).1
+}

@@ -34,12 +34,19 @@ pub fn parse_file(text: &str, file: FileId) -> (Vec<Stmt>, Vec<Diagnostic>) {
         match p.statement() {
             Ok(s) => stmts.push(s),
             Err(d) => {
+                // A forgotten `.`: read the statement as ending before the next line that
+                // starts a statement, so that what it declares (and what follows) is not
+                // lost and reported as a cascade of unknown names.
+                if let Some(stmt) = p.missing_dot(start, text) {
+                    stmts.push(stmt);
+                    continue;
+                }
                 // Report a syntax error unless the bad token was already reported by the lexer.
                 let at_error_token = matches!(p.peek(), Some(Token::Error));
                 if !at_error_token {
                     p.diags.push(*d);
                 }
-                p.recover(start);
+                p.recover(start, text);
             }
         }
     }
@@ -127,18 +134,77 @@ impl Parser {
     }
 
     /// Skip to just after the next `.` (at least one token past `start`).
-    fn recover(&mut self, start: usize) {
+    /// Skip the broken statement that began at token `start`: up to its `.`, or up to a
+    /// line that starts another statement, whichever comes first.
+    fn recover(&mut self, start: usize, text: &str) {
         if self.pos <= start {
             self.pos = start + 1;
             if matches!(self.toks.get(start).map(|t| &t.1), Some(Token::Dot)) {
                 return;
             }
         }
+        if let Some(b) = self.next_statement_line(start, text) {
+            self.pos = b;
+            return;
+        }
         while let Some(t) = self.peek() {
             let dot = *t == Token::Dot;
             self.pos += 1;
             if dot {
                 break;
+            }
+        }
+    }
+
+    /// The first token after `start`, before the statement's `.`, that begins a line with
+    /// a statement keyword (not a field such as `user:`).
+    fn next_statement_line(&self, start: usize, text: &str) -> Option<usize> {
+        let mut i = start + 1;
+        while i < self.toks.len() {
+            let (s, tok, _) = &self.toks[i];
+            if *tok == Token::Dot {
+                return None;
+            }
+            let prev_end = self.toks[i - 1].2;
+            let line_start = text[prev_end..*s].contains('\n');
+            let keyword =
+                matches!(tok, Token::Lower(k) if STATEMENT_KEYWORDS.contains(&k.as_str()));
+            let field = matches!(self.toks.get(i + 1), Some((_, Token::Colon, _)));
+            if line_start && keyword && !field {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// When the statement from `start` parses with a `.` put before the next line that
+    /// starts a statement: that statement, with one E0001 at the place of the missing `.`.
+    fn missing_dot(&mut self, start: usize, text: &str) -> Option<Stmt> {
+        let b = self.next_statement_line(start, text)?;
+        let end = self.toks[b - 1].2;
+        let saved_diags = self.diags.len();
+        self.toks.insert(b, (end, Token::Dot, end));
+        self.pos = start;
+        match self.statement() {
+            Ok(stmt) if self.pos == b + 1 => {
+                let next = match &self.toks.get(b + 1).map(|t| &t.1) {
+                    Some(Token::Lower(k)) => format!("`{k}`"),
+                    _ => "the next statement".into(),
+                };
+                self.diags.push(
+                    Diagnostic::error("E0001", format!("expected `.` before {next}"))
+                        .at(Span::new(self.file, end, end))
+                        .label("the statement ends here")
+                        .help(format!("end the statement with `.`; a new one ({next}) starts on the next line")),
+                );
+                Some(stmt)
+            }
+            _ => {
+                self.toks.remove(b);
+                self.diags.truncate(saved_diags);
+                self.pos = start;
+                None
             }
         }
     }
@@ -194,7 +260,9 @@ impl Parser {
             Some(Token::Upper(s)) => {
                 let s = s.clone();
                 self.diags.push(cap_error(&s, span));
-                (s, false, true)
+                // Read as the spelling the error proposes, so that later uses of that
+                // spelling are not reported again (and "Sam" is never suggested).
+                (s.to_lowercase(), false, true)
             }
             _ => return Err(self.expected(&[what])),
         };

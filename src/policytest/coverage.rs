@@ -166,4 +166,40 @@ impl Coverage {
         }
         o
     }
+
+    /// LCOV tracefile (what editors' and CI services' coverage views read): per rule
+    /// file, each rule's head line as a line record (`DA:line,1` fired, `0` never) and
+    /// each named rule as a function record.
+    pub fn to_lcov(&self) -> String {
+        let mut files: Vec<&str> = Vec::new();
+        for r in &self.rules {
+            if !files.contains(&r.file()) {
+                files.push(r.file());
+            }
+        }
+        let mut out = String::new();
+        for file in files {
+            let rules: Vec<&RuleCoverage> =
+                self.rules.iter().filter(|r| r.file() == file).collect();
+            let line =
+                |r: &RuleCoverage| r.location[file.len()..].trim_start_matches(':').to_string();
+            let hit = |r: &RuleCoverage| u8::from(r.fired);
+            out.push_str(&format!("TN:\nSF:{file}\n"));
+            let named: Vec<&&RuleCoverage> = rules.iter().filter(|r| r.named()).collect();
+            for r in &named {
+                out.push_str(&format!("FN:{},{}\n", line(r), r.name));
+            }
+            for r in &named {
+                out.push_str(&format!("FNDA:{},{}\n", hit(r), r.name));
+            }
+            let fnh = named.iter().filter(|r| r.fired).count();
+            out.push_str(&format!("FNF:{}\nFNH:{fnh}\n", named.len()));
+            for r in &rules {
+                out.push_str(&format!("DA:{},{}\n", line(r), hit(r)));
+            }
+            let lh = rules.iter().filter(|r| r.fired).count();
+            out.push_str(&format!("LF:{}\nLH:{lh}\nend_of_record\n", rules.len()));
+        }
+        out
+    }
 }

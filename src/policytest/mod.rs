@@ -29,6 +29,9 @@ pub struct TestResult {
     pub file: String,
     pub line: usize,
     pub failures: Vec<Failure>,
+    /// Warnings about the test's queries (W0601 unknown constant, W0602 capitalised
+    /// variable), rendered: a test that passes because of a typo should not look clean.
+    pub warnings: Vec<String>,
 }
 
 impl TestResult {
@@ -100,6 +103,18 @@ pub fn run_paths_with(
     limits: &Limits,
     coverage: bool,
 ) -> Report {
+    run_selected(paths, rules, limits, coverage, None)
+}
+
+/// [`run_paths_with`], running only the tests whose name contains `only` (all when
+/// `None`); coverage then counts the selected tests only.
+pub fn run_selected(
+    paths: &[PathBuf],
+    rules: &[Text],
+    limits: &Limits,
+    coverage: bool,
+    only: Option<&str>,
+) -> Report {
     let mut report = Report::default();
     let mut cov = None;
     if coverage {
@@ -117,7 +132,7 @@ pub fn run_paths_with(
                 for f in files {
                     report
                         .results
-                        .extend(file_results(&f, rules, limits, &mut cov));
+                        .extend(file_results(&f, rules, limits, &mut cov, only));
                 }
             }
             Err(e) => report.results.push(file_error(
@@ -136,6 +151,7 @@ fn file_error(path: &str, message: String) -> TestResult {
         description: None,
         file: path.to_string(),
         line: 0,
+        warnings: Vec::new(),
         failures: vec![Failure {
             location: path.to_string(),
             kind: "error",
@@ -150,7 +166,7 @@ fn file_error(path: &str, message: String) -> TestResult {
 
 /// Run the tests of one file.
 pub fn run_file(path: &Path, rules: &[Text], limits: &Limits) -> Vec<TestResult> {
-    file_results(path, rules, limits, &mut None)
+    file_results(path, rules, limits, &mut None, None)
 }
 
 fn file_results(
@@ -158,17 +174,18 @@ fn file_results(
     rules: &[Text],
     limits: &Limits,
     cov: &mut Option<Coverage>,
+    only: Option<&str>,
 ) -> Vec<TestResult> {
     let name = path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => text_results(&name, &text, rules, limits, cov),
+        Ok(text) => text_results(&name, &text, rules, limits, cov, only),
         Err(e) => vec![file_error(&name, format!("cannot read `{name}`: {e}"))],
     }
 }
 
 /// Run the tests of a test file's text; `path` names it (and anchors its includes).
 pub fn run_text(path: &str, text: &str, rules: &[Text], limits: &Limits) -> Vec<TestResult> {
-    text_results(path, text, rules, limits, &mut None)
+    text_results(path, text, rules, limits, &mut None, None)
 }
 
 fn text_results(
@@ -177,6 +194,7 @@ fn text_results(
     rules: &[Text],
     limits: &Limits,
     cov: &mut Option<Coverage>,
+    only: Option<&str>,
 ) -> Vec<TestResult> {
     let mut sources = SourceMap::new();
     let file = sources.add(path, text);
@@ -194,13 +212,15 @@ fn text_results(
     if parsed.tests.is_empty() && parsed.errors.is_empty() {
         results.push(file_error(path, format!("`{path}` holds no test")));
     }
-    for t in &parsed.tests {
+    let selected = |t: &&TestCase| only.is_none_or(|p| t.name.contains(p));
+    for t in parsed.tests.iter().filter(selected) {
         let mut result = TestResult {
             name: t.name.clone(),
             description: t.description.clone(),
             file: path.to_string(),
             line: line_of(t.span),
             failures: Vec::new(),
+            warnings: Vec::new(),
         };
         if !t.errors.is_empty() {
             let at = t.errors.iter().find_map(|d| d.span).unwrap_or(t.span);
@@ -399,8 +419,15 @@ fn run_test(
             file.path.clone(),
             parse::blank_except(&file.text, &[e.query]),
         );
-        let answer = parse_query(&ws.sources, qfile)
-            .and_then(|q| ws.model.query(&ws.sources, &q).map(|a| (q, a)));
+        let answer = parse_query(&ws.sources, qfile).and_then(|mut q| {
+            let warnings = crate::lint::check_query(ws.model.symbols(), &mut q);
+            result.warnings.extend(
+                warnings
+                    .iter()
+                    .map(|d| render_renamed(std::slice::from_ref(d), &ws.sources, file)),
+            );
+            ws.model.query(&ws.sources, &q).map(|a| (q, a))
+        });
         let (query, actual) = match answer {
             Ok(x) => x,
             Err(d) => {
@@ -507,8 +534,22 @@ fn indent(s: &str, by: &str) -> String {
 /// line.
 pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.passed() && !r.warnings.is_empty())
+    {
+        out.push_str(&format!("WARN {} ({}:{})\n", r.name, r.file, r.line));
+        for w in &r.warnings {
+            out.push_str(&indent(w, "  "));
+        }
+        out.push('\n');
+    }
     for r in report.results.iter().filter(|r| !r.passed()) {
         out.push_str(&format!("FAIL {} ({}:{})\n", r.name, r.file, r.line));
+        for w in &r.warnings {
+            out.push_str(&indent(w, "  "));
+        }
         for f in &r.failures {
             if f.statement.is_empty() {
                 out.push_str(&format!("  at {}\n", f.location));
@@ -580,6 +621,7 @@ pub fn to_json(report: &Report) -> Json {
                 })
                 .collect();
             json!({
+                "warnings": r.warnings,
                 "name": r.name,
                 "description": r.description,
                 "file": r.file,

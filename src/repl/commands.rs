@@ -166,8 +166,10 @@ pub(super) fn dispatch(
             let file = ws
                 .sources
                 .add(name, padded.trim_end().trim_end_matches('?'));
-            let atom = parse_atom(&ws.sources, file)?;
-            explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?
+            let mut atom = parse_atom(&ws.sources, file)?;
+            let warnings = crate::lint::check_atom(ws.model.symbols(), &mut atom);
+            let text = explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?;
+            with_warnings(ws, &warnings, text)
         }
         "depth" => depth(repl, argument)?,
         "" => return Err(unknown_command(":")),
@@ -258,8 +260,21 @@ fn query(ws: &mut Workspace, name: &str, input: &str) -> Result<String> {
             return Err(diags);
         }
     };
+    let mut q = q;
+    let warnings = crate::lint::check_query(ws.model.symbols(), &mut q);
     let answer = ws.model.query(&ws.sources, &q)?;
-    Ok(answer_text(&answer))
+    Ok(with_warnings(ws, &warnings, answer_text(&answer)))
+}
+
+/// Warnings about the question (W0601, W0602) before its answer.
+fn with_warnings(ws: &Workspace, warnings: &[Diagnostic], answer: String) -> String {
+    if warnings.is_empty() {
+        return answer;
+    }
+    format!(
+        "{}\n{answer}",
+        crate::diag::render_all(warnings, &ws.sources).trim_end()
+    )
 }
 
 fn lookup(ws: &Workspace, rel: &str) -> Result<RelId> {

@@ -4,6 +4,7 @@
 use super::commands::COMMANDS;
 use super::needs_more;
 use crate::facts::{KINDS, PERMISSIONS, STATEMENT_KEYWORDS};
+use crate::style::{paint, Role};
 use crate::syntax::lexer::is_bare_symbol;
 use crate::syntax::{highlight_tokens, TokenClass, KEYWORDS};
 use crate::workspace::Workspace;
@@ -131,24 +132,22 @@ impl Validator for ReplHelper {
     }
 }
 
-const RESET: &str = "\x1b[0m";
-
-/// ANSI colour of a token class.
-fn colour(class: TokenClass) -> Option<&'static str> {
+/// The colour role of a token class.
+fn role(class: TokenClass) -> Option<Role> {
     match class {
-        TokenClass::Keyword => Some("\x1b[1;35m"),
+        TokenClass::Keyword => Some(Role::Keyword),
         TokenClass::Ident => None,
-        TokenClass::Variable => Some("\x1b[33m"),
-        TokenClass::String => Some("\x1b[32m"),
-        TokenClass::Number => Some("\x1b[34m"),
-        TokenClass::Comment => Some("\x1b[2m"),
+        TokenClass::Variable => Some(Role::Variable),
+        TokenClass::String => Some(Role::String),
+        TokenClass::Number => Some(Role::Number),
+        TokenClass::Comment => Some(Role::Comment),
         TokenClass::Punctuation => None,
-        TokenClass::Error => Some("\x1b[31m"),
+        TokenClass::Error => Some(Role::Error),
     }
 }
 
-/// `line` with ANSI colours from the real lexer; a leading `:command` is bold, relation
-/// names cyan, statement keywords of `:assert` / `:retract` like keywords.
+/// `line` coloured from the real lexer; a leading `:command` is bold, relation names
+/// cyan, statement keywords of `:assert` / `:retract` like keywords.
 pub fn highlight_line(line: &str, relations: &BTreeSet<String>) -> String {
     let mut out = String::with_capacity(line.len() * 2);
     let mut body_start = 0;
@@ -160,9 +159,7 @@ pub fn highlight_line(line: &str, relations: &BTreeSet<String>) -> String {
             .find(char::is_whitespace)
             .map_or(line.len(), |i| lead + i);
         out.push_str(&line[..lead]);
-        out.push_str("\x1b[1m");
-        out.push_str(&line[lead..end]);
-        out.push_str(RESET);
+        out.push_str(&paint(&line[lead..end], Role::Strong, true));
         statement = matches!(&line[lead..end], ":assert" | ":retract");
         body_start = end;
     }
@@ -179,22 +176,18 @@ pub fn highlight_line(line: &str, relations: &BTreeSet<String>) -> String {
         let next_is_paren = tokens
             .get(i + 1)
             .is_some_and(|(_, r)| body[r.clone()].starts_with('('));
-        let code = match class {
-            TokenClass::Ident if next_is_paren && relations.contains(text) => Some("\x1b[36m"),
+        let r = match class {
+            TokenClass::Ident if next_is_paren && relations.contains(text) => Some(Role::Relation),
             TokenClass::Ident if statement && first && STATEMENT_KEYWORDS.contains(&text) => {
-                Some("\x1b[1;35m")
+                Some(Role::Keyword)
             }
-            c => colour(*c),
+            c => role(*c),
         };
         if *class != TokenClass::Comment {
             first = false;
         }
-        match code {
-            Some(c) => {
-                out.push_str(c);
-                out.push_str(text);
-                out.push_str(RESET);
-            }
+        match r {
+            Some(r) => out.push_str(&paint(text, r, true)),
             None => out.push_str(text),
         }
         at = range.end;
@@ -217,7 +210,7 @@ impl Highlighter for ReplHelper {
         _default: bool,
     ) -> Cow<'b, str> {
         if self.colour {
-            Cow::Owned(format!("\x1b[1;32m{prompt}{RESET}"))
+            Cow::Owned(paint(prompt, Role::Prompt, true))
         } else {
             Cow::Borrowed(prompt)
         }

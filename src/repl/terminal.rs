@@ -24,7 +24,9 @@ pub fn run(repl: &mut Repl, ws: &mut Workspace) -> rustyline::Result<Summary> {
         .max_history_size(5000)?
         .build();
     let mut rl: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)?;
-    rl.set_helper(Some(ReplHelper::new(ws, true)));
+    // NO_COLOR and --color decide, as everywhere.
+    let colour = crate::style::enabled(crate::style::Stream::Stdout);
+    rl.set_helper(Some(ReplHelper::new(ws, colour)));
     let history = history_path();
     if let Some(path) = &history {
         // A missing history file is the normal first run.

@@ -151,13 +151,15 @@ fn cli_exit_codes_and_formats() {
     assert_eq!(code, 0);
     assert!(out.contains("by @identity_lacks_permission"), "{out}");
     let (code, _, err) = with(&["explain", "can_run(engineering, sales-360)"]);
-    assert_eq!(code, 2);
+    assert_eq!(code, 3, "does not hold: 3, distinct from a usage error");
     assert!(
         err.contains("does not hold") && err.contains("--why-not"),
         "{err}"
     );
     let (code, _, err) = with(&["explain", "--why-not", MISSING]);
-    assert_eq!(code, 2, "{err}");
+    assert_eq!(code, 3, "{err}");
+    let (code, _, err) = grantlog(&["explain"]);
+    assert_eq!(code, 2, "a usage error: {err}");
     let (code, out, _) = with(&["explain", "--why-not", "can_run(engineering, sales-360)"]);
     assert_eq!(code, 0);
     assert!(out.contains("grant can_use_secret on sf-creds in engineering to sam by maria."));

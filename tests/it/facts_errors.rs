@@ -323,8 +323,10 @@ fn syntax_and_token_errors() {
         "expected one of `type`, `name`, `email`, `.`, found `nickname`"
     );
     assert!(help.contains("ends with `.`"), "{help}");
-    let (code, at, _, _) = one("tenant x\ntenant y.");
-    assert_eq!((code, at.as_str()), ("E0001", "2:1"));
+    // A forgotten `.`: located where it belongs, and the next statement still read.
+    let (code, at, msg, _) = one("tenant x\ntenant y.");
+    assert_eq!((code, at.as_str()), ("E0001", "1:9"));
+    assert_eq!(msg, "expected `.` before `tenant`");
     let (code, at, msg, help) = one("tennant x.");
     assert_eq!((code, at.as_str()), ("E0001", "1:1"));
     assert!(msg.starts_with("expected one of `user`"), "{msg}");

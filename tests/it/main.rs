@@ -1,11 +1,17 @@
 //! All integration tests, one binary: linking thirty test binaries dominated a fresh `cargo test`.
 
 mod audit;
+mod cli_check;
+mod cli_completions;
+mod cli_exit;
 mod cli_json;
 mod cli_pipe;
 mod cli_run;
+mod cli_warnings;
+mod color;
 mod corpus;
 mod diff;
+mod doc_commands;
 mod engine_basics;
 #[allow(dead_code)]
 mod engine_common;
@@ -14,6 +20,7 @@ mod engine_incremental;
 mod engine_perf;
 mod engine_props;
 mod engine_retract;
+mod error_codes;
 mod explain_formats;
 mod explain_programs;
 #[allow(dead_code)]
@@ -24,12 +31,15 @@ mod facts_errors;
 mod facts_examples;
 mod facts_props;
 mod facts_raw;
+mod fmt;
 mod invariants;
 mod lsp;
 mod negation_local;
 mod peer_crepe;
 mod policytest_coverage;
 mod policytest_explain;
+mod policytest_loop;
+mod query_lint;
 mod readme;
 mod repl_binary;
 #[cfg(unix)]

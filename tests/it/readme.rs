@@ -48,7 +48,8 @@ fn readme_examples_print_what_the_readme_says() {
         cases.len()
     );
     let mut failures = Vec::new();
-    for (cmd, expected) in &cases {
+    for (line, expected) in &cases {
+        let (cmd, status) = expected_status(line);
         let words = shell_words(cmd).expect("a README command line");
         assert_eq!(
             words[0], "grantlog",
@@ -64,6 +65,12 @@ fn readme_examples_print_what_the_readme_says() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        if out.status.code() != Some(status) {
+            failures.push(format!(
+                "$ {cmd}\nexit status {:?}, the README says {status}",
+                out.status.code()
+            ));
+        }
         // Blocks separate examples with a blank line the command does not print.
         if actual.trim_end() != expected.trim_end() {
             failures.push(format!(
@@ -72,6 +79,21 @@ fn readme_examples_print_what_the_readme_says() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A command line and the exit status it must end with: 0, or N when the line ends with
+/// `# exit N`.
+pub fn expected_status(line: &str) -> (&str, i32) {
+    match line.rsplit_once("# exit ") {
+        Some((cmd, n)) => (
+            cmd.trim_end(),
+            n.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|d| d.parse().ok())
+                .expect("# exit N"),
+        ),
+        None => (line, 0),
+    }
 }
 
 #[test]

@@ -1,0 +1,113 @@
+//! Colour: `--color always|never|auto`, NO_COLOR and CLICOLOR_FORCE, and carets and
+//! table columns measured in display columns under wide characters.
+
+use std::process::Command;
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grantlog"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The text without ANSI escape sequences.
+fn plain(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const BAD: &[&str] = &["eval", "-q", "can_rn(engineering, W)"];
+
+#[test]
+fn always_colours_never_does_not_and_the_text_is_the_same() {
+    let mut always = BAD.to_vec();
+    always.extend(["--color", "always"]);
+    let mut never = BAD.to_vec();
+    never.extend(["--color", "never"]);
+    let (_, coloured) = run(&always, &[("NO_COLOR", "1")]);
+    let (_, bare) = run(&never, &[("CLICOLOR_FORCE", "1")]);
+    assert!(coloured.contains("\x1b["), "{coloured:?}");
+    assert!(!bare.contains('\x1b'), "{bare:?}");
+    assert_eq!(plain(&coloured), bare);
+}
+
+#[test]
+fn auto_honours_no_color_over_clicolor_force() {
+    let (_, forced) = run(BAD, &[("CLICOLOR_FORCE", "1")]);
+    assert!(
+        forced.contains("\x1b["),
+        "CLICOLOR_FORCE colours a pipe: {forced:?}"
+    );
+    let (_, off) = run(BAD, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!off.contains('\x1b'), "NO_COLOR wins: {off:?}");
+    let (_, piped) = run(BAD, &[]);
+    assert!(!piped.contains('\x1b'), "no colour into a pipe: {piped:?}");
+}
+
+#[test]
+fn carets_and_table_columns_line_up_under_wide_characters() {
+    let dir = std::env::temp_dir().join(format!("grantlog-width-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("wide.dl");
+    std::fs::write(&rules, ".decl p(x: symbol)\np(\"日本語\") :- qq(1).\n").unwrap();
+    let (_, err) = run(&["check", rules.to_str().unwrap()], &[]);
+    let source = err
+        .lines()
+        .find(|l| l.contains("日本語"))
+        .expect("source line");
+    let carets = err.lines().find(|l| l.contains('^')).expect("caret line");
+    let col = |line: &str, needle: &str| {
+        let at = line.find(needle).unwrap();
+        grantlog::style::width(&line[..at])
+    };
+    assert_eq!(col(carets, "^^"), col(source, "qq"), "\n{source}\n{carets}");
+
+    let facts = dir.join("wide.facts");
+    std::fs::write(&facts, "p(\"日本語\").\np(ab).\n").unwrap();
+    std::fs::write(
+        &rules,
+        ".decl p(x: symbol)\n.decl q(x: symbol, y: symbol)\nq(X, X) :- p(X).\n",
+    )
+    .unwrap();
+    let (out, _) = run(
+        &[
+            "eval",
+            "--rules",
+            rules.to_str().unwrap(),
+            facts.to_str().unwrap(),
+            "-q",
+            "q(X, Y)",
+        ],
+        &[],
+    );
+    let bars: Vec<usize> = out
+        .lines()
+        .filter(|l| l.contains('│'))
+        .map(|l| col(l, "│"))
+        .collect();
+    assert!(
+        bars.len() == 3 && bars.iter().all(|&b| b == bars[0]),
+        "{out}"
+    );
+}
