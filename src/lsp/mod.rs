@@ -43,6 +43,7 @@ fn capabilities() -> lsp::ServerCapabilities {
         definition_provider: Some(lsp::OneOf::Left(true)),
         references_provider: Some(lsp::OneOf::Left(true)),
         completion_provider: Some(lsp::CompletionOptions::default()),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
         ..Default::default()
     }
 }
@@ -182,6 +183,12 @@ fn answer(store: &Store, req: Request) -> Response {
                 .unwrap_or(true);
             json!(navigation::find_references(store, &doc, pos, with_decl))
         }),
+        "textDocument/formatting" => {
+            let p: Option<lsp::DocumentFormattingParams> =
+                serde_json::from_value(req.params.clone()).ok();
+            p.and_then(|p| store.doc(&p.text_document.uri))
+                .map(|doc| json!(format_edits(&doc)))
+        }
         "textDocument/completion" => {
             pos_params(&req.params).map(|(doc, pos)| json!(completion::complete(store, &doc, pos)))
         }
@@ -205,6 +212,28 @@ fn answer(store: &Store, req: Request) -> Response {
                 ),
             )
         }
+    }
+}
+
+/// `grantlog fmt` of the whole document as one edit; none when it is formatted or does
+/// not parse (its errors are already published as diagnostics).
+fn format_edits(doc: &context::File) -> Vec<lsp::TextEdit> {
+    let lang = match doc.kind() {
+        context::Kind::Rules => crate::fmt::Lang::Rules,
+        context::Kind::Facts => crate::fmt::Lang::Facts,
+        context::Kind::Test => crate::fmt::Lang::Test,
+        context::Kind::Other => return Vec::new(),
+    };
+    let mut sources = crate::source::SourceMap::new();
+    match crate::fmt::format(&doc.name, &doc.text, lang, &mut sources) {
+        Ok(formatted) if formatted != doc.text => {
+            let lines = text::LineIndex::new(&doc.text);
+            vec![lsp::TextEdit {
+                range: lines.range(0, doc.text.len()),
+                new_text: formatted,
+            }]
+        }
+        _ => Vec::new(),
     }
 }
 

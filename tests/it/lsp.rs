@@ -501,3 +501,33 @@ fn facts_beside_rule_files_are_read_with_them_and_rechecked_when_they_change() {
     );
     let _ = c.finish(true);
 }
+
+#[test]
+fn formatting_is_grantlog_fmt_as_one_edit() {
+    let dir = scratch("fmt");
+    let file = dir.join("messy.facts");
+    let messy =
+        std::fs::read_to_string(Path::new(root()).join("tests/fixtures/fmt/messy.facts")).unwrap();
+    let tidy =
+        std::fs::read_to_string(Path::new(root()).join("tests/fixtures/fmt/messy.facts.expected"))
+            .unwrap();
+    let mut c = Client::start();
+    c.open(&file, &messy);
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri(&file)}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let edits = edits.as_array().expect("edits");
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!(edits[0]["newText"], json!(tidy));
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    c.change(&file, &tidy);
+    let none = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri(&file)}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(none, json!([]), "a formatted document needs no edit");
+}
