@@ -6,6 +6,7 @@ use crate::diag::{did_you_mean, plural, Diagnostic};
 use crate::load::Text;
 use crate::program::RelId;
 use crate::shipped;
+use crate::source::FileId;
 use crate::syntax::ast::Const;
 use crate::syntax::{parse_atom, parse_query};
 use crate::workspace::{Delta, Workspace};
@@ -32,6 +33,7 @@ pub const COMMANDS: &[&str] = &[
     ":why",
     ":whynot",
     ":depth",
+    ":audit",
 ];
 
 /// Relations a change report lists tuple by tuple, in this order; the rest are counted.
@@ -62,7 +64,9 @@ An unfinished input (an open parenthesis, no closing quote) continues on the nex
 Why and why not:
   :why can_use(sam, engineering, sf-depot)           the rules and facts it rests on
   :whynot can_run(engineering, sales-360)            what is missing for it to hold
+  :why can_use(sam, engineering, R)                  each answer explained (at most 5)
   :depth N                                           explain at most N rules deep (`:depth` alone: no limit)
+  :audit sam                                         everything sam holds, by scope, with the grants behind it
 
 What if (every change can be undone; each prints the decisions it changed):
   :assert grant can_use_secret on sf-creds in engineering to sam by maria.
@@ -163,20 +167,73 @@ pub(super) fn dispatch(
                     })
                     .collect());
             }
-            let file = ws
-                .sources
-                .add(name, padded.trim_end().trim_end_matches('?'));
-            let mut atom = parse_atom(&ws.sources, file)?;
-            let warnings = crate::lint::check_atom(ws.model.symbols(), &mut atom);
-            let text = explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?;
-            with_warnings(ws, &warnings, text)
+            let text = padded.trim_end().trim_end_matches('?').to_string();
+            let file = ws.sources.add(name, text.clone());
+            explain_command(repl, ws, word, file).map_err(|diags| {
+                // Errors echo the line as typed (`:why ...`), not the blanked copy parsed.
+                let shown = input.get(..text.len()).unwrap_or(&text).to_string();
+                let echo = ws.sources.add(name, shown);
+                diags
+                    .into_iter()
+                    .map(|d| explain_hook::in_repl_words(relocate(d, file, echo)))
+                    .collect::<Vec<_>>()
+            })?
         }
         "depth" => depth(repl, argument)?,
+        "audit" => audit(ws, argument)?,
         "" => return Err(unknown_command(":")),
         other => return Err(unknown_command(other)),
     };
     emit(out, &text);
     Ok(Flow::Continue)
+}
+
+/// `:why` / `:whynot` of the atom in `file`.
+fn explain_command(repl: &Repl, ws: &mut Workspace, word: &str, file: FileId) -> Result<String> {
+    let mut atom = parse_atom(&ws.sources, file)?;
+    let warnings = crate::lint::check_atom(ws.model.symbols(), &mut atom);
+    let text = if word == "why" && has_variables(&atom) {
+        explain_hook::why_each(ws, &atom, repl.depth)?
+    } else {
+        explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?
+    };
+    Ok(with_warnings(ws, &warnings, text))
+}
+
+/// The diagnostic with its places in `from` moved to `to` (a file of the same length).
+fn relocate(mut d: Diagnostic, from: FileId, to: FileId) -> Diagnostic {
+    let move_span = |s: &mut crate::source::Span| {
+        if s.file == from {
+            s.file = to;
+        }
+    };
+    if let Some(s) = d.span.as_mut() {
+        move_span(s);
+    }
+    for (s, _) in &mut d.related {
+        move_span(s);
+    }
+    d
+}
+
+fn has_variables(atom: &crate::syntax::ast::Atom) -> bool {
+    use crate::syntax::ast::Term;
+    atom.args
+        .iter()
+        .any(|t| matches!(t, Term::Var(_) | Term::Anonymous(_)))
+}
+
+/// `:audit USER`: what `grantlog audit USER` prints, on the session's model.
+fn audit(ws: &Workspace, user: &str) -> Result<String> {
+    if user.is_empty() {
+        return Err(error("E0801", "`:audit` needs a user")
+            .into_iter()
+            .map(|d| d.help("for example `:audit sam`"))
+            .collect());
+    }
+    crate::audit::audit(&ws.model, &ws.sources, user)
+        .map(|a| a.to_text())
+        .map_err(|d| vec![d])
 }
 
 fn emit(out: &mut dyn Write, text: &str) {

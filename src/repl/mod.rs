@@ -254,9 +254,53 @@ pub fn greeting(ws: &Workspace) -> String {
             .join(", ")
     };
     format!(
-        "grantlog {}: rules {rules}; facts {facts}.\nType a query such as `can_run(engineering, sales-360)`, or `:help`.",
-        env!("CARGO_PKG_VERSION")
+        "grantlog {}: rules {rules}; facts {facts}.\nType a query such as {}, or `:help`.",
+        env!("CARGO_PKG_VERSION"),
+        suggestion(ws)
     )
+}
+
+/// A first question about the instance actually loaded: why a blocked workload cannot
+/// run, else why one can, else the first tuple of the last derived relation.
+fn suggestion(ws: &Workspace) -> String {
+    let program = ws.program();
+    let first = |rel: &str| {
+        let r = program.relation(rel)?;
+        let mut rows: Vec<Vec<String>> = ws
+            .model
+            .tuples(r)
+            .map(|t| {
+                t.iter()
+                    .map(|&v| ws.model.constant(v).to_string())
+                    .collect()
+            })
+            .collect();
+        rows.sort();
+        rows.into_iter().next()
+    };
+    if let Some(row) = first("blocked").filter(|r| r.len() == 2) {
+        return format!(
+            "`can_run({}, W)` or `:whynot can_run({}, {})`",
+            row[0], row[0], row[1]
+        );
+    }
+    if let Some(row) = first("can_run").filter(|r| r.len() == 2) {
+        return format!(
+            "`can_run({}, W)` or `:why can_run({}, {})`",
+            row[0], row[0], row[1]
+        );
+    }
+    let derived = program.relations().filter(|&r| program.is_derived(r));
+    match derived.last() {
+        Some(r) => {
+            let name = program.relation_name(r);
+            let vars: Vec<String> = (0..program.arity(r))
+                .map(|i| format!("X{}", i + 1))
+                .collect();
+            format!("`{name}({})`", vars.join(", "))
+        }
+        None => "`:relations` (to see what is loaded)".into(),
+    }
 }
 
 /// Diagnostics in source order, each with file:line:col (no closing count: one input

@@ -57,6 +57,7 @@ impl Ctx {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Module,
     Query,
@@ -129,7 +130,7 @@ fn run(text: &str, file: FileId, mode: Mode) -> Outcome {
             _ => false,
         };
         if !repeat {
-            out.diags.push(syntax_error(e, file, end));
+            out.diags.push(syntax_error(e, file, end, mode));
         }
     }
     out.other_error |=
@@ -199,7 +200,7 @@ fn expected_name(terminal: &str) -> Option<String> {
     })
 }
 
-fn syntax_error(e: PError, file: FileId, end: usize) -> Diagnostic {
+fn syntax_error(e: PError, file: FileId, end: usize, mode: Mode) -> Diagnostic {
     let (span, found, expected) = match e {
         ParseError::UnrecognizedToken {
             token: (l, tok, r),
@@ -238,8 +239,16 @@ fn syntax_error(e: PError, file: FileId, end: usize) -> Diagnostic {
             "unexpected here".to_string()
         });
     let has = |t: &str| expected.iter().any(|e| e == t);
-    if has("\".\"") && (found == "end of input" || names.len() <= 4) {
-        d = d.help("a fact or rule ends with `.`");
+    if mode == Mode::Query && has("\".\"") && found != "end of input" {
+        // In a question, not a rule: say what a query is.
+        d = d.help("a query is literals separated by `,`, such as `can_use(U, engineering, R), !can_edit(U, engineering, R)`; it may end with `.` or `?`");
+    } else if has("\".\"") && (found == "end of input" || names.len() <= 4) {
+        d = d.help(match mode {
+            Mode::Module => "a fact or rule ends with `.`",
+            Mode::Query | Mode::Atom => {
+                "a question may end with `.` or `?`; separate literals with `,`"
+            }
+        });
     } else if has("Upper") && has("Lower") && has("Int") {
         d = d.help("variables start with an uppercase letter; constants are lowercase or quoted");
     } else if has("\")\"") {

@@ -45,6 +45,7 @@ mod repl_binary;
 #[cfg(unix)]
 mod repl_pty;
 mod repl_stream;
+mod repl_words;
 mod shell_words;
 mod statements;
 mod syntax_errors;
