@@ -10,6 +10,7 @@ pub mod engine;
 pub mod explain;
 pub mod facts;
 pub mod generate;
+pub mod import;
 pub mod load;
 pub mod policytest;
 pub mod program;

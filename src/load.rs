@@ -266,3 +266,19 @@ fn check_type(
 pub fn eval_diagnostic(e: EvalError) -> Diagnostic {
     e.into()
 }
+
+/// Whether a text is read as statements (a `.facts` file, a manifest, a `dataos-ctl`
+/// table) rather than as raw facts.
+pub fn is_statement_text(name: &str, text: &str) -> bool {
+    crate::import::source_of(name, text).is_some()
+}
+
+/// Read statement files (`.facts`, manifests, tables) as one sequence, checked against
+/// what is loaded; see [`crate::facts::Instance::read`].
+pub fn read_statement_files(
+    instance: &crate::facts::Instance,
+    sources: &SourceMap,
+    files: &[FileId],
+) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
+    instance.read_parsed(sources, crate::import::parse_files(sources, files))
+}

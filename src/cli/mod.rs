@@ -6,6 +6,7 @@ mod diff;
 mod eval;
 mod explain;
 mod generate;
+mod import;
 mod repl;
 pub mod table;
 mod test;
@@ -32,6 +33,7 @@ const EXAMPLES: &str = "Examples:
   grantlog test --coverage
   grantlog diff --against rules/dataos-s13-broad.dl examples/worked-example.facts
   grantlog check rules/dataos.dl
+  grantlog import examples/dataos/ > instance.facts
   grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'";
 
 #[derive(Parser, Debug)]
@@ -64,6 +66,9 @@ pub enum Command {
     /// Check rule files (syntax, relations, arity, safety, stratification) without running them.
     #[command(after_help = check::HELP)]
     Check(check::CheckArgs),
+    /// Print DataOS manifests and dataos-ctl tables as .facts statements, each with its source.
+    #[command(after_help = import::HELP)]
+    Import(import::ImportArgs),
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
@@ -118,6 +123,7 @@ pub fn main() -> ExitCode {
         None => repl::run(&repl::ReplArgs::default()),
         Some(Command::Test(args)) => test::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Import(args)) => import::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
