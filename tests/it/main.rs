@@ -23,6 +23,9 @@ mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
 mod facts_props;
+mod import_manifests;
+#[allow(dead_code)]
+mod import_util;
 mod invariants;
 mod peer_crepe;
 mod policytest_coverage;
