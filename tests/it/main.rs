@@ -23,7 +23,10 @@ mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
 mod facts_props;
+mod import_errors;
+mod import_example;
 mod import_manifests;
+mod import_tables;
 #[allow(dead_code)]
 mod import_util;
 mod invariants;
