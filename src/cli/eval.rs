@@ -80,7 +80,7 @@ pub(crate) fn inputs(
     let fact_texts = if rules.is_empty() && facts.is_empty() {
         vec![shipped::example()]
     } else {
-        read_all(&expand_dirs(facts)?)?
+        read_all(&crate::load::expand_dirs(facts)?)?
     };
     let rule_texts = if rules.is_empty() {
         shipped::rules()
@@ -88,54 +88,6 @@ pub(crate) fn inputs(
         read_all(rules)?
     };
     Ok((rule_texts, fact_texts))
-}
-
-/// Fact paths with each directory replaced by the files in it (recursively, sorted by
-/// path) that are `.facts`, manifests (`.yaml`, `.yml`) or tables (`.txt`, `.table`).
-pub(crate) fn expand_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<crate::diag::Diagnostic>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut out, &mut errors);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>, errors: &mut Vec<crate::diag::Diagnostic>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(
-                crate::diag::Diagnostic::error(
-                    "E0003",
-                    format!("cannot read directory `{}`: {e}", dir.display()),
-                )
-                .help("check the path; it is relative to the current directory"),
-            );
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, out, errors);
-        } else if p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(crate::import::wanted_in_directory)
-        {
-            out.push(p);
-        }
-    }
 }
 
 pub fn render_answers(answers: &[(&str, Answer)], format: Format) -> String {

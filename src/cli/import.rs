@@ -27,7 +27,7 @@ pub struct ImportArgs {
 }
 
 pub fn run(args: &ImportArgs) -> u8 {
-    let texts = match super::eval::expand_dirs(&args.files).and_then(|p| read_all(&p)) {
+    let texts = match crate::load::expand_dirs(&args.files).and_then(|p| read_all(&p)) {
         Ok(t) => t,
         Err(d) => {
             report(&d, &SourceMap::new());

@@ -23,6 +23,7 @@ mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
 mod facts_props;
+mod import_cli;
 mod import_errors;
 mod import_example;
 mod import_manifests;
