@@ -229,7 +229,7 @@ impl Run<'_> {
     #[inline]
     fn emit(&mut self, regs: &[Value]) -> bool {
         self.budget.emitted += 1;
-        if self.budget.emitted % CLOCK_EVERY == 0 {
+        if self.budget.emitted.is_multiple_of(CLOCK_EVERY) {
             if let Err(e) = self.budget.check_clock() {
                 self.stopped = Some(e);
                 return false;

@@ -136,7 +136,7 @@ pub(crate) fn matches(
         .filter(|t| {
             pat.iter()
                 .zip(t.iter())
-                .all(|(p, v)| p.map_or(true, |p| p == *v))
+                .all(|(p, v)| p.is_none_or(|p| p == *v))
                 && same.iter().all(|&(j, i)| t[j] == t[i])
         })
         .take(limit)

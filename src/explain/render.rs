@@ -32,7 +32,7 @@ impl Walk {
 
 /// Premises shown below a node at this depth?
 fn expand(proof: &Proof, id: usize, depth: usize) -> bool {
-    proof.nodes[id].premises.is_some() && proof.max_depth.map_or(true, |d| depth < d)
+    proof.nodes[id].premises.is_some() && proof.max_depth.is_none_or(|d| depth < d)
 }
 
 fn rule_line(rule: &RuleInfo) -> String {

@@ -469,7 +469,7 @@ fn find(model: &Model, a: &Atom, b: &Bindings) -> Option<(RelId, Vec<Value>)> {
             pattern
                 .iter()
                 .zip(t.iter())
-                .all(|(p, v)| p.map_or(true, |p| p == *v))
+                .all(|(p, v)| p.is_none_or(|p| p == *v))
                 && same.iter().all(|&(j, i)| t[j] == t[i])
         })
         .map(|t| (rel, t.to_vec()))

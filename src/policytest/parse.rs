@@ -87,7 +87,7 @@ pub fn blank_except(text: &str, ranges: &[(usize, usize)]) -> String {
         if c == '\n' || c == '\r' || ranges.iter().any(|&(s, e)| i >= s && i < e) {
             out.push(c);
         } else {
-            out.extend(std::iter::repeat(' ').take(c.len_utf8()));
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
         }
     }
     out
