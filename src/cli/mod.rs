@@ -165,8 +165,18 @@ pub(crate) fn open_workspace(
             report(&f.diagnostics, &f.sources);
             1u8
         })?;
-    // The shipped rules are known to be clean; warnings matter for the user's own.
-    if !rules.is_empty() {
+    // The shipped rules are known to be clean; warnings matter for the user's own rules,
+    // and always for the facts (F codes) and imports (I codes: a pending grant request,
+    // a skipped document), which are the user's.
+    if rules.is_empty() {
+        let facts: Vec<_> = ws
+            .warnings
+            .iter()
+            .filter(|d| d.code.starts_with('F') || d.code.starts_with('I'))
+            .cloned()
+            .collect();
+        report(&facts, &ws.sources);
+    } else {
         report(&ws.warnings, &ws.sources);
     }
     Ok(ws)

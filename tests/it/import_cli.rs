@@ -85,3 +85,17 @@ fn import_fails_whole_on_any_error_and_prints_nothing() {
         "{err}"
     );
 }
+
+#[test]
+fn eval_with_the_shipped_rules_reports_a_pending_request() {
+    let (out, err, code) = grantlog(&["eval", "examples/dataos/", "-q", "run_as_grant(I, G, B)"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(" dana │ sam │ iamgroot") && out.contains("(1 row)"),
+        "{out}"
+    );
+    assert!(
+        err.contains("warning[I0202]") && err.contains("grants.yaml:19:1"),
+        "{err}"
+    );
+}
