@@ -12,12 +12,14 @@
 //! The tenant of a resource: its manifest's top-level `tenant:` if given, else the
 //! directory `tenants/NAME/` the file is in; otherwise error I0103.
 
+mod export;
 mod grant;
 mod manifest;
 mod print;
 mod table;
 mod yaml;
 
+pub use export::manifests_from_facts;
 pub use grant::PENDING;
 pub use print::facts_text;
 

@@ -26,6 +26,7 @@ mod facts_props;
 mod import_cli;
 mod import_errors;
 mod import_example;
+mod import_generate;
 mod import_manifests;
 mod import_tables;
 #[allow(dead_code)]
