@@ -321,11 +321,9 @@ fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnost
     for p in paths {
         if p.is_dir() {
             walk(&p, out, errors);
-        } else if p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(crate::import::wanted_in_directory)
-        {
+        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            crate::import::wanted_in_directory(n, || std::fs::read_to_string(&p).ok())
+        }) {
             out.push(p);
         }
     }

@@ -11,6 +11,12 @@
 //!
 //! The tenant of a resource: its manifest's top-level `tenant:` if given, else the
 //! directory `tenants/NAME/` the file is in; otherwise error I0103.
+//!
+//! Codes: I0001 YAML syntax error; I0101 missing required field (`name`, `type`,
+//! `owner`, a grant's `subjects`, path or approver); I0102 a document that is not a
+//! mapping; I0103 no tenant; I0201 warning, a type (or grant use case) not imported,
+//! document skipped; I0202 warning, a pending run-as request; I0301 unrecognised table
+//! header. Unknown names in what was read are the facts language's F01xx errors.
 
 mod export;
 mod grant;
@@ -48,12 +54,19 @@ pub fn source_of(name: &str, text: &str) -> Option<Source> {
     }
 }
 
-/// Whether `grantlog eval DIR` picks up this file name.
-pub fn wanted_in_directory(name: &str) -> bool {
+/// Whether `grantlog eval DIR` picks up this file: `.facts`, `.yaml`, `.yml`, and
+/// `.txt` / `.table` files that hold a table (`text` reads the file only for those, so
+/// that notes beside the manifests are not read as raw facts).
+pub fn wanted_in_directory(name: &str, text: impl FnOnce() -> Option<String>) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".facts", ".yaml", ".yml", ".txt", ".table"]
+    if [".facts", ".yaml", ".yml"]
         .iter()
         .any(|e| lower.ends_with(e))
+    {
+        return true;
+    }
+    [".txt", ".table"].iter().any(|e| lower.ends_with(e))
+        && text().is_some_and(|t| table::looks_like_table(&t))
 }
 
 /// Statements of one file (`.facts`, manifests or table), with its diagnostics.

@@ -109,7 +109,7 @@ pub fn statements(text: &str, file: FileId, path: &str) -> (Vec<Stmt>, Vec<Diagn
                     .filter(|c| !c.is_empty());
                 header = Some((names.collect(), Span::new(file, start, start + line.len())));
             }
-            Some(_) => rows.push(cs.into_iter().filter(|_| true).collect()),
+            Some(_) => rows.push(cs),
         }
     }
     let Some((cols, hspan)) = header else {

@@ -99,3 +99,19 @@ fn eval_with_the_shipped_rules_reports_a_pending_request() {
         "{err}"
     );
 }
+
+#[test]
+fn a_directory_skips_text_files_that_are_not_tables() {
+    let dir = std::env::temp_dir().join(format!("grantlog-notes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "applied on Monday; ask maria\n").unwrap();
+    std::fs::write(
+        dir.join("users.txt"),
+        " NAME │ ID │ TYPE │ EMAIL │ TAGS\n──┼──┼──┼──┼──\n Sam │ sam │ person │ s@x │ roles:id:user\n",
+    )
+    .unwrap();
+    let (out, err, code) = grantlog(&["eval", dir.to_str().unwrap(), "-q", "instance_role(U, R)"]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(" sam │ user"), "{out}");
+}
