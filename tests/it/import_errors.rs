@@ -93,3 +93,13 @@ fn a_file_with_an_error_loads_nothing_and_the_session_keeps_what_it_had() {
     let texts = [Text::new("base.facts", BASE), Text::new("bad.yaml", bad)];
     assert!(Workspace::open(&shipped::rules(), &texts, &Limits::default()).is_err());
 }
+
+#[test]
+fn positions_after_non_ascii_text_are_still_right() {
+    // `é` and `─` are several bytes; the parser counts characters, spans are bytes.
+    let text = "name: wf\ntype: workflow\ndescription: \"Données ─ clients\"\nowner: sam\ntenant: engineering\nspec:\n  compute: runnable-defaul\n";
+    let base = "resource runnable-default in engineering type: compute owner: maria.";
+    let e = error(&[("more.facts", base), ("wf.yaml", text)]);
+    assert!(e.contains("F0103") && e.contains("wf.yaml:7:12"), "{e}");
+    assert!(e.contains("did you mean \"runnable-default\""), "{e}");
+}
