@@ -11,6 +11,7 @@ pub mod explain;
 pub mod facts;
 pub mod fmt;
 pub mod generate;
+pub mod import;
 pub mod lint;
 pub mod load;
 pub mod lsp;

@@ -10,7 +10,7 @@ use crate::program::{Program, RelId};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Atom, ColumnType, Const, Item, Term};
 use crate::syntax::parse_module;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A named text: a file read from disk or a rule file embedded in the binary.
 #[derive(Clone, Debug)]
@@ -265,4 +265,74 @@ fn check_type(
 
 pub fn eval_diagnostic(e: EvalError) -> Diagnostic {
     e.into()
+}
+
+/// Whether a text is read as statements (a `.facts` file, a manifest, a `dataos-ctl`
+/// table) rather than as raw facts.
+pub fn is_statement_text(name: &str, text: &str) -> bool {
+    crate::import::source_of(name, text).is_some()
+}
+
+/// Read statement files (`.facts`, manifests, tables) as one sequence, checked against
+/// what is loaded; see [`crate::facts::Instance::read`].
+pub fn read_statement_files(
+    instance: &crate::facts::Instance,
+    sources: &SourceMap,
+    files: &[FileId],
+) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
+    instance.read_parsed(sources, crate::import::parse_files(sources, files))
+}
+
+/// Fact paths with each directory replaced by the files in it (recursively, sorted by
+/// path) that are `.facts`, manifests (`.yaml`, `.yml`) or tables (`.txt`, `.table`).
+pub fn expand_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out, &mut errors);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(
+                Diagnostic::error(
+                    "E0003",
+                    format!("cannot read directory `{}`: {e}", dir.display()),
+                )
+                .help("check the path; it is relative to the current directory"),
+            );
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, out, errors);
+        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            crate::import::wanted_in_directory(n, || std::fs::read_to_string(&p).ok())
+        }) {
+            out.push(p);
+        }
+    }
+}
+
+/// One path (a file, or a directory as [`expand_dirs`] reads it) as texts.
+pub fn read_path(path: &Path) -> Result<Vec<Text>, Vec<Diagnostic>> {
+    expand_dirs(&[path.to_path_buf()])?
+        .iter()
+        .map(|p| Text::read(p).map_err(|d| vec![d]))
+        .collect()
 }

@@ -221,7 +221,7 @@ impl Workspace {
         let mut statement_files = Vec::new();
         for t in texts {
             let file = self.sources.add(t.name.clone(), t.text.clone());
-            if t.name.ends_with(".facts") {
+            if crate::load::is_statement_text(&t.name, &t.text) {
                 statement_files.push(file);
                 continue;
             }
@@ -236,7 +236,8 @@ impl Workspace {
             }
         }
         if !statement_files.is_empty() {
-            match self.instance.read(&self.sources, &statement_files) {
+            match crate::load::read_statement_files(&self.instance, &self.sources, &statement_files)
+            {
                 Ok(changes) => {
                     for (list, facts) in [
                         (&mut checked.add, &changes.add),

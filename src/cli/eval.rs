@@ -103,7 +103,7 @@ pub(crate) fn inputs(
     let fact_texts = if rules.is_empty() && facts.is_empty() {
         vec![shipped::example()]
     } else {
-        read_all(facts)?
+        read_all(&crate::load::expand_dirs(facts)?)?
     };
     let rule_texts = if rules.is_empty() {
         shipped::rules()

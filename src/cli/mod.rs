@@ -8,6 +8,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod generate;
+mod import;
 mod lsp;
 mod repl;
 pub mod table;
@@ -36,6 +37,7 @@ const EXAMPLES: &str = "Examples:
   grantlog test --coverage
   grantlog diff --against rules/dataos-s13-broad.dl examples/worked-example.facts
   grantlog check rules/dataos.dl
+  grantlog import examples/dataos/ > instance.facts
   grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
   grantlog completions bash > ~/.local/share/bash-completion/completions/grantlog";
 
@@ -81,6 +83,9 @@ pub enum Command {
     /// Format rule, fact and test files (in place, --check for CI, or stdin with -).
     #[command(after_help = fmt::HELP)]
     Fmt(fmt::FmtArgs),
+    /// Print DataOS manifests and dataos-ctl tables as .facts statements, each with its source.
+    #[command(after_help = import::HELP)]
+    Import(import::ImportArgs),
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
@@ -146,6 +151,7 @@ pub fn main() -> ExitCode {
         Some(Command::Test(args)) => test::run(&args),
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Fmt(args)) => fmt::run(&args),
+        Some(Command::Import(args)) => import::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
@@ -199,6 +205,20 @@ pub(crate) fn open_workspace(
         .cloned()
         .collect();
     report(&shown, &ws.sources);
+    // The shipped rules are known to be clean; warnings matter for the user's own rules,
+    // and always for the facts (F codes) and imports (I codes: a pending grant request,
+    // a skipped document), which are the user's.
+    if rules.is_empty() {
+        let facts: Vec<_> = ws
+            .warnings
+            .iter()
+            .filter(|d| d.code.starts_with('F') || d.code.starts_with('I'))
+            .cloned()
+            .collect();
+        report(&facts, &ws.sources);
+    } else {
+        report(&ws.warnings, &ws.sources);
+    }
     Ok(ws)
 }
 

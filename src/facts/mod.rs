@@ -13,10 +13,11 @@ mod names;
 mod parse;
 mod read;
 
+pub use ast::{Field, Name, Stmt, StmtKind, Words};
 pub use names::{INSTANCE_ROLES, KINDS, PERMISSIONS, TENANT_ROLES, USER_TYPES};
+/// The parsed statements, for tools that point at names (the language server, the importer).
+pub use parse::parse_file;
 pub use parse::STATEMENT_KEYWORDS;
-/// The parsed statements, for tools that point at names (the language server).
-pub use parse::{parse_file, Field, Name, Stmt, StmtKind, Words};
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -110,6 +111,17 @@ impl Instance {
     /// any error: Err with every diagnostic (warnings included), and `self` unchanged.
     pub fn read(&self, sources: &SourceMap, files: &[FileId]) -> Result<Changes, Vec<Diagnostic>> {
         read::read(self, sources, files)
+    }
+
+    /// As [`Instance::read`], for statements already parsed (one list with its parse
+    /// diagnostics per file, in load order): the seam through which imported manifests
+    /// and tables get every check a `.facts` file gets.
+    pub fn read_parsed(
+        &self,
+        sources: &SourceMap,
+        parsed: Vec<(Vec<Stmt>, Vec<Diagnostic>)>,
+    ) -> Result<Changes, Vec<Diagnostic>> {
+        read::read_parsed(self, sources, parsed)
     }
 
     /// Record a successful read (call after the loader has applied `changes` to the model).

@@ -16,17 +16,34 @@ pub(super) fn read(
     sources: &SourceMap,
     files: &[FileId],
 ) -> Result<Changes, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
-    let mut stmts = Vec::new();
+    let mut parsed = Vec::new();
     for &f in files {
         let Some(file) = sources.get(f) else {
-            diags.push(
-                Diagnostic::error("E0003", format!("no source file with id {}", f.0))
-                    .help("add the file to the source map before reading it"),
-            );
+            parsed.push((
+                Vec::new(),
+                vec![
+                    Diagnostic::error("E0003", format!("no source file with id {}", f.0))
+                        .help("add the file to the source map before reading it"),
+                ],
+            ));
             continue;
         };
-        let (s, d) = parse_file(&file.text, f);
+        parsed.push(parse_file(&file.text, f));
+    }
+    read_parsed(inst, sources, parsed)
+}
+
+/// Check and desugar statements already parsed, one list (with its parse diagnostics) per
+/// file in load order: `.facts` files through [`parse_file`], imported manifests and
+/// tables through `crate::import`. Same checks either way.
+pub(super) fn read_parsed(
+    inst: &Instance,
+    sources: &SourceMap,
+    parsed: Vec<(Vec<Stmt>, Vec<Diagnostic>)>,
+) -> Result<Changes, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut stmts = Vec::new();
+    for (s, d) in parsed {
         stmts.extend(s);
         diags.extend(d);
     }

@@ -272,9 +272,10 @@ fn steps<'a>(file: &'a TestFile, test: &'a TestCase) -> Result<Vec<Step<'a>>, St
             Item::Include { path, .. } => {
                 flush(&mut ranges, &mut texts);
                 let full = normalise(&dir.join(path));
-                match Text::read(&full) {
-                    Ok(t) => texts.push(t),
-                    Err(d) => return Err(d.message),
+                // A directory of manifests and tables includes every file in it.
+                match crate::load::read_path(&full) {
+                    Ok(t) => texts.extend(t),
+                    Err(d) => return Err(d[0].message.clone()),
                 }
             }
             Item::Expect(e) => {

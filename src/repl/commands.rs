@@ -477,10 +477,11 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
             .map(|d| d.help("for example `:load examples/run-as.facts`"))
             .collect());
     }
-    let text = Text::read(Path::new(path)).map_err(|d| vec![d])?;
+    // A directory of manifests, tables and .facts files loads as one all-or-nothing read.
+    let texts = crate::load::read_path(Path::new(path))?;
     let started = Instant::now();
     let before = max_round(ws);
-    let delta = ws.load(&[text])?;
+    let delta = ws.load(&texts)?;
     note(repl, ws, format!(":load {path}"), started, before);
     Ok(format!("loaded {path}\n{}", changes(&delta, verbose)))
 }

@@ -32,6 +32,14 @@ mod facts_examples;
 mod facts_props;
 mod facts_raw;
 mod fmt;
+mod import_cli;
+mod import_errors;
+mod import_example;
+mod import_generate;
+mod import_manifests;
+mod import_tables;
+#[allow(dead_code)]
+mod import_util;
 mod invariants;
 mod lsp;
 mod negation_local;
