@@ -196,15 +196,6 @@ pub(crate) fn open_workspace(
             report(&f.diagnostics, &f.sources);
             1u8
         })?;
-    // The shipped rules are known to be clean, so their warnings are left out; the facts'
-    // warnings (F0501 and others) are always the user's own.
-    let shown: Vec<Diagnostic> = ws
-        .warnings
-        .iter()
-        .filter(|d| !rules.is_empty() || d.code.starts_with('F'))
-        .cloned()
-        .collect();
-    report(&shown, &ws.sources);
     // The shipped rules are known to be clean; warnings matter for the user's own rules,
     // and always for the facts (F codes) and imports (I codes: a pending grant request,
     // a skipped document), which are the user's.

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Every `"X0000"` string literal (E, W, F or T and four digits) in the Rust files under `dir`.
+/// Every `"X0000"` string literal (E, W, F, T or I and four digits) in the Rust files under `dir`.
 fn codes_in_source(dir: &Path, out: &mut BTreeSet<String>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -16,7 +16,7 @@ fn codes_in_source(dir: &Path, out: &mut BTreeSet<String>) {
                 let code = &b[i + 1..i + 6];
                 if b[i] == b'"'
                     && b[i + 6] == b'"'
-                    && b"EWFT".contains(&code[0])
+                    && b"EWFTI".contains(&code[0])
                     && code[1..].iter().all(u8::is_ascii_digit)
                 {
                     out.insert(String::from_utf8(code.to_vec()).unwrap());
