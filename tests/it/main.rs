@@ -23,6 +23,7 @@ mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
 mod facts_props;
+mod fidelity_revoked;
 mod fidelity_s15;
 #[allow(dead_code)]
 mod fidelity_util;
