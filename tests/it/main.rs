@@ -25,6 +25,7 @@ mod facts_examples;
 mod facts_props;
 mod fidelity_revoked;
 mod fidelity_s15;
+mod fidelity_s2;
 mod fidelity_shipped;
 #[allow(dead_code)]
 mod fidelity_util;
