@@ -13,7 +13,7 @@ use crate::syntax::parse_module;
 use std::path::{Path, PathBuf};
 
 /// A named text: a file read from disk or a rule file embedded in the binary.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
     pub name: String,
     pub text: String,

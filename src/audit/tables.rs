@@ -80,6 +80,12 @@ pub const DECISIONS: &[Decision] = &[
         key: Some("permission"),
         ..decision("permission", Resource, &[])
     },
+    // S15, S25: a workload the user runs under but may not create never runs.
+    Decision {
+        user: "identity",
+        in_effect: false,
+        ..decision("identity_cannot_create", Resource, &["kind"])
+    },
     Decision {
         user: "grantee",
         key: Some("permission"),

@@ -106,6 +106,10 @@ pub(crate) fn inputs(
         read_all(&crate::load::expand_dirs(facts)?)?
     };
     let rule_texts = if rules.is_empty() {
+        // Said on stderr, so that an edited checkout is not silently ignored.
+        if let Some(d) = shipped::disk_differs_here() {
+            super::report(&[d], &Default::default());
+        }
         shipped::rules()
     } else {
         read_all(rules)?

@@ -17,7 +17,8 @@ file:line) with its doc comment, or for a base fact the file and line stating it
 negated premise reads `!p(..) holds: no p(..)`. A fact proved before is `(see [n])`;
 one cut by --depth is shown unnumbered with its rule, then `...`.
 --why-not shows, per rule that could give FACT, the closest bindings, what holds, and the
-first failing premise (followed down; a blocking `!q` with q's proof), then fixes: the
+first failing premise (followed down; a blocking `!q` with q's proof; a missing grant
+with the `revoke` statement that removed it, as `revoked at file:line: ...`), then fixes: the
 smallest sets of facts (as .facts statements) whose addition was verified to make FACT hold.
 
 JSON (--format json), why:
@@ -33,7 +34,8 @@ JSON, why-not:
    \"rules\": [{\"rule\": {\"name\", \"location\", \"doc\"}, \"bindings\": {\"Var\": \"value\"},
               \"holding\": [\"premise\", ...],
               \"failing\": {\"kind\": \"missing\"|\"blocked\"|\"comparison\"|\"head_mismatch\"|\"none\",
-                          \"premise\", \"why_not\": {...} | null, \"proof\": node}}]}
+                          \"premise\", \"why_not\": {...} | null, \"proof\": node,
+                          \"revoked\": [{\"fact\", \"at\", \"statement\"}, ...]}}]}  (missing)
 DOT (--format dot): one node per fact, edges premise -> conclusion labelled with rule names.
 
 Examples:

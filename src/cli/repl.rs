@@ -37,6 +37,7 @@ pub fn run(args: &ReplArgs) -> u8 {
         Err(code) => return code,
     };
     let mut session = Repl::new();
+    session.embedded = crate::shipped::embedded(!args.rules.is_empty(), !args.facts.is_empty());
     session.opened(&ws, started.elapsed());
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         match repl::terminal::run(&mut session, &mut ws) {

@@ -134,6 +134,10 @@ fn test_paths(args: &TestArgs) -> Vec<PathBuf> {
 
 fn once(args: &TestArgs) -> u8 {
     let rules = if args.rules.is_empty() {
+        // Said on stderr, so that an edited checkout is not silently ignored.
+        if let Some(d) = shipped::disk_differs_here() {
+            report(&[d], &Default::default());
+        }
         shipped::rules()
     } else {
         match read_all(&args.rules) {

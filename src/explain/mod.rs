@@ -9,10 +9,12 @@
 //! - [`fixes`]: sets of base facts abduced from the rules, verified on a rebuilt model.
 //! - [`render`]: text, JSON and DOT.
 //! - [`statement`]: base facts written back as `.facts` statements.
+//! - [`revoked`]: the revocations behind a missing grant.
 
 mod fixes;
 pub(crate) mod matcher;
 mod render;
+mod revoked;
 mod statement;
 mod why;
 mod whynot;
@@ -25,6 +27,7 @@ use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{Atom, Const};
 use std::fmt;
 
+pub use revoked::Revocation;
 pub use statement::as_statement;
 pub use why::{prove, why};
 pub use whynot::{why_not, why_not_resolved};
@@ -167,10 +170,12 @@ pub struct Attempt {
 pub enum Failure {
     /// The head's constants or repeated variables do not fit the fact.
     HeadMismatch,
-    /// No fact matches this positive premise; for a derived one, why not (unless cut).
+    /// No fact matches this positive premise; for a derived one, why not (unless cut);
+    /// for a grant, the recorded revocations that removed it.
     Missing {
         premise: Pattern,
         why_not: Option<Box<WhyNot>>,
+        revoked: Vec<Revocation>,
     },
     /// `!premise` fails because the premise holds; here is its proof.
     Blocked { premise: Fact, proof: Proof },

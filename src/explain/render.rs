@@ -352,9 +352,17 @@ impl WhyNot {
                     .collect();
                 let failing = match &a.failure {
                     Failure::HeadMismatch => json!({"kind": "head_mismatch"}),
-                    Failure::Missing { premise, why_not } => json!({
+                    Failure::Missing {
+                        premise,
+                        why_not,
+                        revoked,
+                    } => json!({
                         "kind": "missing", "premise": premise.to_string(),
                         "why_not": why_not.as_ref().map(|w| w.json_body(sources)),
+                        "revoked": revoked.iter().map(|r| json!({
+                            "fact": r.fact.to_string(), "at": r.location(sources),
+                            "statement": r.statement(sources),
+                        })).collect::<Vec<_>>(),
                     }),
                     Failure::Blocked { premise, proof } => json!({
                         "kind": "blocked", "premise": format!("!{premise}"),
@@ -405,7 +413,9 @@ impl WhyNot {
         for a in &self.attempts {
             let label = esc(&a.rule.name);
             match &a.failure {
-                Failure::Missing { premise, why_not } => {
+                Failure::Missing {
+                    premise, why_not, ..
+                } => {
                     let from = match why_not {
                         Some(w) => w.dot_into(sources, ids, out),
                         None => {
@@ -471,8 +481,20 @@ fn attempt_text(a: &Attempt, sources: &SourceMap, indent: &str, out: &mut String
     }
     match &a.failure {
         Failure::HeadMismatch => {}
-        Failure::Missing { premise, why_not } => {
+        Failure::Missing {
+            premise,
+            why_not,
+            revoked,
+        } => {
             let _ = writeln!(out, "{pad}fails: no {premise}");
+            for r in revoked {
+                let _ = writeln!(
+                    out,
+                    "{pad}  revoked at {}: {}",
+                    r.location(sources),
+                    r.statement(sources)
+                );
+            }
             if let Some(w) = why_not {
                 let inner = format!("{pad}  ");
                 let _ = writeln!(out, "{inner}why not {}:", w.fact);

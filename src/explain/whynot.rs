@@ -9,6 +9,7 @@
 
 use super::fixes::{extended, fixes};
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, matches, Regs};
+use super::revoked::revocations;
 use super::why::{pattern, prove};
 use super::{
     fact_of, resolve, values_of, Attempt, ExplainOptions, Fact, Failure, PatArg, Pattern, WhyNot,
@@ -181,7 +182,16 @@ fn attempt(
                     proof_depth,
                 ))
             });
-            Failure::Missing { premise, why_not }
+            let revoked = if program.is_derived(atom.rel) {
+                Vec::new()
+            } else {
+                revocations(model, atom, &best.regs)
+            };
+            Failure::Missing {
+                premise,
+                why_not,
+                revoked,
+            }
         }
         Some(BodyLiteral::Negative(atom)) => {
             let t = matches(model, atom, &best.regs, 1)

@@ -88,6 +88,11 @@ impl Reader<'_> {
             Some(k) => {
                 self.push("user", &[&id.text, k], s.span);
                 self.push("user_info", &[&id.text, &display, &email], s.span);
+                // S2: a person the identity provider adds after the instance was created
+                // signs in; an application user starts with nothing (S7).
+                if self.after_creation && k == "person" {
+                    self.push("instance_role", &[&id.text, "user"], s.span);
+                }
             }
         }
     }

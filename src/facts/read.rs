@@ -59,12 +59,18 @@ pub(super) fn read_parsed(
         prior_grants: inst.grants.clone(),
         prior_run_as: inst.run_as.clone(),
         remove: Vec::new(),
+        after_creation: false,
     };
     let mut first_instance = Vec::with_capacity(stmts.len());
     for s in &stmts {
         first_instance.push(r.declare(s));
     }
-    for (s, first) in stmts.iter().zip(first_instance) {
+    let created = first_instance.iter().position(|&f| f);
+    for (i, (s, first)) in stmts.iter().zip(first_instance).enumerate() {
+        // S2: a statement of an earlier read, or of a later file of this one, comes after
+        // the instance was created (within one file declarations are order-independent).
+        r.after_creation = inst.instance.is_some()
+            || created.is_some_and(|c| i > c && stmts[c].span.file != s.span.file);
         r.desugar(s, first);
     }
     let add: Vec<BaseFact> = r.add.into_iter().flatten().collect();
@@ -94,6 +100,8 @@ pub(super) struct Reader<'a> {
     pub(super) prior_grants: Arc<Vec<BaseFact>>,
     pub(super) prior_run_as: Arc<Vec<BaseFact>>,
     pub(super) remove: Vec<BaseFact>,
+    /// The statement being desugared comes after the instance was created (S2).
+    pub(super) after_creation: bool,
 }
 
 /// How many leading values of a `relation` fact a revocation names (grant: tenant,

@@ -83,7 +83,8 @@ The model:
   :facts REL             the tuples of REL as a table
   :stats                 tuples per relation; the last evaluation's time and rounds
   :load FILE             load a .facts (or raw fact) file; all or nothing
-  :reload                re-read every rule and fact file from disk (what-if changes are dropped)
+  :reload                reload the rules and facts from where they came from: files from disk,
+                         the built-in rules and example from the binary (what-if changes are dropped)
   :help                  this text
   :quit, :q, Ctrl-D      leave
 
@@ -486,24 +487,21 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
     Ok(format!("loaded {path}\n{}", changes(&delta, verbose)))
 }
 
-/// Re-read every rule and fact file; a file that no longer exists on disk but was
-/// shipped inside the binary keeps its shipped text.
+/// Reload from where the session's texts came from: a text taken from the binary (the
+/// shipped rules, the worked example) stays as shipped, every file is re-read from disk.
 fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
-    let shipped: Vec<Text> = shipped::rules()
-        .into_iter()
-        .chain([shipped::example()])
-        .collect();
+    let embedded = &repl.embedded;
     let reread = |texts: &[Text]| -> Result<Vec<Text>> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for t in texts {
-            let path = Path::new(&t.name);
-            match Text::read(path) {
+            if embedded.contains(t) {
+                out.push(t.clone());
+                continue;
+            }
+            match Text::read(Path::new(&t.name)) {
                 Ok(new) => out.push(new),
-                Err(d) => match shipped.iter().find(|s| s.name == t.name && !path.exists()) {
-                    Some(s) => out.push(s.clone()),
-                    None => errors.push(d),
-                },
+                Err(d) => errors.push(d),
             }
         }
         if errors.is_empty() {
@@ -524,11 +522,22 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
                 elapsed,
                 rounds: max_round(ws),
             });
-            Ok(format!(
+            let mut text = format!(
                 "reloaded {} and {}; what-if changes and undo history are cleared\n",
                 plural(rules.len(), "rule file"),
                 plural(facts.len(), "fact file")
-            ))
+            );
+            if rules.iter().any(|t| embedded.contains(t)) {
+                text.push_str("the rules are the ones built into grantlog");
+                if shipped::disk_differs_here().is_some() {
+                    text.push_str(
+                        "; rules/dataos.dl in this directory differs from them \
+                         (restart with `--rules rules/dataos.dl` to use it)",
+                    );
+                }
+                text.push('\n');
+            }
+            Ok(text)
         }
         Err(failure) => {
             // The diagnostics point into the failed load's sources: render them here.

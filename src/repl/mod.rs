@@ -11,6 +11,7 @@ pub mod terminal;
 
 use crate::diag::Diagnostic;
 use crate::engine::Origin;
+use crate::load::Text;
 use crate::syntax::is_incomplete;
 use crate::workspace::Workspace;
 use std::io::{self, BufRead, Write};
@@ -45,6 +46,8 @@ pub struct Repl {
     /// What the last evaluation was for, how long it took and how many rounds it ran.
     pub last_eval: Option<EvalNote>,
     pub summary: Summary,
+    /// The texts the session took from the binary, not from disk: `:reload` keeps them.
+    pub embedded: Vec<Text>,
 }
 
 /// The cost of the last change that evaluated.

@@ -237,11 +237,19 @@ fn the_operator_holds_instance_powers_and_no_resource_permission() {
         entry(&instance.entries, "may_delete_tenant").values,
         ["engineering"]
     );
-    // S5: nothing inside the tenant's resources, not even on the workflow he applied.
-    assert!(a
+    // S5: nothing inside the tenant's resources, not even on the workflow he applied;
+    // S15: that workflow is shown as one he may not create, so it never runs.
+    let resources: Vec<&Entry> = a
         .groups
         .iter()
-        .all(|g| !matches!(g.scope, Scope::Resource { .. })));
+        .filter(|g| matches!(g.scope, Scope::Resource { .. }))
+        .flat_map(|g| &g.entries)
+        .collect();
+    assert!(!resources.is_empty());
+    for e in resources {
+        assert!(!e.in_effect, "{e:#?}");
+        assert_eq!(e.relation, "identity_cannot_create");
+    }
 }
 
 #[test]

@@ -31,6 +31,12 @@ mod facts_errors;
 mod facts_examples;
 mod facts_props;
 mod facts_raw;
+mod fidelity_revoked;
+mod fidelity_s15;
+mod fidelity_s2;
+mod fidelity_shipped;
+#[allow(dead_code)]
+mod fidelity_util;
 mod fmt;
 mod import_cli;
 mod import_errors;
