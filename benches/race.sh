@@ -93,8 +93,8 @@ for n in "${sizes[@]}"; do
         [ "$e" = load ] && name="grantlog load only"
         awk -v e="$name" -v n="$n" -v min="$min" -v med="$med" -v kib="$kib" -v cpu="$cpu" \
             -v pmin="$pmin" -v pmed="$pmed" -v pcpu="$pcpu" 'BEGIN {
-            # GNU time counts CPU in hundredths: too coarse below 0.1 s.
-            rc = (pcpu >= 100) ? sprintf("%.2f", cpu / pcpu) : "-"
+            # GNU time counts CPU in hundredths: too coarse below 0.05 s.
+            rc = (pcpu >= 50) ? sprintf("%.2f", cpu / pcpu) : "-"
             printf "%-20s %8d %7.3f %9.3f %9.2f %9.0f %11.2f %11.2f %11s\n", e, n, min / 1000,
                 med / 1000, cpu / 1000, kib / 1024, med / pmed, min / pmin, rc }'
     done

@@ -9,7 +9,11 @@ use std::process::Command;
 
 fn run(cmd: &mut Command) -> (String, String) {
     let out = cmd.output().expect("start");
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
     (text(out.stdout), text(out.stderr))
 }
@@ -18,7 +22,9 @@ fn peer() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let manifest = root.join("benches/peer/Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(Command::new(cargo).args(["build", "--release", "--quiet", "--manifest-path"]).arg(&manifest));
+    run(Command::new(cargo)
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(&manifest));
     root.join("benches/peer/target/release/grantlog-peer")
 }
 
@@ -34,7 +40,14 @@ fn acl_workload_at_10k_matches_ascent_row_for_row() {
     let (peer_rows, peer_sizes) = run(Command::new(&peer).args(["run", facts, "--sizes"]));
     let (tsv_rows, _) = run(Command::new(&peer).arg("run").arg(dir.join("tsv")));
     let (ours, err, code) = grantlog(&[
-        "eval", "--rules", "benches/acl.dl", facts, "-q", "stalled(W)", "--format", "csv",
+        "eval",
+        "--rules",
+        "benches/acl.dl",
+        facts,
+        "-q",
+        "stalled(W)",
+        "--format",
+        "csv",
     ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(ours, peer_rows, "stalled(W) rows");
@@ -61,7 +74,10 @@ fn acl_workload_at_10k_matches_ascent_row_for_row() {
         .collect();
     assert_eq!(ours, theirs, "derived relation sizes");
     // The input exercises every rule: no derived relation is empty, and it is ~10k facts.
-    assert!(theirs.len() >= 14 && theirs.iter().all(|(_, n)| *n > 0), "{theirs:?}");
+    assert!(
+        theirs.len() >= 14 && theirs.iter().all(|(_, n)| *n > 0),
+        "{theirs:?}"
+    );
     let base: usize = gen.split(' ').next().unwrap().parse().expect("gen count");
     assert!((9_000..12_000).contains(&base), "{gen}");
     std::fs::remove_dir_all(&dir).ok();
