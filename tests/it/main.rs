@@ -49,6 +49,7 @@ mod import_util;
 mod invariants;
 mod lsp;
 mod negation_local;
+mod peer_ascent;
 mod peer_crepe;
 mod policytest_coverage;
 mod policytest_explain;
