@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 mod generate;
 mod repl;
+mod signal;
 pub mod table;
 mod test;
 
@@ -111,6 +112,8 @@ pub fn main() -> ExitCode {
         _ => false,
     };
     JSON_DIAGNOSTICS.store(json, Ordering::Relaxed);
+    let repl = matches!(cli.command, None | Some(Command::Repl(_)));
+    signal::install(repl, !std::io::IsTerminal::is_terminal(&std::io::stdin()));
     let code = match cli.command {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),

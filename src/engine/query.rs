@@ -4,12 +4,13 @@
 
 use super::eval::{Budget, Run};
 use super::relation::Pending;
-use super::{Model, Value};
+use super::{Limits, Model, Value};
 use crate::diag::Diagnostic;
 use crate::program::plan::{plan_body, ExistingIndexes};
 use crate::program::Arg;
 use crate::source::SourceMap;
 use crate::syntax::ast::{Const, Query};
+use std::time::Instant;
 
 /// The answer to a query: one column per named variable, rows sorted and unique.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,15 +71,13 @@ impl Model {
             head_rel: None,
             out: &mut pending,
             scratch: Vec::new(),
-            budget: Budget {
-                tuples_left: usize::MAX,
-                max_tuples: usize::MAX,
-                deadline: None,
-                emitted: 0,
-            },
+            budget: Budget::new(&Limits::default(), Instant::now(), 0),
             stopped: None,
         };
         run.run(&plan.ops, &mut regs);
+        if let Some(e) = run.stopped {
+            return Err(vec![e.to_diagnostic()]);
+        }
         let constant = |v: &Value| match extra.get((v.0 as usize).wrapping_sub(self.symbols.len()))
         {
             Some(c) if v.0 as usize >= self.symbols.len() => c.clone(),

@@ -24,6 +24,7 @@ mod facts_errors;
 mod facts_examples;
 mod facts_props;
 mod invariants;
+mod limits_leak;
 mod peer_crepe;
 mod policytest_coverage;
 mod policytest_explain;
