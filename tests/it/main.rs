@@ -29,7 +29,10 @@ mod peer_crepe;
 mod policytest_coverage;
 mod policytest_explain;
 mod readme;
+mod repl_atomic;
 mod repl_binary;
+#[cfg(unix)]
+mod repl_interrupt;
 #[cfg(unix)]
 mod repl_pty;
 mod repl_stream;
