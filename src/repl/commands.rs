@@ -82,6 +82,7 @@ The model:
   :reload                re-read every rule and fact file from disk (what-if changes are dropped)
   :help                  this text
   :quit, :q, Ctrl-D      leave
+  Ctrl-C                 stop the running input; a change it stops leaves the model as it was
 
 Tab completes commands, relation names, keywords and the names of users, tenants and
 resources. Errors name their place as file:line:col; typed inputs are `<repl N>`.

@@ -163,3 +163,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_repl_query_obeys_the_tuple_limit() {
+    let mut ws = open(Limits::default());
+    let mut repl = Repl::new();
+    let (all, failed) = input(&mut repl, &mut ws, "user(U, K), tenant_role_name(R)");
+    assert!(!failed && all.lines().count() > 5, "{all}");
+    ws.limits.max_tuples = Some(3);
+    let (out, failed) = input(&mut repl, &mut ws, "user(U, K), tenant_role_name(R)");
+    assert!(failed && out.contains("E0401"), "{out}");
+}
