@@ -111,10 +111,24 @@ impl Repl {
 /// An interrupted input is named, with what it left: a change that stopped changed
 /// nothing.
 fn interrupted_note(diags: &mut [Diagnostic], input: &str) {
-    for d in diags.iter_mut().filter(|d| d.code == "E0403") {
-        let first = input.trim().lines().next().unwrap_or("");
-        d.message = format!("interrupted (Ctrl-C): `{first}`");
-        d.help = Some("it was stopped before it finished; the model is as it was before it".into());
+    let first = input.trim().lines().next().unwrap_or("");
+    let change = [":assert", ":retract", ":load", ":undo"]
+        .iter()
+        .any(|c| first.starts_with(c));
+    for d in diags.iter_mut() {
+        match d.code {
+            "E0403" => {
+                d.message = format!("interrupted (Ctrl-C): `{first}`");
+                d.help = Some(
+                    "it was stopped before it finished; the model is as it was before it".into(),
+                );
+            }
+            "E0401" | "E0402" if change => {
+                let help = d.help.take().unwrap_or_default();
+                d.help = Some(format!("{help}; nothing was changed"));
+            }
+            _ => {}
+        }
     }
 }
 
