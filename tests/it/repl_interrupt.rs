@@ -148,3 +148,27 @@ fn ctrl_c_ends_a_batch_command_with_status_130() {
         sent.elapsed()
     );
 }
+
+#[test]
+fn ctrl_c_in_a_terminal_stops_the_input_and_the_prompt_returns() {
+    let (rules, big) = workload(1500);
+    let mut pty = super::repl_pty::Pty::spawn_with(&["repl", "--rules", rules.to_str().unwrap()]);
+    pty.wait_for(0, "grantlog> ").expect("a prompt");
+    pty.send(&format!(":load {}\r", big.display()));
+    std::thread::sleep(Duration::from_millis(1500));
+    let mark = pty.len();
+    // The terminal turns the Ctrl-C byte into SIGINT for the foreground process.
+    pty.send("\x03");
+    let text = pty
+        .wait_for(mark, "grantlog> ")
+        .unwrap_or_else(|t| panic!("no prompt after Ctrl-C: {t:?}"));
+    assert!(text.contains("interrupted (Ctrl-C)"), "{text:?}");
+    assert!(!pty.since(0).contains("loaded"), "the load finished first");
+    let mark = pty.len();
+    pty.send("path(n0, m1)\r");
+    let text = pty
+        .wait_for(mark, "\nno\n")
+        .unwrap_or_else(|t| panic!("not the answer from before the load: {t:?}"));
+    assert!(!text.contains("yes"), "{text:?}");
+    assert!(pty.child.try_wait().unwrap().is_none(), "the session ended");
+}
