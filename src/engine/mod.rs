@@ -9,6 +9,7 @@
 //! - [`fixpoint`]: stratified semi-naive evaluation, continued incrementally after new
 //!   facts.
 //! - [`query`]: one-off queries planned against the indexes the model already has.
+//! - [`limits`]: one command's limits over all its engine work, and the Ctrl-C flag.
 
 mod changes;
 mod eval;
@@ -36,7 +37,8 @@ pub use symbols::{Symbols, Value};
 pub struct Limits {
     /// Most derived tuples the model may hold.
     pub max_tuples: Option<usize>,
-    /// Longest one call to [`Model::evaluate`] may run.
+    /// Longest one call to [`Model::evaluate`] may run (an enclosing
+    /// [`limits::Scope`] may end it sooner).
     pub timeout: Option<Duration>,
 }
 

@@ -31,6 +31,8 @@ impl Model {
     /// diagnostics of rules) and answers it from the current tuples. Columns are the named
     /// variables in order of first appearance; a query without variables answers `[[]]`
     /// when it holds and `[]` when not. Rows are sorted by [`Const`]'s order.
+    /// Bounded by the enclosing [`super::limits::Scope`]: at most its `max_tuples` rows,
+    /// its deadline, Ctrl-C (E0401, E0402, E0403 as diagnostics, no partial answer).
     pub fn query(&self, _sources: &SourceMap, q: &Query) -> Result<Answer, Vec<Diagnostic>> {
         let program = self.program();
         let resolved = program.resolve_query(q)?;
