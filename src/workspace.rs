@@ -1,7 +1,9 @@
 //! A loaded session: rules, fact files, the model, and what-if changes with undo.
 //!
 //! Every change is all-or-nothing: texts are read and checked before any fact reaches the
-//! model. After a change, [`Delta`] lists the derived tuples gained and lost, found by
+//! model, and a change whose evaluation stops (a limit, Ctrl-C) puts the model back as it
+//! was (a clone taken before it: relations are shared until written, so the clone costs
+//! only the relations the change then writes). After a change, [`Delta`] lists the derived tuples gained and lost, found by
 //! snapshotting only the relations downstream of the base relations that changed.
 
 use crate::diag::Diagnostic;
@@ -67,6 +69,7 @@ struct Checked {
 }
 
 /// What `:undo` reverses.
+#[derive(Clone)]
 struct Step {
     added: Vec<Fact>,
     removed: Vec<Fact>,
@@ -131,23 +134,45 @@ impl Workspace {
 
     /// Load more fact files (all-or-nothing) and continue the fixpoint; undoable.
     pub fn load(&mut self, facts: &[Text]) -> Result<Delta, Vec<Diagnostic>> {
-        let checked = self.check_texts(facts)?;
-        let delta = self.apply(checked)?;
-        self.fact_texts.extend(facts.iter().cloned());
-        Ok(delta)
+        self.atomically(|ws| {
+            let checked = ws.check_texts(facts)?;
+            let delta = ws.apply(checked)?;
+            ws.fact_texts.extend(facts.iter().cloned());
+            Ok(delta)
+        })
+    }
+
+    /// Runs `change`; when it fails, the model is put back as it was (interned constants
+    /// included). Everything else a change touches it sets only once it has succeeded.
+    fn atomically<T>(
+        &mut self,
+        change: impl FnOnce(&mut Workspace) -> Result<T, Vec<Diagnostic>>,
+    ) -> Result<T, Vec<Diagnostic>> {
+        let before = self.model.clone();
+        let result = change(self);
+        if result.is_err() {
+            self.model = before;
+        }
+        result
     }
 
     /// `:assert`: apply a `.facts` text (statements or raw facts; a `revoke` removes);
     /// undoable.
     pub fn assert(&mut self, name: &str, text: &str) -> Result<Delta, Vec<Diagnostic>> {
-        let checked = self.check_texts(&[Text::new(format!("{name}.facts"), text)])?;
-        self.apply(checked)
+        self.atomically(|ws| {
+            let checked = ws.check_texts(&[Text::new(format!("{name}.facts"), text)])?;
+            ws.apply(checked)
+        })
     }
 
     /// `:retract`: remove the base facts a `.facts` text states (a grant statement or a
     /// raw fact); undoable. A fact that is not a base fact is an error: a derived fact is
     /// retracted by retracting what it rests on.
     pub fn retract(&mut self, name: &str, text: &str) -> Result<Delta, Vec<Diagnostic>> {
+        self.atomically(|ws| ws.retract_text(name, text))
+    }
+
+    fn retract_text(&mut self, name: &str, text: &str) -> Result<Delta, Vec<Diagnostic>> {
         let file = self.sources.add(format!("{name}.facts"), text);
         let changes = self.instance.read(&self.sources, &[file])?;
         let mut errors = Vec::new();
@@ -195,16 +220,19 @@ impl Workspace {
 
     /// `:undo`: reverse the last load, assert or retract. `None` when there is nothing to undo.
     pub fn undo(&mut self) -> Option<Result<Delta, Vec<Diagnostic>>> {
-        let step = self.undo.pop()?;
+        let step = self.undo.last()?.clone();
         let checked = Checked {
             add: step.removed,
             remove: step.added,
             warnings: Vec::new(),
             instance: step.instance,
         };
-        let result = self.apply(checked);
-        // Undoing is not itself undoable.
-        self.undo.pop();
+        let result = self.atomically(|ws| ws.apply(checked));
+        if result.is_ok() {
+            // Undoing is not itself undoable: drop the step `apply` pushed, and the undone one.
+            self.undo.pop();
+            self.undo.pop();
+        }
         Some(result)
     }
 

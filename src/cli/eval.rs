@@ -50,6 +50,8 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: &EvalArgs) -> u8 {
+    // The limits bound the whole command: evaluation and every query together.
+    let _scope = crate::engine::limits::Scope::enter(&args.limits.limits());
     let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
         Ok(ws) => ws,
         Err(code) => return code,

@@ -76,6 +76,9 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs) -> u8 {
+    // The limits bound the whole command, fix verification included; an explanation cut
+    // short by them is an error, not a partial answer.
+    let scope = crate::engine::limits::Scope::enter(&args.limits.limits());
     let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
         Ok(ws) => ws,
         Err(code) => return code,
@@ -111,6 +114,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
             ExplainFormat::Dot => p.to_dot(&ws.sources),
         })
     };
+    let out = out.and_then(|text| scope.finish().map(|()| text).map_err(|e| vec![e.into()]));
     match out {
         Ok(text) => {
             super::emit(&text);

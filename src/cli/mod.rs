@@ -11,6 +11,7 @@ mod generate;
 mod import;
 mod lsp;
 mod repl;
+mod signal;
 pub mod table;
 mod test;
 mod watch;
@@ -143,6 +144,8 @@ pub fn main() -> ExitCode {
         _ => false,
     };
     JSON_DIAGNOSTICS.store(json, Ordering::Relaxed);
+    let repl = matches!(cli.command, None | Some(Command::Repl(_)));
+    signal::install(repl, !std::io::IsTerminal::is_terminal(&std::io::stdin()));
     let code = match cli.command {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),

@@ -7,8 +7,9 @@ use crate::program::{Lookup, Op, Operand, RowRange, Scan};
 use crate::syntax::ast::CompareOp;
 use std::time::{Duration, Instant};
 
-/// How often (in emitted head tuples) the clock is read.
-const CLOCK_EVERY: u64 = 4096;
+/// How often (in join steps: rows visited) the clock and the interrupt flag are read.
+/// A step costs nanoseconds, so this is well under a millisecond between reads.
+const CHECK_EVERY: u32 = 4096;
 
 /// Everything one plan run reads, plus where it writes.
 pub(crate) struct Run<'a> {
@@ -37,13 +38,41 @@ pub(crate) struct Budget {
     pub tuples_left: usize,
     pub max_tuples: usize,
     pub deadline: Option<(Instant, Duration)>,
-    pub emitted: u64,
+    pub interrupt: Option<&'static super::limits::Interrupt>,
+    /// Join steps left until the next check.
+    pub steps: u32,
 }
 
 impl Budget {
+    /// `limits` (and the enclosing [`super::limits::Scope`]'s) from `started`, when
+    /// `held` tuples are already held.
+    pub fn new(limits: &super::Limits, started: Instant, held: usize) -> Budget {
+        let own = limits.timeout.map(|t| {
+            (
+                started
+                    .checked_add(t)
+                    .unwrap_or(started + Duration::from_secs(1 << 32)),
+                t,
+            )
+        });
+        let max = super::limits::max_tuples(limits.max_tuples);
+        Budget {
+            tuples_left: max.map_or(usize::MAX, |max| max.saturating_sub(held)),
+            max_tuples: max.unwrap_or(usize::MAX),
+            deadline: super::limits::deadline(own),
+            interrupt: super::limits::watched(),
+            steps: CHECK_EVERY,
+        }
+    }
+
     pub fn check_clock(&self) -> Result<(), EvalError> {
+        if self.interrupt.is_some_and(|f| f.requested()) {
+            return Err(super::limits::stopped(EvalError::Interrupted));
+        }
         match self.deadline {
-            Some((at, limit)) if Instant::now() >= at => Err(EvalError::Timeout { limit }),
+            Some((at, limit)) if Instant::now() >= at => {
+                Err(super::limits::stopped(EvalError::Timeout { limit }))
+            }
             _ => Ok(()),
         }
     }
@@ -55,6 +84,24 @@ impl Run<'_> {
         match o {
             Operand::Slot(s) => regs[s as usize],
             Operand::Const(c) => self.consts[c.0 as usize],
+        }
+    }
+
+    /// One join step; every `CHECK_EVERY` steps the clock and the interrupt flag are
+    /// read. False (and `stopped` set) when a limit stops the run.
+    #[inline]
+    fn tick(&mut self) -> bool {
+        self.budget.steps -= 1;
+        if self.budget.steps > 0 {
+            return true;
+        }
+        self.budget.steps = CHECK_EVERY;
+        match self.budget.check_clock() {
+            Ok(()) => true,
+            Err(e) => {
+                self.stopped = Some(e);
+                false
+            }
         }
     }
 
@@ -79,9 +126,12 @@ impl Run<'_> {
                 filters,
                 same,
             } => {
-                let rows = &self.rels[rel.0 as usize];
+                let rels = self.rels;
+                let rows = &rels[rel.0 as usize];
                 if self.any_row(rows, lookup, filters, same, rows.len(), regs) {
-                    true
+                    self.stopped.is_none()
+                } else if self.stopped.is_some() {
+                    false
                 } else {
                     self.run(rest, regs)
                 }
@@ -140,6 +190,9 @@ impl Run<'_> {
         }
         macro_rules! visit {
             ($row:expr) => {{
+                if !self.tick() {
+                    return false;
+                }
                 let row = $row;
                 if self.row_matches(row, &scan.filters, &scan.same, regs) {
                     for &(c, s) in &scan.binds {
@@ -198,9 +251,9 @@ impl Run<'_> {
 
     /// Is there a row in `[0, hi)` matching the lookup, the filters and `same` (the
     /// columns of a repeated variable local to the negation)? An existence check: it stops
-    /// at the first match.
+    /// at the first match (true, with `stopped` set, when a limit stopped the search).
     fn any_row(
-        &self,
+        &mut self,
         rows: &Rows,
         lookup: &Lookup,
         filters: &[(u32, Operand)],
@@ -209,7 +262,8 @@ impl Run<'_> {
         regs: &[Value],
     ) -> bool {
         match lookup {
-            Lookup::Rows => (0..hi).any(|id| self.row_matches(rows.row(id), filters, same, regs)),
+            Lookup::Rows => (0..hi)
+                .any(|id| !self.tick() || self.row_matches(rows.row(id), filters, same, regs)),
             Lookup::Exact(key) => self.exact(rows, key, regs).is_some_and(|id| id < hi),
             Lookup::Index(index, key) => {
                 let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
@@ -217,6 +271,9 @@ impl Run<'_> {
                 rows.index_rows(index.0, hash)
                     .take_while(|&id| id < hi)
                     .any(|id| {
+                        if !self.tick() {
+                            return true;
+                        }
                         let row = rows.row(id);
                         columns
                             .iter()
@@ -231,13 +288,6 @@ impl Run<'_> {
     /// The end of the plan: the head tuple is new unless the relation or buffer has it.
     #[inline]
     fn emit(&mut self, regs: &[Value]) -> bool {
-        self.budget.emitted += 1;
-        if self.budget.emitted.is_multiple_of(CLOCK_EVERY) {
-            if let Err(e) = self.budget.check_clock() {
-                self.stopped = Some(e);
-                return false;
-            }
-        }
         let mut tuple = std::mem::take(&mut self.scratch);
         tuple.clear();
         tuple.extend(self.head.iter().map(|&o| self.value(o, regs)));
@@ -248,9 +298,9 @@ impl Run<'_> {
         let mut ok = true;
         if !known && self.out.insert(hash, &tuple) {
             if self.budget.tuples_left == 0 {
-                self.stopped = Some(EvalError::TupleLimit {
+                self.stopped = Some(super::limits::stopped(EvalError::TupleLimit {
                     limit: self.budget.max_tuples,
-                });
+                }));
                 ok = false;
             } else {
                 self.budget.tuples_left -= 1;

@@ -48,14 +48,7 @@ pub(super) fn evaluate(
     let mut changed = std::mem::replace(&mut m.shrunk, vec![false; m.rels.len()]);
     m.tracker.start(&m.seen);
     let mut state = State {
-        budget: Budget {
-            tuples_left: limits
-                .max_tuples
-                .map_or(usize::MAX, |max| max.saturating_sub(m.derived_total)),
-            max_tuples: limits.max_tuples.unwrap_or(usize::MAX),
-            deadline: limits.timeout.map(|t| (started + t, t)),
-            emitted: 0,
-        },
+        budget: Budget::new(limits, started, m.derived_total),
         lo: vec![0; m.rels.len()],
         hi: vec![0; m.rels.len()],
         pending: Pending::new(0),

@@ -9,10 +9,12 @@
 //! - [`fixpoint`]: stratified semi-naive evaluation, continued incrementally after new
 //!   facts.
 //! - [`query`]: one-off queries planned against the indexes the model already has.
+//! - [`limits`]: one command's limits over all its engine work, and the Ctrl-C flag.
 
 mod changes;
 mod eval;
 mod fixpoint;
+pub mod limits;
 mod query;
 mod relation;
 pub mod symbols;
@@ -35,7 +37,8 @@ pub use symbols::{Symbols, Value};
 pub struct Limits {
     /// Most derived tuples the model may hold.
     pub max_tuples: Option<usize>,
-    /// Longest one call to [`Model::evaluate`] may run.
+    /// Longest one call to [`Model::evaluate`] may run (an enclosing
+    /// [`limits::Scope`] may end it sooner).
     pub timeout: Option<Duration>,
 }
 
@@ -50,12 +53,14 @@ pub struct EvalStats {
 
 /// Why evaluation stopped before the fixpoint. The model stays usable: the next
 /// [`Model::evaluate`] recomputes what was left unfinished.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EvalError {
     /// E0401
     TupleLimit { limit: usize },
     /// E0402
     Timeout { limit: Duration },
+    /// E0403: the interrupt flag was set (Ctrl-C), see [`limits::Interrupt`].
+    Interrupted,
 }
 
 impl EvalError {
@@ -71,6 +76,8 @@ impl EvalError {
                 format!("time limit reached ({:.3}s)", limit.as_secs_f64()),
             )
             .help("raise the limit (`--timeout SECONDS`), or look for a rule that derives more than intended"),
+            EvalError::Interrupted => Diagnostic::error("E0403", "interrupted (Ctrl-C)")
+                .help("the work was stopped before it finished; nothing it would have changed was kept"),
         }
     }
 }

@@ -4,11 +4,12 @@
 
 use super::eval::{Budget, Run};
 use super::relation::Pending;
-use super::{Model, Value};
+use super::{Limits, Model, Value};
 use crate::diag::Diagnostic;
 use crate::program::plan::{plan_body, ExistingIndexes};
 use crate::source::SourceMap;
 use crate::syntax::ast::{Const, Query};
+use std::time::Instant;
 
 /// The answer to a query: one column per named variable, rows sorted and unique.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +30,8 @@ impl Model {
     /// diagnostics of rules) and answers it from the current tuples. Columns are the named
     /// variables in order of first appearance; a query without variables answers `[[]]`
     /// when it holds and `[]` when not. Rows are sorted by [`Const`]'s order.
+    /// Bounded by the enclosing [`super::limits::Scope`]: at most its `max_tuples` rows,
+    /// its deadline, Ctrl-C (E0401, E0402, E0403 as diagnostics, no partial answer).
     pub fn query(&self, _sources: &SourceMap, q: &Query) -> Result<Answer, Vec<Diagnostic>> {
         let program = self.program();
         let resolved = program.resolve_query(q)?;
@@ -69,15 +72,13 @@ impl Model {
             head_rel: None,
             out: &mut pending,
             scratch: Vec::new(),
-            budget: Budget {
-                tuples_left: usize::MAX,
-                max_tuples: usize::MAX,
-                deadline: None,
-                emitted: 0,
-            },
+            budget: Budget::new(&Limits::default(), Instant::now(), 0),
             stopped: None,
         };
         run.run(&plan.ops, &mut regs);
+        if let Some(e) = run.stopped {
+            return Err(vec![e.to_diagnostic()]);
+        }
         let constant = |v: &Value| match extra.get((v.0 as usize).wrapping_sub(self.symbols.len()))
         {
             Some(c) if v.0 as usize >= self.symbols.len() => c.clone(),

@@ -37,7 +37,9 @@ pub(super) fn extended(
         m.add_fact(*rel, tuple, Span::default());
     }
     if !extra.is_empty() {
-        // Unbounded: the original reached its fixpoint within its limits; a few facts more.
+        // Bounded by the command's limits (`engine::limits::Scope`): a fix can make the
+        // copy derive far more than the original. A copy stopped by them is half
+        // evaluated; `fixes` does not trust it, and the scope reports the stop.
         let _ = m.evaluate_for(goal, &Limits::default());
     }
     m
@@ -63,6 +65,9 @@ pub(super) fn fixes(model: &Model, rel: RelId, consts: &[Const], depth: usize) -
         }
         let extra: Vec<(RelId, Vec<Value>)> = alt.iter().cloned().collect();
         let m = extended(model, &extra, &[], rel);
+        if crate::engine::limits::check().is_err() {
+            break;
+        }
         if values_of(&m, consts).is_some_and(|t| m.contains(rel, &t)) {
             verified.push(alt);
         }
@@ -213,6 +218,9 @@ impl Abducer<'_> {
         out: &mut Vec<Alt>,
     ) {
         self.steps += 1;
+        if self.steps % 1024 == 0 && crate::engine::limits::check().is_err() {
+            self.steps = ABDUCE_STEPS + 1;
+        }
         if self.steps > ABDUCE_STEPS || out.len() >= 4 * MAX_ALTS {
             return;
         }

@@ -87,6 +87,7 @@ The model:
                          the built-in rules and example from the binary (what-if changes are dropped)
   :help                  this text
   :quit, :q, Ctrl-D      leave
+  Ctrl-C                 stop the running input; a change it stops leaves the model as it was
 
 Tab completes commands, relation names, keywords and the names of users, tenants and
 resources. Errors name their place as file:line:col; typed inputs are `<repl N>`.

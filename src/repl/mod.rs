@@ -10,6 +10,7 @@ mod helper;
 pub mod terminal;
 
 use crate::diag::Diagnostic;
+use crate::engine::limits::Scope;
 use crate::engine::Origin;
 use crate::load::Text;
 use crate::syntax::is_incomplete;
@@ -85,18 +86,51 @@ impl Repl {
         let n = self.next_input.max(1);
         self.next_input = n + 1;
         let name = format!("<repl {n}>");
-        let result = commands::dispatch(self, ws, &name, input, out);
+        // One input is one command: its evaluations, queries and explanations share the
+        // limits (and stop at Ctrl-C); its answer is written only once it is complete.
+        let scope = Scope::enter(&ws.limits);
+        let mut answer = Vec::new();
+        let mut result = commands::dispatch(self, ws, &name, input, &mut answer);
+        if let (Ok(_), Err(e)) = (&result, scope.finish()) {
+            result = Err(vec![e.to_diagnostic()]);
+        }
         match result {
             Ok(flow) => {
+                let _ = out.write_all(&answer);
                 self.summary.inputs += 1;
                 flow
             }
-            Err(diags) => {
+            Err(mut diags) => {
+                interrupted_note(&mut diags, input);
                 self.summary.errors += 1;
                 let text = render(&diags, &ws.sources).replace(&format!("{name}.facts"), &name);
                 let _ = out.write_all(text.as_bytes());
                 Flow::Continue
             }
+        }
+    }
+}
+
+/// An interrupted input is named, with what it left: a change that stopped changed
+/// nothing.
+fn interrupted_note(diags: &mut [Diagnostic], input: &str) {
+    let first = input.trim().lines().next().unwrap_or("");
+    let change = [":assert", ":retract", ":load", ":undo"]
+        .iter()
+        .any(|c| first.starts_with(c));
+    for d in diags.iter_mut() {
+        match d.code {
+            "E0403" => {
+                d.message = format!("interrupted (Ctrl-C): `{first}`");
+                d.help = Some(
+                    "it was stopped before it finished; the model is as it was before it".into(),
+                );
+            }
+            "E0401" | "E0402" if change => {
+                let help = d.help.take().unwrap_or_default();
+                d.help = Some(format!("{help}; nothing was changed"));
+            }
+            _ => {}
         }
     }
 }

@@ -47,6 +47,7 @@ mod import_tables;
 #[allow(dead_code)]
 mod import_util;
 mod invariants;
+mod limits_leak;
 mod lsp;
 mod negation_local;
 mod peer_ascent;
@@ -56,7 +57,10 @@ mod policytest_explain;
 mod policytest_loop;
 mod query_lint;
 mod readme;
+mod repl_atomic;
 mod repl_binary;
+#[cfg(unix)]
+mod repl_interrupt;
 #[cfg(unix)]
 mod repl_pty;
 mod repl_stream;

@@ -9,11 +9,11 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-struct Pty {
+pub(crate) struct Pty {
     home: std::path::PathBuf,
     writer: File,
     seen: Arc<Mutex<Vec<u8>>>,
-    child: std::process::Child,
+    pub(crate) child: std::process::Child,
 }
 
 /// Text with ANSI control sequences and carriage returns removed.
@@ -44,6 +44,11 @@ fn plain(bytes: &[u8]) -> String {
 
 impl Pty {
     fn spawn() -> Pty {
+        Pty::spawn_with(&[])
+    }
+
+    /// `grantlog ARGS` in a new pseudo-terminal (its controlling terminal).
+    pub(crate) fn spawn_with(args: &[&str]) -> Pty {
         let (mut master, mut slave) = (0, 0);
         let size = libc::winsize {
             ws_row: 24,
@@ -67,7 +72,8 @@ impl Pty {
             unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         let home = std::env::temp_dir().join(format!("grantlog-pty-{}", std::process::id()));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_grantlog"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        cmd.args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("TERM", "xterm")
             .env("HOME", &home)
             .env("XDG_DATA_HOME", &home)
@@ -110,22 +116,22 @@ impl Pty {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.seen.lock().unwrap().len()
     }
 
     /// Plain text output since byte `from`.
-    fn since(&self, from: usize) -> String {
+    pub(crate) fn since(&self, from: usize) -> String {
         plain(&self.seen.lock().unwrap()[from..])
     }
 
-    fn send(&mut self, text: &str) {
+    pub(crate) fn send(&mut self, text: &str) {
         self.writer.write_all(text.as_bytes()).unwrap();
         self.writer.flush().unwrap();
     }
 
     /// Wait until the output since `from` contains `needle`; the output so far otherwise.
-    fn wait_for(&self, from: usize, needle: &str) -> Result<String, String> {
+    pub(crate) fn wait_for(&self, from: usize, needle: &str) -> Result<String, String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let text = self.since(from);
