@@ -218,7 +218,7 @@ impl Abducer<'_> {
         out: &mut Vec<Alt>,
     ) {
         self.steps += 1;
-        if self.steps % 1024 == 0 && crate::engine::limits::check().is_err() {
+        if self.steps.is_multiple_of(1024) && crate::engine::limits::check().is_err() {
             self.steps = ABDUCE_STEPS + 1;
         }
         if self.steps > ABDUCE_STEPS || out.len() >= 4 * MAX_ALTS {

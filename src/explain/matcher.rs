@@ -268,7 +268,7 @@ impl Search<'_, '_> {
         for t in matches(model, atom, &inst.regs, usize::MAX) {
             *self.steps += 1;
             // The command's limits (reported by its `engine::limits::Scope`) stop it too.
-            if *self.steps % 1024 == 0 && crate::engine::limits::check().is_err() {
+            if (*self.steps).is_multiple_of(1024) && crate::engine::limits::check().is_err() {
                 *self.steps = MAX_STEPS + 1;
             }
             if *self.steps > MAX_STEPS || self.out.len() >= self.limit {

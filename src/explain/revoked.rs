@@ -78,7 +78,7 @@ pub(super) fn revocations(model: &Model, atom: &BodyAtom, regs: &Regs) -> Vec<Re
                 && want
                     .iter()
                     .zip(t.iter())
-                    .all(|(w, v)| w.map_or(true, |w| w == *v))
+                    .all(|(w, v)| w.is_none_or(|w| w == *v))
         })
         .take(MAX_SHOWN)
         .map(|t| Revocation {
