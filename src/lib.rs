@@ -12,6 +12,7 @@ pub mod facts;
 pub mod fmt;
 pub mod generate;
 pub mod import;
+pub mod inputs;
 pub mod lint;
 pub mod load;
 pub mod lsp;

@@ -1,10 +1,9 @@
 //! `grantlog eval`: rules + facts -> fixpoint -> answers, in text, JSON or CSV.
 
 use super::table::{answer_csv, answer_json, answer_text, json_rows, table};
-use super::{read_all, report, Format, LimitArgs};
+use super::{report, Format, LimitArgs};
 use crate::engine::Answer;
 use crate::load::Text;
-use crate::shipped;
 use crate::syntax::ast::Const;
 use crate::syntax::parse_query;
 use crate::workspace::Workspace;
@@ -96,27 +95,14 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
 }
 
-/// The rule and fact texts to load: shipped rules unless `--rules`; the worked example
-/// when nothing at all is named.
+/// The rule and fact texts to load ([`crate::inputs::gather`]), its warnings reported.
 pub(crate) fn inputs(
     rules: &[PathBuf],
     facts: &[PathBuf],
 ) -> Result<(Vec<Text>, Vec<Text>), Vec<crate::diag::Diagnostic>> {
-    let fact_texts = if rules.is_empty() && facts.is_empty() {
-        vec![shipped::example()]
-    } else {
-        read_all(&crate::load::expand_dirs(facts)?)?
-    };
-    let rule_texts = if rules.is_empty() {
-        // Said on stderr, so that an edited checkout is not silently ignored.
-        if let Some(d) = shipped::disk_differs_here() {
-            super::report(&[d], &Default::default());
-        }
-        shipped::rules()
-    } else {
-        read_all(rules)?
-    };
-    Ok((rule_texts, fact_texts))
+    let inputs = crate::inputs::gather(rules, facts)?;
+    super::report(&inputs.warnings, &Default::default());
+    Ok((inputs.rules, inputs.facts))
 }
 
 pub fn render_answers(answers: &[(&str, Answer)], format: Format) -> String {

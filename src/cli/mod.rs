@@ -18,7 +18,6 @@ mod watch;
 
 use crate::diag::Diagnostic;
 use crate::engine::Limits;
-use crate::load::Text;
 use crate::source::SourceMap;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -165,22 +164,7 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Read every path; all unreadable paths are reported together.
-pub(crate) fn read_all(paths: &[PathBuf]) -> Result<Vec<Text>, Vec<Diagnostic>> {
-    let mut texts = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        match Text::read(p) {
-            Ok(t) => texts.push(t),
-            Err(d) => errors.push(d),
-        }
-    }
-    if errors.is_empty() {
-        Ok(texts)
-    } else {
-        Err(errors)
-    }
-}
+pub(crate) use crate::inputs::read_all;
 
 /// The workspace most commands start from: the named rules (or the shipped ones) on the
 /// named facts (or, when neither is named, the worked example). Errors are reported on
