@@ -4,7 +4,7 @@
 // The diagnostics are built once per bad name; boxing them buys nothing here.
 #![allow(clippy::result_large_err)]
 
-use super::parse::{Name, Words};
+use super::ast::{Name, Words};
 use crate::diag::{edit_distance, Diagnostic};
 
 /// "Did you mean": the closest candidate within edit distance 2 (and closer than the
