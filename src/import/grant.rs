@@ -8,8 +8,8 @@
 //! - `approve: false` (the default): a request waiting for an operator. It is not a
 //!   grant: it produces no fact, only warning I0202 (and a comment in `grantlog import`).
 
-use super::manifest::missing;
 use super::name;
+use super::yaml::missing;
 use super::yaml::Node;
 use crate::diag::Diagnostic;
 use crate::facts::{Name, Stmt, StmtKind};

@@ -13,6 +13,7 @@
 //! - any `dataos://DEPOT...` address: a dependency on that depot.
 
 use super::grant;
+use super::yaml::missing;
 use super::yaml::{documents, Node, Value};
 use super::{name, tenant_from_path};
 use crate::diag::Diagnostic;
@@ -70,13 +71,6 @@ pub fn statements(text: &str, file: FileId, path: &str) -> (Vec<Stmt>, Vec<Diagn
         }
     }
     (stmts, diags)
-}
-
-pub(super) fn missing(field: &str, what: &str, at: Span, help: &str) -> Diagnostic {
-    Diagnostic::error("I0101", format!("{what} has no `{field}:`"))
-        .at(at)
-        .label(format!("`{field}` missing in this document"))
-        .help(help.to_owned())
 }
 
 type Out = (Vec<Stmt>, Vec<Diagnostic>);

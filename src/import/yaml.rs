@@ -203,3 +203,11 @@ impl Builder {
         }
     }
 }
+
+/// I0101: a required field is missing from a manifest document.
+pub(super) fn missing(field: &str, what: &str, at: Span, help: &str) -> Diagnostic {
+    Diagnostic::error("I0101", format!("{what} has no `{field}:`"))
+        .at(at)
+        .label(format!("`{field}` missing in this document"))
+        .help(help.to_owned())
+}
