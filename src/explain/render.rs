@@ -285,11 +285,45 @@ fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
+/// What a failure comes down to, in a few words.
+fn first_reason(f: &Failure, sources: &SourceMap) -> Option<String> {
+    match f {
+        Failure::Blocked { premise, proof } => {
+            // The most telling fact under the block: a missing permission, if any.
+            let lacks = proof.nodes.iter().find_map(|n| {
+                let v = &n.fact.values;
+                (n.fact.relation == "missing_permission" && v.len() == 5)
+                    .then(|| format!("{} lacks {} on {}", v[2], v[4], v[3]))
+            });
+            Some(lacks.unwrap_or_else(|| format!("{premise} holds")))
+        }
+        Failure::Missing {
+            premise,
+            why_not,
+            revoked,
+        } => {
+            if let Some(r) = revoked.first() {
+                return Some(format!("{premise} was revoked ({})", r.statement(sources)));
+            }
+            match why_not
+                .as_deref()
+                .and_then(|w| w.attempts.first())
+                .and_then(|a| first_reason(&a.failure, sources))
+            {
+                Some(deeper) => Some(deeper),
+                None => Some(format!("no {premise}")),
+            }
+        }
+        Failure::Compare(c) => Some(format!("{c} is false")),
+        Failure::HeadMismatch | Failure::None => None,
+    }
+}
+
 impl WhyNot {
     /// Per rule: bindings, what holds, the first failing premise (followed down), then the
     /// verified fixes as `.facts` statements.
     pub fn to_text(&self, sources: &SourceMap) -> String {
-        let mut out = format!("{} does not hold.\n", self.fact);
+        let mut out = format!("{}\n", self.summary(sources));
         self.text_into(sources, "", &mut out);
         out.push('\n');
         if self.fixes.is_empty() {
@@ -306,6 +340,33 @@ impl WhyNot {
             }
         }
         out
+    }
+
+    /// The answer first, in one line: what does not hold, the first thing missing, and
+    /// the first verified fix. A missing permission reads as the access model says it
+    /// (`sam lacks can_use_secret on sf-creds`).
+    pub fn summary(&self, sources: &SourceMap) -> String {
+        let mut line = format!("{} does not hold", self.fact);
+        if let Some(reason) = self
+            .attempts
+            .first()
+            .and_then(|a| first_reason(&a.failure, sources))
+        {
+            line.push_str(": ");
+            line.push_str(&reason);
+        }
+        match self.fixes.first() {
+            Some(fix) => {
+                let stmts: Vec<String> = fix
+                    .iter()
+                    .map(|f| as_statement(&f.relation, &f.values))
+                    .collect();
+                line.push_str("; fix: ");
+                line.push_str(&stmts.join(" "));
+            }
+            None => line.push('.'),
+        }
+        line
     }
 
     fn text_into(&self, sources: &SourceMap, indent: &str, out: &mut String) {

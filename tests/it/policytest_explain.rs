@@ -56,7 +56,7 @@ fn the_wrong_expectation_example_fails_with_proof_and_why_not() {
     assert!(deny.contains("    actual:   no answer\n"), "{deny}");
     assert!(deny.contains("    why:\n"), "{deny}");
     assert!(
-        deny.contains("      can_run(engineering, sales-360) does not hold.\n"),
+        deny.contains("      can_run(engineering, sales-360) does not hold: sam lacks can_use_secret on sf-creds; fix: grant can_use_secret on sf-creds in engineering to sam by maria.\n"),
         "{deny}"
     );
     assert!(
@@ -149,7 +149,7 @@ fn yields_explains_unexpected_and_missing_rows() {
         "{text}"
     );
     assert!(
-        text.contains("missing answer W = sales-360, U = sam, D = sf-depot, P = can_use_depot:\n  missing_permission(engineering, sales-360, sam, sf-depot, can_use_depot) does not hold.\n"),
+        text.contains("missing answer W = sales-360, U = sam, D = sf-depot, P = can_use_depot:\n  missing_permission(engineering, sales-360, sam, sf-depot, can_use_depot) does not hold"),
         "{text}"
     );
     // sam does hold Can Use Depot: that is what blocks the missing row.

@@ -106,3 +106,12 @@ fn the_banner_suggests_a_question_about_the_loaded_instance() {
         "not the worked example's: {out}"
     );
 }
+
+#[test]
+fn a_why_not_leads_with_the_answer_in_one_line() {
+    let out = worked(":whynot can_run(engineering, sales-360)\n");
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "can_run(engineering, sales-360) does not hold: sam lacks can_use_secret on sf-creds; fix: grant can_use_secret on sf-creds in engineering to sam by maria."
+    );
+}
