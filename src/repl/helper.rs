@@ -120,6 +120,19 @@ impl Completer for ReplHelper {
 
 impl Hinter for ReplHelper {
     type Hint = String;
+
+    /// On a continuation line (the input so far is unfinished), say so, so that a
+    /// forgotten `.` or `)` does not look like a hang.
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
+        continuation_hint(line, pos)
+    }
+}
+
+/// The hint shown at the end of an unfinished multi-line input.
+pub fn continuation_hint(line: &str, pos: usize) -> Option<String> {
+    let on_new_line = line.contains('\n');
+    (pos == line.len() && on_new_line && needs_more(line))
+        .then(|| "   ... (unfinished: close it, or end with `.`; Ctrl-C drops it)".to_string())
 }
 
 impl Validator for ReplHelper {
@@ -216,6 +229,14 @@ impl Highlighter for ReplHelper {
         }
     }
 
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if self.colour {
+            Cow::Owned(paint(hint, Role::Comment, true))
+        } else {
+            Cow::Borrowed(hint)
+        }
+    }
+
     fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
         self.colour
     }
@@ -225,6 +246,22 @@ impl Helper for ReplHelper {}
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_unfinished_input_on_a_second_line_is_hinted() {
+        let open = "can_run(engineering,\n";
+        assert!(continuation_hint(open, open.len())
+            .unwrap()
+            .contains("unfinished"));
+        let done = "can_run(engineering,\n sales-360)";
+        assert_eq!(continuation_hint(done, done.len()), None);
+        assert_eq!(
+            continuation_hint("can_run(", 8),
+            None,
+            "first line: no hint yet"
+        );
+    }
+
     use super::*;
 
     #[test]
