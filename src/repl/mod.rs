@@ -19,6 +19,7 @@ use std::io::{self, BufRead, Write};
 use std::time::Duration;
 
 pub use commands::{COMMANDS, DECISION_RELATIONS, HELP};
+pub use helper::ReplHelper;
 
 /// What the caller should do after one input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -59,6 +59,7 @@ mod query_lint;
 mod readme;
 mod repl_atomic;
 mod repl_binary;
+mod repl_completion;
 #[cfg(unix)]
 mod repl_interrupt;
 #[cfg(unix)]
