@@ -64,9 +64,12 @@ pub fn run(args: &CheckArgs) -> u8 {
             .collect();
         let diags = match compile_texts(&mut sources, &pairs) {
             Ok((program, mut w)) => {
-                // Fact files given alongside feed relations; without any, nothing does.
+                // Fact files given alongside feed relations; without any, only the relations
+                // the facts language fills can be fed.
                 if files.facts.is_empty() {
-                    w.extend(program.unfed_relations(|_| false));
+                    let filled =
+                        |r| crate::facts::FILLED_RELATIONS.contains(&program.relation_name(r));
+                    w.extend(program.unfed_relations(filled));
                 }
                 w
             }

@@ -19,6 +19,27 @@ pub use names::{INSTANCE_ROLES, KINDS, PERMISSIONS, TENANT_ROLES, USER_TYPES};
 pub use parse::parse_file;
 pub use parse::STATEMENT_KEYWORDS;
 
+/// The base relations the statements of the facts language fill (`user`, `grant`, ...):
+/// a rule file that reads them is fed by `.facts` files, so `check` does not warn that
+/// nothing gives them facts (W0503).
+pub const FILLED_RELATIONS: &[&str] = &[
+    "user",
+    "user_info",
+    "instance_role",
+    "tenant",
+    "onboarding_delegated",
+    "invited",
+    "tenant_role",
+    "resource",
+    "depends_on",
+    "depot_secret",
+    "run_as_user",
+    "grant",
+    "revoked_grant",
+    "run_as_grant",
+    "revoked_run_as",
+];
+
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::Const;

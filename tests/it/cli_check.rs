@@ -49,3 +49,21 @@ fn a_path_of_another_kind_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(err.contains("not a .dl, .facts or .test file"), "{err}");
 }
+
+#[test]
+fn the_shipped_rules_check_clean_and_unfillable_relations_still_warn() {
+    let (_, err, code) = grantlog(&["check", "rules/dataos.dl"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("ok: 1 file, 0 warnings"),
+        "the facts language fills the base relations: {err}"
+    );
+    let dir = scratch("unfed");
+    let file = dir.join("graph.dl");
+    std::fs::write(&file, ".decl edge(x: number, y: number)\n.decl path(x: number, y: number)\npath(X, Y) :- edge(X, Y).\n").unwrap();
+    let (_, err, _) = grantlog(&["check", file.to_str().unwrap()]);
+    assert!(
+        err.contains("W0503") && err.contains("`edge`"),
+        "nothing fills edge: {err}"
+    );
+}
