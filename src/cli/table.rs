@@ -64,7 +64,8 @@ pub fn table(header: &[String], cells: &[Vec<String>]) -> String {
         let padded: Vec<String> = row
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            // Padded by hand: `format!("{c:<w$}")` panics for widths of 65,536 or more.
+            .map(|(c, w)| pad_right(c, *w))
             .collect();
         format!(" {}", padded.join(" │ ")).trim_end().to_string() + "\n"
     };
@@ -75,6 +76,15 @@ pub fn table(header: &[String], cells: &[Vec<String>]) -> String {
     for row in cells {
         out.push_str(&line(row));
     }
+    out
+}
+
+/// `s` followed by spaces up to `width` characters (no padding when it is already as wide).
+pub fn pad_right(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    let mut out = String::with_capacity(s.len() + width.saturating_sub(n));
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
     out
 }
 
@@ -126,6 +136,21 @@ mod tests {
         assert_eq!(
             t,
             " U         │ R\n───────────┼──────────\n bob       │ sf-creds\n alexandra │ 3\n(2 rows)\n"
+        );
+    }
+
+    #[test]
+    fn a_cell_or_header_of_65536_characters_or_more_is_aligned_not_a_panic() {
+        let long = "x".repeat(70_000);
+        let t = table(
+            &[long.clone(), "B".into()],
+            &[vec!["a".into(), long.clone()]],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], format!(" {long} │ B"));
+        assert_eq!(
+            lines[2],
+            format!(" a{} │ {long}", " ".repeat(long.len() - 1))
         );
     }
 

@@ -230,7 +230,17 @@ pub fn parse(path: &str, text: &str, file: FileId) -> TestFile {
 /// One statement (`stmt` excludes its `.`, which ends at `end`).
 fn statement(stmt: &[Tok], end: usize, file: FileId) -> (Option<Item>, Vec<Diagnostic>) {
     let span = |s: usize, e: usize| Span::new(file, s, e);
-    let first = &stmt[0];
+    // A lone `.` (or `..`) is an empty statement: nothing to read, but say where.
+    let Some(first) = stmt.first() else {
+        let at = span(end.saturating_sub(1), end);
+        return (
+            None,
+            vec![Diagnostic::error("T0008", "empty statement")
+                .at(at)
+                .label("a `.` with nothing before it")
+                .help("remove the extra `.`, or write the statement it ends")],
+        );
+    };
     let whole = span(first.0, end);
     let not_fact = !matches!(stmt.get(1), Some((_, Token::LParen, _)));
     if is_word(&first.1, "include") && not_fact {

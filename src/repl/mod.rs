@@ -262,7 +262,12 @@ pub fn greeting(ws: &Workspace) -> String {
 /// Diagnostics in source order, each with file:line:col (no closing count: one input
 /// at a time).
 pub fn render(diags: &[Diagnostic], sources: &crate::source::SourceMap) -> String {
-    let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
-    sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
-    sorted.iter().map(|d| d.render(sources)).collect()
+    // Capped per file (crate::diag::MAX_PER_FILE): thousands of errors stay readable.
+    let mut out = String::new();
+    let notes = crate::diag::render_capped(diags, sources, &mut |t| out.push_str(t));
+    for note in notes {
+        out.push_str(&note);
+        out.push('\n');
+    }
+    out
 }
