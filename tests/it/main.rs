@@ -32,6 +32,7 @@ mod repl_binary;
 #[cfg(unix)]
 mod repl_pty;
 mod repl_stream;
+mod robust_regress;
 mod shell_words;
 mod statements;
 mod syntax_errors;
