@@ -23,6 +23,9 @@ mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
 mod facts_props;
+#[allow(dead_code)]
+mod fuzz_common;
+mod fuzz_inputs;
 mod invariants;
 mod peer_crepe;
 mod policytest_coverage;

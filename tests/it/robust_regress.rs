@@ -196,3 +196,29 @@ fn json_errors_beyond_the_cap_are_counted_not_listed() {
     assert_eq!(doc["diagnostics"].as_array().map(Vec::len), Some(50));
     assert_eq!(doc["omitted"], 250);
 }
+
+/// Found by `fuzz_inputs::fact_files`: logos matched `//[^\n]*` and `'[^'\n]*'` one
+/// non-ASCII character per stack frame, so a long line of `é` overflowed the stack.
+#[test]
+fn a_long_non_ascii_comment_or_single_quoted_line_does_not_overflow_the_stack() {
+    let long = "é".repeat(100_000);
+    let rules = format!(".decl a(x: symbol)\n// {long}\n/// {long}\na(b).\n");
+    let mut sources = grantlog::source::SourceMap::new();
+    let compiled = grantlog::load::compile_texts(&mut sources, &[("c.dl", &rules)]);
+    assert!(compiled.is_ok(), "{:?}", compiled.err());
+    let quoted = format!(".decl a(x: symbol)\na('{long}').\n");
+    let errors = grantlog::load::compile_texts(&mut sources, &[("q.dl", &quoted)])
+        .err()
+        .expect("a single-quoted string is an error");
+    assert!(
+        errors.iter().any(|d| d.message == "single-quoted string"),
+        "{errors:?}"
+    );
+    let facts = format!("// {long}\n");
+    let ws = Workspace::open(
+        &shipped::rules(),
+        &[Text::new("c.facts", facts)],
+        &Limits::default(),
+    );
+    assert!(ws.is_ok());
+}
