@@ -204,8 +204,10 @@ pub fn run_with(
             )?;
             output.flush()?;
         }
-        let mut line = String::new();
-        let eof = input.read_line(&mut line)? == 0;
+        let mut bytes = Vec::new();
+        let eof = input.read_until(b'\n', &mut bytes)? == 0;
+        // Invalid UTF-8 ended the session; now each bad byte is U+FFFD, a located E0002.
+        let line = String::from_utf8_lossy(&bytes).into_owned();
         if eof {
             if !buffer.trim().is_empty() {
                 repl.handle(ws, &buffer, output);

@@ -26,6 +26,7 @@ mod facts_props;
 #[allow(dead_code)]
 mod fuzz_common;
 mod fuzz_inputs;
+mod fuzz_repl_cli;
 mod invariants;
 mod peer_crepe;
 mod policytest_coverage;
