@@ -103,7 +103,7 @@ pub fn apply(mut bytes: Vec<u8>, m: &Mutation) -> Vec<u8> {
         }
         Mutation::InsertRun(p, c, n) => {
             let i = at(*p, bytes.len());
-            let run: String = std::iter::repeat_n(*c, *n).collect();
+            let run: String = std::iter::repeat(*c).take(*n).collect();
             bytes.splice(i..i, run.into_bytes());
         }
         Mutation::InsertBytes(p, b) => {
@@ -118,7 +118,7 @@ pub fn apply(mut bytes: Vec<u8>, m: &Mutation) -> Vec<u8> {
 pub fn input(seeds: Vec<&'static str>) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         4 => (prop::sample::select(seeds), prop::collection::vec(mutation(), 1..5)).prop_map(
-            |(seed, ms)| ms.iter().fold(seed.as_bytes().to_vec(), |b, m| apply(b, m))
+            |(seed, ms)| ms.iter().fold(seed.as_bytes().to_vec(), apply)
         ),
         1 => prop::collection::vec(any::<u8>(), 0..256),
     ]

@@ -207,9 +207,9 @@ fn a_long_non_ascii_comment_or_single_quoted_line_does_not_overflow_the_stack() 
     let compiled = grantlog::load::compile_texts(&mut sources, &[("c.dl", &rules)]);
     assert!(compiled.is_ok(), "{:?}", compiled.err());
     let quoted = format!(".decl a(x: symbol)\na('{long}').\n");
-    let errors = grantlog::load::compile_texts(&mut sources, &[("q.dl", &quoted)])
-        .err()
-        .expect("a single-quoted string is an error");
+    let Err(errors) = grantlog::load::compile_texts(&mut sources, &[("q.dl", &quoted)]) else {
+        panic!("a single-quoted string is an error")
+    };
     assert!(
         errors.iter().any(|d| d.message == "single-quoted string"),
         "{errors:?}"
