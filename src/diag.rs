@@ -432,6 +432,28 @@ mod tests {
     }
 
     #[test]
+    fn a_long_line_is_windowed_with_the_caret_under_its_character() {
+        let mut sm = SourceMap::new();
+        let line = format!("{}edg(X){}", "a".repeat(5_000), "b".repeat(5_000));
+        let f = sm.add("long.dl", line);
+        let d = Diagnostic::error("E0102", "unknown relation `edg`")
+            .at(Span::new(f, 5_000, 5_003))
+            .label("not declared");
+        let text = d.render(&sm);
+        let lines: Vec<&str> = text.lines().collect();
+        let (src, caret) = (lines[3], lines[4]);
+        assert!(src.chars().count() < MAX_SNIPPET_CHARS + 20, "{src}");
+        assert!(src.starts_with("1 | …a") && src.ends_with("b…"), "{src}");
+        let at = caret.find('^').expect("caret");
+        assert_eq!(
+            &src[src.char_indices().nth(at).expect("column").0..][..3],
+            "edg",
+            "{text}"
+        );
+        assert!(caret.ends_with("^^^ not declared"), "{caret}");
+    }
+
+    #[test]
     fn suggests_only_close_names() {
         assert_eq!(did_you_mean("edg", ["edge", "path"]), Some("edge"));
         assert_eq!(did_you_mean("xyz", ["edge", "path"]), None);
