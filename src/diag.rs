@@ -152,6 +152,9 @@ struct Look {
     color: bool,
     caret: Role,
 }
+/// Source lines longer than this are shown as a window around the caret: a line of
+/// 30,000 characters, once per diagnostic, made `grantlog check` need gigabytes.
+pub const MAX_SNIPPET_CHARS: usize = 100;
 
 fn render_snippet(
     out: &mut String,
@@ -167,10 +170,8 @@ fn render_snippet(
     let gutter = loc.line.to_string().len();
     let pad = " ".repeat(gutter);
     let frame = |s: &str| paint(s, Role::Frame, look.color);
-    let _ = writeln!(out, "{}{} {loc}", pad, frame(arrow));
+    let _ = writeln!(out, "{pad}{} {loc}", frame(arrow));
     let _ = writeln!(out, "{pad} {}", frame("|"));
-    let shown = line_text.replace('\t', " ");
-    let _ = writeln!(out, "{} {shown}", frame(&format!("{} |", loc.line)));
     // Underline to the end of the span or the end of the line, whichever is first.
     let (end_line, end_col) = file.line_col(span.end as usize);
     let line_chars = line_text.chars().count();
@@ -179,16 +180,32 @@ fn render_snippet(
     } else {
         line_chars + 1
     };
+    let width = last.saturating_sub(loc.col).max(1);
+    let w = Window::around(line_chars, loc.col - 1, width);
+    let shown: String = line_text
+        .chars()
+        .skip(w.from)
+        .take(w.to - w.from)
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let (open, close) = (
+        if w.from > 0 { "…" } else { "" },
+        if w.to < line_chars { "…" } else { "" },
+    );
+    let _ = writeln!(
+        out,
+        "{} {open}{shown}{close}",
+        frame(&format!("{} |", loc.line))
+    );
     // Columns are characters; the caret goes under them in display columns, so that
     // wide characters before or inside the span keep it aligned.
-    let before: String = shown.chars().take(loc.col - 1).collect();
+    let before: String = shown.chars().take(loc.col - 1 - w.from).collect();
     let under: String = shown
         .chars()
-        .skip(loc.col - 1)
-        .take(last.saturating_sub(loc.col))
+        .skip(loc.col - 1 - w.from)
+        .take(w.caret)
         .collect();
-    let width = style::width(&under).max(1);
-    let mut carets = "^".repeat(width);
+    let mut carets = "^".repeat(style::width(&under).max(1).min(w.caret.max(1) * 2));
     if let Some(l) = label {
         carets.push(' ');
         carets.push_str(l);
@@ -197,19 +214,135 @@ fn render_snippet(
         out,
         "{pad} {} {}{}",
         frame("|"),
-        " ".repeat(style::width(&before)),
+        " ".repeat(style::width(open) + style::width(&before)),
         paint(&carets, look.caret, look.color)
     );
 }
 
-/// Render many diagnostics, errors and warnings in source order, with a closing count.
-pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
+/// The characters `[from, to)` of a line shown in a snippet, and the caret's width.
+#[derive(Debug, PartialEq, Eq)]
+struct Window {
+    from: usize,
+    to: usize,
+    caret: usize,
+}
+
+impl Window {
+    /// A window of at most [`MAX_SNIPPET_CHARS`] of a line of `len` characters, holding
+    /// the caret's start `col` (0-based) and as much of its `width` as fits.
+    fn around(len: usize, col: usize, width: usize) -> Window {
+        if len <= MAX_SNIPPET_CHARS {
+            return Window {
+                from: 0,
+                to: len,
+                caret: width,
+            };
+        }
+        let context = MAX_SNIPPET_CHARS / 4;
+        let from = col.saturating_sub(context);
+        let to = (from + MAX_SNIPPET_CHARS).min(len).max(col);
+        // The caret may point one past the end (a missing `.`): keep it one column wide.
+        let caret = width.min(to.saturating_sub(col)).max(1);
+        Window { from, to, caret }
+    }
+}
+
+/// At most [`MAX_PER_FILE`] errors and as many warnings are shown per file; the rest are
+/// counted and summed up in one line per file, so a file with thousands of errors is
+/// reported in bounded time and memory.
+pub const MAX_PER_FILE: usize = 50;
+
+/// Which diagnostics to show under the per-file cap, and what was left out.
+#[derive(Default)]
+pub struct Cap {
+    /// (file name, errors shown, warnings shown, errors left out, warnings left out)
+    files: Vec<(String, [usize; 2], [usize; 2])>,
+}
+
+impl Cap {
+    /// Whether `d` is shown; when not, it is counted as left out.
+    pub fn admit(&mut self, d: &Diagnostic, sources: &SourceMap) -> bool {
+        let name = d
+            .span
+            .and_then(|s| sources.get(s.file))
+            .map_or("", |f| f.name.as_str());
+        let i = match self.files.iter().position(|f| f.0 == name) {
+            Some(i) => i,
+            None => {
+                self.files.push((name.to_string(), [0; 2], [0; 2]));
+                self.files.len() - 1
+            }
+        };
+        let k = usize::from(d.is_error());
+        let (_, shown, left) = &mut self.files[i];
+        if shown[k] < MAX_PER_FILE {
+            shown[k] += 1;
+            true
+        } else {
+            left[k] += 1;
+            false
+        }
+    }
+
+    /// How many were left out in all.
+    pub fn omitted(&self) -> usize {
+        self.files.iter().map(|f| f.2[0] + f.2[1]).sum()
+    }
+
+    /// `... and 29950 more errors in t.dl (the first 50 are shown)`, one per file.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (name, _, left) in &self.files {
+            for (n, word) in [(left[1], "error"), (left[0], "warning")] {
+                if n > 0 {
+                    let place = if name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in {name}")
+                    };
+                    let word = if n == 1 {
+                        word.to_string()
+                    } else {
+                        format!("{word}s")
+                    };
+                    notes.push(format!(
+                        "... and {n} more {word}{place} (only the first {MAX_PER_FILE} of each kind are shown per file)"
+                    ));
+                }
+            }
+        }
+        notes
+    }
+}
+
+/// Diagnostics in source order under the per-file cap, each rendered and handed to
+/// `sink` as soon as it is (no one giant string); returns the cap's notes.
+pub fn render_capped(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    sink: &mut dyn FnMut(&str),
+) -> Vec<String> {
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
     sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+    let mut cap = Cap::default();
+    for d in sorted {
+        if cap.admit(d, sources) {
+            sink(&d.render(sources));
+        }
+    }
+    cap.notes()
+}
+
+/// Render many diagnostics, errors and warnings in source order (at most
+/// [`MAX_PER_FILE`] of each kind per file), with a closing count of all of them.
+pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
-    for d in &sorted {
-        out.push_str(&d.render(sources));
+    let notes = render_capped(diags, sources, &mut |text| {
+        out.push_str(text);
         out.push('\n');
+    });
+    for note in notes {
+        let _ = writeln!(out, "{note}");
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
@@ -237,30 +370,73 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// Names longer than this get no "did you mean": nothing declared is that long, and
+/// comparing a megabyte-long name against every candidate took seconds.
+pub const MAX_SUGGEST_CHARS: usize = 256;
+
 /// Closest candidate by edit distance, for "did you mean" help; `None` when nothing is close.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
+    closest_within(word, candidates, limit)
+}
+
+/// The candidate nearest to `word` at edit distance at most `limit` (ties: the smallest
+/// distance, then the first in order of the candidates' text). Bounded work: a word or
+/// candidate over [`MAX_SUGGEST_CHARS`] is never matched, and a candidate whose length
+/// differs by more than `limit` is skipped without computing its distance.
+pub fn closest_within<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    limit: usize,
+) -> Option<&'a str> {
+    let w: Vec<char> = word.chars().take(MAX_SUGGEST_CHARS + 1).collect();
+    if w.len() > MAX_SUGGEST_CHARS {
+        return None;
+    }
     candidates
         .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|c| distance_within(&w, c, limit).map(|d| (d, c)))
         .min()
         .map(|(_, c)| c)
+}
+
+/// The edit distance of `a` and `b` when it is at most `limit`, else `None`; stops as
+/// soon as the length difference or a whole row of the table exceeds the limit.
+fn distance_within(a: &[char], b: &str, limit: usize) -> Option<usize> {
+    let b: Vec<char> = b.chars().take(MAX_SUGGEST_CHARS + 1).collect();
+    if b.len() > MAX_SUGGEST_CHARS || a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        if cur.iter().all(|&d| d > limit) {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[b.len()]).filter(|&d| d <= limit)
 }
 
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -288,9 +464,62 @@ mod tests {
     }
 
     #[test]
+    fn a_long_line_is_windowed_with_the_caret_under_its_character() {
+        let mut sm = SourceMap::new();
+        let line = format!("{}edg(X){}", "a".repeat(5_000), "b".repeat(5_000));
+        let f = sm.add("long.dl", line);
+        let d = Diagnostic::error("E0102", "unknown relation `edg`")
+            .at(Span::new(f, 5_000, 5_003))
+            .label("not declared");
+        let text = d.render(&sm);
+        let lines: Vec<&str> = text.lines().collect();
+        let (src, caret) = (lines[3], lines[4]);
+        assert!(src.chars().count() < MAX_SNIPPET_CHARS + 20, "{src}");
+        assert!(src.starts_with("1 | …a") && src.ends_with("b…"), "{src}");
+        let at = caret.find('^').expect("caret");
+        assert_eq!(
+            &src[src.char_indices().nth(at).expect("column").0..][..3],
+            "edg",
+            "{text}"
+        );
+        assert!(caret.ends_with("^^^ not declared"), "{caret}");
+    }
+
+    #[test]
     fn suggests_only_close_names() {
         assert_eq!(did_you_mean("edg", ["edge", "path"]), Some("edge"));
         assert_eq!(did_you_mean("xyz", ["edge", "path"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn did_you_mean_over_a_megabyte_name_is_quick_and_finds_nothing() {
+        let huge = "e".repeat(1 << 20);
+        let long_candidate = "e".repeat(1 << 20);
+        let started = std::time::Instant::now();
+        assert_eq!(did_you_mean(&huge, ["edge", &long_candidate]), None);
+        assert_eq!(closest_within(&huge, ["edge", "path"], 2), None);
+        assert!(
+            started.elapsed().as_millis() < 500,
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn bounded_distance_agrees_with_the_full_one() {
+        let words = [
+            "", "a", "edge", "edg", "egde", "path", "paths", "kitten", "sitting",
+        ];
+        for a in words {
+            for b in words {
+                let full = edit_distance(a, b);
+                let a: Vec<char> = a.chars().collect();
+                for limit in 0..4 {
+                    let want = Some(full).filter(|&d| d <= limit);
+                    assert_eq!(distance_within(&a, b, limit), want, "{a:?} {b} {limit}");
+                }
+            }
+        }
     }
 }

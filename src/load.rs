@@ -29,11 +29,24 @@ impl Text {
 
     /// Read a file, turning an I/O failure into a diagnostic that names the path.
     pub fn read(path: &Path) -> Result<Text, Diagnostic> {
-        std::fs::read_to_string(path)
-            .map(|text| Text::new(path.display().to_string(), text))
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| {
+            Diagnostic::error("E0003", format!("cannot read `{name}`: {e}"))
+                .help("check the path; it is relative to the current directory")
+        })?;
+        String::from_utf8(bytes)
+            .map(|text| Text::new(name.clone(), text))
             .map_err(|e| {
-                Diagnostic::error("E0003", format!("cannot read `{}`: {e}", path.display()))
-                    .help("check the path; it is relative to the current directory")
+                // Say where: the line and column of the first byte that is not UTF-8.
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+                let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let col = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
+                Diagnostic::error(
+                    "E0003",
+                    format!("cannot read `{name}`: {name}:{line}:{col} is not valid UTF-8"),
+                )
+                .help("save the file as UTF-8")
             })
     }
 }

@@ -16,7 +16,7 @@ mod grounds;
 mod render;
 mod tables;
 
-use crate::diag::{edit_distance, Diagnostic};
+use crate::diag::{closest_within, Diagnostic};
 use crate::engine::Model;
 use crate::source::SourceMap;
 use crate::syntax::ast::Const;
@@ -220,10 +220,8 @@ pub fn audit(model: &Model, sources: &SourceMap, user: &str) -> Result<Audit, Di
 /// facts language suggests user names).
 fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let len = word.chars().count();
-    names
-        .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= 2 && *d < len)
-        .min()
-        .map(|(_, c)| c)
+    if len == 0 {
+        return None;
+    }
+    closest_within(word, names, len.saturating_sub(1).min(2))
 }

@@ -56,9 +56,12 @@ impl Audit {
                 }
                 let mut grounds = l.grounds.iter();
                 first.push_str(grounds.next().map_or("", String::as_str));
-                let _ = writeln!(out, "  {:<width$}{}", l.label, first.trim_end());
+                // Padded by hand: `{:<width$}` panics at widths of 65,536 or more.
+                let pad = " ".repeat(width.saturating_sub(l.label.chars().count()));
+                let _ = writeln!(out, "  {}{pad}{}", l.label, first.trim_end());
+                let blank = " ".repeat(width);
                 for g in grounds {
-                    let _ = writeln!(out, "  {:<width$}{g}", "");
+                    let _ = writeln!(out, "  {blank}{g}");
                 }
             }
         }

@@ -143,6 +143,11 @@ pub fn run(args: &DiffArgs) -> u8 {
     }
     let mut failed = false;
     for &(r, n) in gates.iter().filter(|g| g.1 > 0) {
+        // With JSON, stdout's `fail_on_gain` says it; stderr stays one JSON document.
+        if super::json_diagnostics() {
+            failed = true;
+            continue;
+        }
         eprintln!(
             "--fail-on-gain {r}: NEW grants {n} `{r}` tuple{} that OLD did not",
             if n == 1 { "" } else { "s" }

@@ -16,13 +16,16 @@ pub mod table;
 mod test;
 mod watch;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Cap, Diagnostic};
 use crate::engine::Limits;
 use crate::source::SourceMap;
 use clap::{Parser, Subcommand, ValueEnum};
+use std::collections::HashSet;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 const ABOUT: &str = "Access models as Datalog rules: who may do what, why, and why not.
@@ -115,17 +118,33 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N")]
     pub max_tuples: Option<usize>,
     /// Stop with an error after this many seconds of evaluation.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, allow_negative_numbers = true)]
     pub timeout: Option<f64>,
+}
+
+/// The longest `--timeout`: a year. Far beyond any evaluation, and small enough that
+/// adding it to the clock cannot overflow (`1e19` did, and `1e30` did not even convert).
+pub const MAX_TIMEOUT_SECS: f64 = 365.0 * 24.0 * 3600.0;
+
+/// `--timeout`: seconds from 0 to [`MAX_TIMEOUT_SECS`]; anything else (negative, `nan`,
+/// `inf`, too large) is a usage error (exit 2) rather than a panic or a silent "no limit".
+pub fn parse_timeout(s: &str) -> Result<f64, String> {
+    let range = format!("a number of seconds from 0 to {MAX_TIMEOUT_SECS} (one year)");
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=MAX_TIMEOUT_SECS).contains(&v) => Ok(v),
+        Ok(_) => Err(format!("`{s}` is out of range: expected {range}")),
+        Err(_) => Err(format!("`{s}` is not a number: expected {range}")),
+    }
 }
 
 impl LimitArgs {
     pub fn limits(&self) -> Limits {
         Limits {
             max_tuples: self.max_tuples,
+            // parse_timeout keeps the value in range; the filter guards struct literals.
             timeout: self
                 .timeout
-                .filter(|s| s.is_finite() && *s >= 0.0)
+                .filter(|s| (0.0..=MAX_TIMEOUT_SECS).contains(s))
                 .map(Duration::from_secs_f64),
         }
     }
@@ -161,6 +180,7 @@ pub fn main() -> ExitCode {
         Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::Man(args)) => completions::man(&args),
     };
+    flush_json();
     ExitCode::from(code)
 }
 
@@ -203,69 +223,109 @@ pub(crate) fn open_workspace(
 /// Writes a command's output. A reader that stops early (`grantlog ... | head`) is not
 /// an error, so a closed pipe ends the output quietly instead of panicking as `print!`.
 pub(crate) fn emit(text: &str) {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// With `--format json`, diagnostics too are JSON (on stderr, so that stdout stays one
-/// document): `{"diagnostics": [...], "errors": n, "warnings": m}`, each diagnostic as
-/// [`Diagnostic::to_json`] gives it.
+/// document): `{"diagnostics": [...], "errors": n, "warnings": m, "omitted": k}`, each
+/// diagnostic as [`Diagnostic::to_json`] gives it. Rule warnings, fact warnings and query
+/// errors are reported at different moments, so they are collected here and written as
+/// ONE document when the command ends ([`flush_json`]), never one document each.
 static JSON_DIAGNOSTICS: AtomicBool = AtomicBool::new(false);
+
+#[derive(Default)]
+struct Reported {
+    /// What has been reported, so that a diagnostic reported twice shows once.
+    seen: HashSet<(String, u32, u32, &'static str, String)>,
+    cap: Cap,
+    items: Vec<serde_json::Value>,
+    errors: usize,
+    warnings: usize,
+}
+
+static REPORTED: Mutex<Option<Reported>> = Mutex::new(None);
 
 pub(crate) fn report(diags: &[Diagnostic], sources: &SourceMap) {
     report_sides(&[(diags, sources)]);
 }
 
 /// Diagnostics of several sides (e.g. the two rule sets of `diff`), each located with its
-/// own sources; one that reads exactly like an earlier one is left out. Text: rendered
-/// with snippets and counted once at the end (when there are errors); JSON: one document.
+/// own sources; one that reads exactly like an earlier one is left out. At most
+/// [`crate::diag::MAX_PER_FILE`] of each kind per file are shown. Text: each written to
+/// stderr as it is rendered, with a closing count when there are errors; JSON: kept for
+/// the process's one document.
 pub(crate) fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
     let json = JSON_DIAGNOSTICS.load(Ordering::Relaxed);
     let color = crate::style::enabled(crate::style::Stream::Stderr);
-    let mut shown: Vec<String> = Vec::new();
-    let mut items: Vec<serde_json::Value> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let (mut errors, mut warnings) = (0, 0);
+    let mut guard = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+    let all = guard.get_or_insert_with(Reported::default);
+    // Text reports count and cap per call; JSON ones per process.
+    let mut local = Reported::default();
+    let r = if json { all } else { &mut local };
+    let mut err = std::io::stderr().lock();
     for (diags, sources) in sides {
         let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
         sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
         for d in sorted {
-            let text = d.render(sources);
-            if !seen.insert(text.clone()) {
+            // Keyed without rendering, so the ones left out by the cap cost nothing.
+            let key = d.span.map_or((String::new(), 0, 0), |s| {
+                let name = sources.get(s.file).map_or("", |f| f.name.as_str());
+                (name.to_string(), s.start, s.end)
+            });
+            if !r
+                .seen
+                .insert((key.0, key.1, key.2, d.code, d.message.clone()))
+            {
                 continue;
             }
             if d.is_error() {
-                errors += 1;
+                r.errors += 1;
             } else {
-                warnings += 1;
+                r.warnings += 1;
+            }
+            if !r.cap.admit(d, sources) {
+                continue;
             }
             if json {
-                items.push(d.to_json(sources));
-            } else if color {
-                // Compared plain (for repeats above), shown coloured.
-                shown.push(d.render_styled(sources, true));
+                r.items.push(d.to_json(sources));
             } else {
-                shown.push(text);
+                let _ = writeln!(err, "{}", d.render_styled(sources, color));
             }
         }
     }
-    if errors + warnings == 0 {
-        return;
-    }
     if json {
-        let doc = serde_json::json!({"diagnostics": items, "errors": errors, "warnings": warnings});
-        eprintln!("{}", serde_json::to_string_pretty(&doc).expect("json"));
         return;
     }
-    let mut out = String::new();
-    for text in &shown {
-        out.push_str(text);
-        out.push('\n');
+    for note in r.cap.notes() {
+        let _ = writeln!(err, "{note}");
     }
-    if errors > 0 {
-        out.push_str(&crate::diag::error_count(errors, warnings));
-        out.push('\n');
+    if r.errors > 0 {
+        let _ = writeln!(err, "{}", crate::diag::error_count(r.errors, r.warnings));
     }
-    eprint!("{out}");
+}
+
+/// Writes the JSON document of everything [`report`]ed, if anything was (JSON mode only).
+pub(crate) fn flush_json() {
+    let mut guard = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(r) = guard.take() else { return };
+    if !JSON_DIAGNOSTICS.load(Ordering::Relaxed) || r.errors + r.warnings == 0 {
+        return;
+    }
+    let mut doc = serde_json::json!({
+        "diagnostics": r.items,
+        "errors": r.errors,
+        "warnings": r.warnings,
+    });
+    if r.cap.omitted() > 0 {
+        doc["omitted"] = r.cap.omitted().into();
+        doc["notes"] = r.cap.notes().into();
+    }
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Whether diagnostics go out as JSON (commands with `--format json`).
+pub(crate) fn json_diagnostics() -> bool {
+    JSON_DIAGNOSTICS.load(Ordering::Relaxed)
 }

@@ -66,7 +66,8 @@ pub fn table(header: &[String], cells: &[Vec<String>]) -> String {
         let padded: Vec<String> = row
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - width(c))))
+            // Padded by hand: `format!("{c:<w$}")` panics for widths of 65,536 or more.
+            .map(|(c, w)| pad_right(c, *w))
             .collect();
         format!(" {}", padded.join(" │ ")).trim_end().to_string() + "\n"
     };
@@ -77,6 +78,16 @@ pub fn table(header: &[String], cells: &[Vec<String>]) -> String {
     for row in cells {
         out.push_str(&line(row));
     }
+    out
+}
+
+/// `s` followed by spaces up to `width` characters (no padding when it is already as wide).
+pub fn pad_right(s: &str, width: usize) -> String {
+    // Display columns, so that wide characters keep columns aligned.
+    let n = crate::style::width(s);
+    let mut out = String::with_capacity(s.len() + width.saturating_sub(n));
+    out.push_str(s);
+    out.push_str(&" ".repeat(width.saturating_sub(n)));
     out
 }
 
@@ -128,6 +139,21 @@ mod tests {
         assert_eq!(
             t,
             " U         │ R\n───────────┼──────────\n bob       │ sf-creds\n alexandra │ 3\n(2 rows)\n"
+        );
+    }
+
+    #[test]
+    fn a_cell_or_header_of_65536_characters_or_more_is_aligned_not_a_panic() {
+        let long = "x".repeat(70_000);
+        let t = table(
+            &[long.clone(), "B".into()],
+            &[vec!["a".into(), long.clone()]],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], format!(" {long} │ B"));
+        assert_eq!(
+            lines[2],
+            format!(" a{} │ {long}", " ".repeat(long.len() - 1))
         );
     }
 

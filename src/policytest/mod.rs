@@ -177,9 +177,10 @@ fn file_results(
     only: Option<&str>,
 ) -> Vec<TestResult> {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => text_results(&name, &text, rules, limits, cov, only),
-        Err(e) => vec![file_error(&name, format!("cannot read `{name}`: {e}"))],
+    // Text::read names the line and column of a byte that is not UTF-8.
+    match Text::read(path) {
+        Ok(t) => text_results(&name, &t.text, rules, limits, cov, only),
+        Err(d) => vec![file_error(&name, d.message)],
     }
 }
 

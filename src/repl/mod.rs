@@ -242,8 +242,10 @@ pub fn run_with(
             )?;
             output.flush()?;
         }
-        let mut line = String::new();
-        let eof = input.read_line(&mut line)? == 0;
+        let mut bytes = Vec::new();
+        let eof = input.read_until(b'\n', &mut bytes)? == 0;
+        // Invalid UTF-8 ended the session; now each bad byte is U+FFFD, a located E0002.
+        let line = String::from_utf8_lossy(&bytes).into_owned();
         if eof {
             if !buffer.trim().is_empty() {
                 repl.handle(ws, &buffer, output);
@@ -344,7 +346,12 @@ fn suggestion(ws: &Workspace) -> String {
 /// Diagnostics in source order, each with file:line:col (no closing count: one input
 /// at a time).
 pub fn render(diags: &[Diagnostic], sources: &crate::source::SourceMap) -> String {
-    let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
-    sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
-    sorted.iter().map(|d| d.render(sources)).collect()
+    // Capped per file (crate::diag::MAX_PER_FILE): thousands of errors stay readable.
+    let mut out = String::new();
+    let notes = crate::diag::render_capped(diags, sources, &mut |t| out.push_str(t));
+    for note in notes {
+        out.push_str(&note);
+        out.push('\n');
+    }
+    out
 }

@@ -46,7 +46,8 @@ pub enum Token {
     Underscore,
     /// A double-quoted string, escapes decoded.
     #[token("\"", lex_string)]
-    #[regex(r"'[^'\n]*'", single_quoted)]
+    // A callback, not a regex `'[^'\n]*'`, for the stack's sake (see `Comment`).
+    #[token("'", single_quoted)]
     Str(String),
     #[regex(r"-?[0-9]+", |lex| lex.slice().parse::<i64>().map_err(|_| LexError::IntOutOfRange))]
     Int(i64),
@@ -81,8 +82,9 @@ pub enum Token {
     #[token("?")]
     Question,
     /// `// ...` or `/* ... */`; the callback turns `///` lines into `DocComment`.
-    // logos 0.16 rejects `[^\n]*` unless told it is meant: it stops at the line end.
-    #[regex(r"//[^\n]*", line_comment, allow_greedy = true)]
+    // Scanned by the callback, not by a regex `//[^\n]*`: logos matched that one
+    // character per stack frame, so a long non-ASCII comment line overflowed the stack.
+    #[token("//", line_comment)]
     #[token("/*", block_comment)]
     Comment,
     /// One `///` line, without the slashes and one following space.
@@ -95,11 +97,21 @@ pub enum Token {
     StartAtom,
 }
 
-fn single_quoted(_: &mut Lexer<Token>) -> Result<String, LexError> {
-    Err(LexError::SingleQuoted)
+/// `'text'` on one line is a helpful error; a lone `'` is a stray character.
+fn single_quoted(lex: &mut Lexer<Token>) -> Result<String, LexError> {
+    let rest = lex.remainder();
+    match rest.find(['\'', '\n']) {
+        Some(i) if rest[i..].starts_with('\'') => {
+            lex.bump(i + 1);
+            Err(LexError::SingleQuoted)
+        }
+        _ => Err(LexError::Stray),
+    }
 }
 
 fn line_comment(lex: &mut Lexer<Token>) -> Token {
+    let rest = lex.remainder();
+    lex.bump(rest.find('\n').unwrap_or(rest.len()));
     let s = lex.slice();
     // `////` is an ordinary comment, as in Rust.
     match s.strip_prefix("///") {

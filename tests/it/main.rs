@@ -38,6 +38,10 @@ mod fidelity_shipped;
 #[allow(dead_code)]
 mod fidelity_util;
 mod fmt;
+#[allow(dead_code)]
+mod fuzz_common;
+mod fuzz_inputs;
+mod fuzz_repl_cli;
 mod import_cli;
 mod import_errors;
 mod import_example;
@@ -66,6 +70,7 @@ mod repl_interrupt;
 mod repl_pty;
 mod repl_stream;
 mod repl_words;
+mod robust_regress;
 mod shell_words;
 mod statements;
 mod syntax_errors;

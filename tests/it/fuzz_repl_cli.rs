@@ -1,0 +1,153 @@
+//! No panic on any REPL line or CLI numeric option: mutated sessions run in process
+//! (the REPL as a function of streams), option values through the parser and the binary.
+
+use crate::cli_run::grantlog;
+use crate::fuzz_common::{assert_quick, cases, input};
+use grantlog::cli::{parse_timeout, LimitArgs, MAX_TIMEOUT_SECS};
+use grantlog::engine::Limits;
+use grantlog::repl;
+use grantlog::shipped;
+use grantlog::workspace::Workspace;
+use proptest::prelude::*;
+use std::time::{Duration, Instant};
+
+const LINES: &[&str] = &[
+    ":assert grant can_use_secret on sf-creds in engineering to sam by maria.",
+    "can_run(engineering, sales-360)",
+    "missing_permission(engineering, sales-360, U, D, P)?",
+    // `:why`/`:whynot` are left out until their search obeys the limits (issue 9 item 11):
+    // a mutated one ran for minutes.
+    ":retract member(dana, engineering).",
+    ":undo",
+    ":depth 3",
+    ":relations",
+    ":stats",
+    ":help",
+    "member(U, engineering), !can_use(U, engineering, sf-creds)",
+];
+
+proptest! {
+    #![proptest_config(cases(48))]
+
+    // Ignored in `cargo test`: some mutated session still runs for minutes (not yet
+    // found which line; limits inside queries and explanations are issue 9 item 11).
+    // Run it with benches/fuzz-long.sh.
+    #[test]
+    #[ignore]
+    fn repl_sessions(lines in prop::collection::vec(input(LINES.to_vec()), 1..6)) {
+        let mut ws = Workspace::open(
+            &shipped::rules(),
+            &[shipped::example()],
+            &Limits { max_tuples: Some(200_000), timeout: Some(Duration::from_secs(5)) },
+        )
+        .unwrap_or_else(|_| panic!("the shipped example opens"));
+        let mut script = Vec::new();
+        for l in &lines {
+            // `:load`/`:reload` of a mutated path could read anything: not this surface.
+            let lossy = String::from_utf8_lossy(l);
+            if lossy.contains(":load") || lossy.contains(":reload") || lossy.contains(":q") {
+                continue;
+            }
+            script.extend_from_slice(l);
+            script.push(b'\n');
+        }
+        let started = Instant::now();
+        let mut out = Vec::new();
+        let summary = repl::run(&mut ws, &script[..], &mut out, false);
+        prop_assert!(summary.is_ok(), "{:?}", summary.err());
+        assert_quick(started, script.len())?;
+    }
+
+    #[test]
+    fn timeout_values(s in prop_oneof![
+        any::<String>(),
+        any::<f64>().prop_map(|f| f.to_string()),
+        "[-+]?[0-9]{0,25}(\\.[0-9]{0,5})?(e[-+]?[0-9]{1,3})?",
+        prop::sample::select(vec!["nan", "inf", "-inf", "1e19", "1e30", "-0", "31536000", "31536000.1"]).prop_map(String::from),
+    ]) {
+        match parse_timeout(&s) {
+            Ok(v) => {
+                prop_assert!((0.0..=MAX_TIMEOUT_SECS).contains(&v), "{s} -> {v}");
+                // Converting it to a deadline must not panic either.
+                let limits = LimitArgs { max_tuples: None, timeout: Some(v) }.limits();
+                let _ = Instant::now() + limits.timeout.unwrap_or_default();
+            }
+            Err(e) => prop_assert!(e.contains("from 0 to"), "{e}"),
+        }
+    }
+}
+
+proptest! {
+    // Each case runs the binary.
+    #![proptest_config(cases(24))]
+
+    #[test]
+    fn numeric_options_of_the_binary(
+        which in 0..6usize,
+        value in prop_oneof![
+            "[-+]?[0-9]{0,22}(\\.[0-9]{0,3})?(e[-+]?[0-9]{1,3})?",
+            prop::sample::select(vec!["nan", "inf", "-1", "0", "1e19", "18446744073709551616", "", "x"]).prop_map(String::from),
+        ],
+    ) {
+        let v = format!("={value}");
+        let args: Vec<String> = match which {
+            0 => vec!["eval".into(), format!("--timeout{v}"), "-q".into(), "can_run(T, W)".into()],
+            1 => vec!["eval".into(), format!("--max-tuples{v}"), "-q".into(), "can_run(T, W)".into()],
+            2 => vec!["explain".into(), format!("--depth{v}"), "can_run(engineering, sales-360)".into()],
+            3 => vec!["generate".into(), format!("--users{v}"), "--seed=3".into()],
+            4 => vec!["generate".into(), format!("--seed{v}"), "--users=3".into()],
+            _ => vec!["test".into(), format!("--min-coverage{v}"), "rules/tests/s30.test".into()],
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let started = Instant::now();
+        let (_, err, code) = grantlog(&args);
+        prop_assert!([0, 1, 2, 3].contains(&code), "{args:?}: exit {code}: {err}");
+        prop_assert!(!err.contains("panicked"), "{args:?}: {err}");
+        // A usage error (clap's "invalid value") names the option; `explain` also exits 2
+        // for "does not hold", which names no option.
+        if err.starts_with("error: invalid value") {
+            let option = args[1].split('=').next().unwrap_or_default();
+            prop_assert!(err.contains(option), "{args:?}: {err}");
+        }
+        prop_assert!(started.elapsed() < Duration::from_secs(60), "{args:?}");
+    }
+}
+
+#[test]
+fn invalid_utf8_files_are_located_errors() {
+    let dir = std::env::temp_dir().join(format!("grantlog-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, cmd) in [
+        ("bad.dl", "check"),
+        ("bad.facts", "eval"),
+        ("bad.test", "test"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, b"a(b).\n\xff\xfe(c).\n").expect("write");
+        let path = path.display().to_string();
+        let (out, err, code) = grantlog(&[cmd, &path]);
+        assert_eq!(code, 1, "{cmd} {path}: {err}");
+        // `test` reports on stdout; the others on stderr.
+        let all = format!("{out}{err}");
+        assert!(
+            all.contains(&format!("{path}:2:1 is not valid UTF-8")),
+            "{all}"
+        );
+        assert!(!all.contains("panicked"), "{all}");
+    }
+}
+
+/// Found by `repl_sessions`: a line that is not UTF-8 ended a piped session with an I/O
+/// error; now it is a located lexical error and the session goes on.
+#[test]
+fn a_line_that_is_not_utf8_does_not_end_the_repl_session() {
+    let mut ws = Workspace::open(&shipped::rules(), &[shipped::example()], &Limits::default())
+        .unwrap_or_else(|_| panic!("the shipped example opens"));
+    let mut out = Vec::new();
+    let script = b"user(\xff)\ncan_run(engineering, sales-360)\n";
+    let summary = repl::run(&mut ws, &script[..], &mut out, false).expect("no I/O error");
+    let out = String::from_utf8(out).expect("utf-8");
+    assert_eq!(summary.errors, 1, "{out}");
+    assert!(out.contains("1:6"), "{out}");
+    assert!(out.ends_with("no\n"), "{out}");
+}
