@@ -23,4 +23,5 @@ pub mod shipped;
 pub mod source;
 pub mod style;
 pub mod syntax;
+pub mod table;
 pub mod workspace;

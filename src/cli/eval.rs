@@ -1,11 +1,11 @@
 //! `grantlog eval`: rules + facts -> fixpoint -> answers, in text, JSON or CSV.
 
-use super::table::{answer_csv, answer_json, answer_text, json_rows, table};
 use super::{report, Format, LimitArgs};
 use crate::engine::Answer;
 use crate::load::Text;
 use crate::syntax::ast::Const;
 use crate::syntax::parse_query;
+use crate::table::{answer_csv, answer_json, answer_text, json_rows, table};
 use crate::workspace::Workspace;
 use serde_json::json;
 use std::path::PathBuf;

@@ -12,7 +12,6 @@ mod import;
 mod lsp;
 mod repl;
 mod signal;
-pub mod table;
 mod test;
 mod watch;
 

@@ -5,10 +5,10 @@
 //! proofs of many tuples resting on the same facts stay short.
 
 use super::{Change, Diff, Group, RelationDiff};
-use crate::cli::table::json_value;
 use crate::explain::{file_line, Fact, NodeOrigin, Premise, Proof};
 use crate::program::RuleInfo;
 use crate::source::SourceMap;
+use crate::table::json_value;
 use rustc_hash::FxHashMap;
 use serde_json::{json, Value as Json};
 use std::fmt::Write;

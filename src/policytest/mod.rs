@@ -514,9 +514,9 @@ fn rows_text(columns: &[String], rows: &[Vec<Const>]) -> String {
     }
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(crate::cli::table::plain).collect())
+        .map(|r| r.iter().map(crate::table::plain).collect())
         .collect();
-    crate::cli::table::table(columns, &cells)
+    crate::table::table(columns, &cells)
 }
 
 fn indent(s: &str, by: &str) -> String {
@@ -602,7 +602,7 @@ pub fn render_text(report: &Report) -> String {
 
 /// One JSON document: per-test results and the totals.
 pub fn to_json(report: &Report) -> Json {
-    let rows = |rows: &[Vec<Const>]| crate::cli::table::json_rows(rows);
+    let rows = |rows: &[Vec<Const>]| crate::table::json_rows(rows);
     let tests: Vec<Json> = report
         .results
         .iter()

@@ -1,7 +1,6 @@
 //! One input -> its answer: queries and every `:command`.
 
 use super::{explain_hook, max_round, split_word, EvalNote, Flow, Repl};
-use crate::cli::table::{answer_text, plain, table};
 use crate::diag::{did_you_mean, plural, Diagnostic};
 use crate::load::Text;
 use crate::program::RelId;
@@ -9,6 +8,7 @@ use crate::shipped;
 use crate::source::FileId;
 use crate::syntax::ast::Const;
 use crate::syntax::{parse_atom, parse_query};
+use crate::table::{answer_text, plain, table};
 use crate::workspace::{Delta, Workspace};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
