@@ -204,6 +204,9 @@ pub(crate) fn split_word(text: &str) -> (&str, &str) {
     (&text[..end], &text[end..])
 }
 
+/// Lines one input may run over before it is answered as it stands.
+pub const MAX_INPUT_LINES: usize = 1000;
+
 /// The plain prompt and the continuation prompt (the same width).
 pub const PROMPT: &str = "grantlog> ";
 pub const CONTINUE: &str = "     ...> ";
@@ -262,8 +265,15 @@ pub fn run_with(
                 break;
             }
         }
+        let continuing = !buffer.is_empty();
         buffer.push_str(&line);
-        if needs_more(&buffer) {
+        // A blank line cannot finish an unfinished input: no re-parse (many blank lines
+        // after an open parenthesis were quadratic). An input past MAX_INPUT_LINES is
+        // answered as it stands (its syntax error says what is open).
+        if continuing && line.trim().is_empty() {
+            continue;
+        }
+        if needs_more(&buffer) && buffer.lines().count() < MAX_INPUT_LINES {
             continue;
         }
         let complete = std::mem::take(&mut buffer);
