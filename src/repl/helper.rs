@@ -377,27 +377,10 @@ mod tests {
             "é ü (",
         ] {
             let h = highlight_line(line, &rels);
-            let stripped = strip_ansi(&h);
+            let stripped = crate::style::strip(&h);
             assert_eq!(stripped, line);
         }
         assert!(highlight_line("can_run(X)", &rels).contains("\x1b[36mcan_run"));
-    }
-
-    fn strip_ansi(s: &str) -> String {
-        let mut out = String::new();
-        let mut chars = s.chars();
-        while let Some(c) = chars.next() {
-            if c == '\x1b' {
-                for d in chars.by_ref() {
-                    if d == 'm' {
-                        break;
-                    }
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        out
     }
 
     #[test]

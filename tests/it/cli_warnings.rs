@@ -2,9 +2,7 @@
 //! `:load`: examples/onboarding-and-revoke.facts has one F0501 (a revocation that
 //! revokes nothing).
 
-use crate::cli_run::grantlog;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use crate::cli_run::{grantlog, grantlog_with_input};
 
 const FACTS: &str = "examples/onboarding-and-revoke.facts";
 
@@ -24,22 +22,7 @@ fn eval_explain_and_audit_show_fact_warnings() {
 
 #[test]
 fn the_repl_shows_them_at_start() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grantlog"))
-        .args(["repl", FACTS])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"member(sam, analytics)\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (out, err, _) = grantlog_with_input(&["repl", FACTS], "member(sam, analytics)\n");
     assert!(shows_f0501(&err), "repl: {err}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("yes"));
+    assert!(out.contains("yes"));
 }

@@ -19,23 +19,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (String, String) {
     )
 }
 
-/// The text without ANSI escape sequences.
-fn plain(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for d in chars.by_ref() {
-                if d == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+use grantlog::style::strip as plain;
 
 const BAD: &[&str] = &["eval", "-q", "can_rn(engineering, W)"];
 

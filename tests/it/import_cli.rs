@@ -1,8 +1,6 @@
 //! The commands accept manifests, tables and directories of them next to .facts files.
 
-use crate::cli_run::grantlog;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use crate::cli_run::{grantlog, grantlog_with_input};
 
 #[test]
 fn audit_and_diff_read_the_example_directory() {
@@ -46,22 +44,10 @@ fn a_policy_test_includes_a_directory_of_manifests() {
 
 #[test]
 fn repl_loads_a_directory() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grantlog"))
-        .args(["repl", "--rules", "rules/dataos.dl"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b":load examples/dataos\nrun_as_grant(I, G, B)\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (text, _, _) = grantlog_with_input(
+        &["repl", "--rules", "rules/dataos.dl"],
+        ":load examples/dataos\nrun_as_grant(I, G, B)\n",
+    );
     assert!(text.contains("loaded examples/dataos"), "{text}");
     assert!(text.contains(" dana │ sam │ iamgroot"), "{text}");
 }
