@@ -575,6 +575,20 @@ fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
 /// A change's report: decision relations tuple by tuple (`+ can_run(...)`), the rest as
 /// counts unless `verbose`.
 pub(crate) fn changes(delta: &Delta, verbose: bool) -> String {
+    let mut out = decision_changes(delta, verbose);
+    if delta.undo_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "note: the undo history is full ({} steps or {} facts): the oldest {} can no longer be undone",
+            crate::workspace::UNDO_STEPS,
+            crate::workspace::UNDO_FACTS,
+            if delta.undo_dropped == 1 { "step".to_string() } else { format!("{} steps", delta.undo_dropped) },
+        );
+    }
+    out
+}
+
+fn decision_changes(delta: &Delta, verbose: bool) -> String {
     if delta.is_empty() {
         return "no derived fact changed\n".to_string();
     }
