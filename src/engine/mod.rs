@@ -331,6 +331,12 @@ impl Model {
         rows.find(hash_values(tuple.iter().copied()), tuple)
     }
 
+    /// The last round number evaluation used (rounds count up over the model's life; a
+    /// tuple's round is at most this).
+    pub fn last_round(&self) -> u32 {
+        self.round
+    }
+
     /// Total derived (non-base) tuples held.
     pub fn derived_count(&self) -> usize {
         self.derived_total

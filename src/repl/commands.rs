@@ -34,6 +34,7 @@ pub const COMMANDS: &[&str] = &[
     ":whynot",
     ":depth",
     ":audit",
+    ":timing",
 ];
 
 /// Relations a change report lists tuple by tuple, in this order; the rest are counted.
@@ -66,6 +67,7 @@ Why and why not:
   :whynot can_run(engineering, sales-360)            what is missing for it to hold
   :why can_use(sam, engineering, R)                  each answer explained (at most 5)
   :depth N                                           explain at most N rules deep (`:depth` alone: no limit)
+  :timing on|off                                     end each answer with how long it took
   :audit sam                                         everything sam holds, by scope, with the grants behind it
 
 What if (every change can be undone; each prints the decisions it changed):
@@ -182,6 +184,7 @@ pub(super) fn dispatch(
             })?
         }
         "depth" => depth(repl, argument)?,
+        "timing" => timing(repl, argument)?,
         "audit" => audit(ws, argument)?,
         "" => return Err(unknown_command(":")),
         other => return Err(unknown_command(other)),
@@ -550,6 +553,27 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
             )])
         }
     }
+}
+
+fn timing(repl: &mut Repl, argument: &str) -> Result<String> {
+    repl.timing = match argument {
+        "on" | "" => true,
+        "off" => false,
+        other => {
+            return Err(error("E0801", format!("`{other}` is not on or off"))
+                .into_iter()
+                .map(|d| d.help("write `:timing on` or `:timing off`"))
+                .collect())
+        }
+    };
+    Ok(format!(
+        "timing is {}\n",
+        if repl.timing {
+            "on: each answer ends with `time: N ms`"
+        } else {
+            "off"
+        }
+    ))
 }
 
 fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
