@@ -140,6 +140,48 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// The same facts under other rules (`grantlog diff`): strata the rules share are
+    /// taken over from `old` ([`Model::beside`]), the facts are not read again, and only
+    /// what the change touches is evaluated. `None` when the two programs cannot be
+    /// matched up; open the texts instead, which reports why.
+    pub fn open_beside(
+        old: &Workspace,
+        rules: &[Text],
+        limits: &Limits,
+    ) -> Option<Result<Workspace, LoadFailure>> {
+        let mut sources = old.sources.clone();
+        let texts: Vec<(&str, &str)> = rules
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
+        let (program, warnings) = match compile_texts(&mut sources, &texts) {
+            Ok(ok) => ok,
+            Err(diagnostics) => {
+                return Some(Err(LoadFailure {
+                    sources,
+                    diagnostics,
+                }))
+            }
+        };
+        let mut model = Model::beside(&old.model, Arc::new(program))?;
+        if let Err(e) = model.evaluate(limits) {
+            return Some(Err(LoadFailure {
+                diagnostics: vec![eval_diagnostic(e)],
+                sources,
+            }));
+        }
+        Some(Ok(Workspace {
+            sources,
+            model,
+            warnings,
+            rule_texts: rules.to_vec(),
+            fact_texts: old.fact_texts.clone(),
+            limits: *limits,
+            instance: old.instance.clone(),
+            undo: Vec::new(),
+        }))
+    }
+
     pub fn program(&self) -> &Program {
         self.model.program()
     }

@@ -68,7 +68,7 @@ pub(super) fn evaluate(
         stats: EvalStats::default(),
     };
     for s in 0..strata.len() {
-        let result = if s >= forced {
+        let result = if s >= forced || m.stale.get(s).copied().unwrap_or(false) {
             recompute(m, &program, s, &mut state)
         } else {
             maintain(m, &program, s, &mut state)
@@ -78,6 +78,7 @@ pub(super) fn evaluate(
             return Err(e);
         }
     }
+    m.stale.clear();
     m.tracker.finish(&m.rels, &mut m.killed);
     for (seen, rows) in m.seen.iter_mut().zip(&m.rels) {
         *seen = rows.len();

@@ -12,6 +12,7 @@
 //! - [`query`]: one-off queries planned against the indexes the model already has.
 //! - [`limits`]: one command's limits over all its engine work, and the Ctrl-C flag.
 
+mod beside;
 mod changes;
 mod eval;
 mod fixpoint;
@@ -128,6 +129,9 @@ pub struct Model {
     /// Strata from here on must be recomputed from scratch at the next evaluation (set
     /// for a new model and after an evaluation stopped by a limit).
     reset_from: Option<usize>,
+    /// Per stratum: recompute it from scratch at the next evaluation (a model built
+    /// [`Model::beside`] another).
+    stale: Vec<bool>,
     /// The generation rows die in: one per successful evaluation.
     gen: u32,
     /// Per relation, the ids of rows that died in this generation (retracted, or killed
@@ -163,6 +167,7 @@ impl Model {
             base_spans: Vec::new(),
             seen: vec![0; n],
             reset_from: Some(0),
+            stale: Vec::new(),
             gen: 1,
             killed: vec![Vec::new(); n],
             journal: None,

@@ -146,6 +146,20 @@ impl Rows {
         self.len
     }
 
+    pub fn arity(&self) -> usize {
+        self.arity
+    }
+
+    /// Live base-fact rows.
+    pub fn base_count(&self) -> u32 {
+        self.base
+    }
+
+    /// The key columns of every index, in order.
+    pub fn index_columns_all(&self) -> Vec<Vec<u32>> {
+        self.indexes.iter().map(|i| i.columns.clone()).collect()
+    }
+
     /// Live rows.
     #[inline]
     pub fn live(&self) -> u32 {

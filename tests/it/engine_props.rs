@@ -35,20 +35,20 @@ enum T {
 }
 
 #[derive(Clone, Debug)]
-struct GenAtom(usize, Vec<T>);
+pub(crate) struct GenAtom(pub usize, Vec<T>);
 
 #[derive(Clone, Debug)]
-struct GenRule {
-    head: GenAtom,
-    pos: Vec<GenAtom>,
-    neg: Vec<GenAtom>,
+pub(crate) struct GenRule {
+    pub head: GenAtom,
+    pub pos: Vec<GenAtom>,
+    pub neg: Vec<GenAtom>,
     cmp: Vec<(T, CompareOp, T)>,
 }
 
 pub(crate) struct Gen {
     pub arity: Vec<usize>,
     level: Vec<usize>,
-    rules: Vec<GenRule>,
+    pub rules: Vec<GenRule>,
     pub facts: Vec<(usize, Vec<i64>)>,
 }
 

@@ -13,6 +13,7 @@ mod corpus;
 mod diff;
 mod doc_commands;
 mod engine_basics;
+mod engine_beside;
 #[allow(dead_code)]
 mod engine_common;
 mod engine_diagnostics;
