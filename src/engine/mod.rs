@@ -18,6 +18,7 @@ mod eval;
 mod fixpoint;
 mod journal;
 pub mod limits;
+mod lookup;
 mod query;
 mod relation;
 pub mod symbols;

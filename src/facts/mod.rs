@@ -119,8 +119,8 @@ pub struct Instance {
     resources: Arc<BTreeMap<(String, String), (String, Span)>>,
     /// Where the instance statement is (its first `instance_role` fact).
     instance: Option<Span>,
-    grants: shared::SharedList<BaseFact>,
-    run_as: shared::SharedList<BaseFact>,
+    grants: shared::SharedList,
+    run_as: shared::SharedList,
 }
 
 impl Instance {
@@ -154,7 +154,8 @@ impl Instance {
                 "run_as_grant" => &mut self.run_as,
                 _ => continue,
             };
-            list.take_where(|g| g.same_tuple(r));
+            let k = shared::key(&r.relation, r.values.first(), r.values.get(1));
+            list.take_where(k, |g| g.same_tuple(r));
         }
         for f in &changes.add {
             self.record(f);

@@ -428,7 +428,26 @@ fn stats(repl: &Repl, ws: &Workspace) -> String {
             let _ = writeln!(out, "last evaluation: at start, {rounds}");
         }
     }
+    if let Some((now, peak)) = memory() {
+        let _ = writeln!(out, "memory: {now} MiB resident, {peak} MiB at most");
+    }
     out
+}
+
+/// Resident and peak resident memory of this process in MiB, where the system says
+/// (Linux: /proc/self/status).
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((kb("VmRSS:")? / 1024, kb("VmHWM:")? / 1024))
 }
 
 fn rules(ws: &Workspace, rel: &str) -> Result<String> {

@@ -267,6 +267,19 @@ fn facts_rules_relations_stats() {
         ":assert grant can_use_secret on sf-creds in engineering to sam by maria.\n:stats\n",
     );
     assert!(out.contains("last evaluation (:assert):"), "{out}");
+    if cfg!(target_os = "linux") {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("memory: "))
+            .expect("a memory line");
+        let mib: u64 = line["memory: ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(mib > 0, "{line}");
+    }
 }
 
 #[test]
