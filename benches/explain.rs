@@ -94,6 +94,66 @@ fn bench(c: &mut Criterion) {
                 .map(|w| w.to_text(&ws.sources))
         })
     });
+    // Each step below is timed alone; the step that puts the instance back is not.
+    let timed = |ws: &mut Workspace,
+                 iters: u64,
+                 step: &dyn Fn(&mut Workspace),
+                 back: &dyn Fn(&mut Workspace)| {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let t = Instant::now();
+            step(ws);
+            total += t.elapsed();
+            back(ws);
+        }
+        total
+    };
+    let grant = "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0.";
+    let revoke_admin = r#"tenant_role(u0, t0, "Tenant Admin")."#;
+    g.bench_function("assert one grant", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.assert("<a>", grant).expect("asserts")),
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+            )
+        })
+    });
+    g.bench_function("retract one grant", |b| {
+        ws.assert("<a>", grant).expect("asserts");
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.retract("<r>", grant).expect("retracts")),
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+            )
+        });
+        ws.undo().expect("undo").expect("undo applies");
+    });
+    g.bench_function("undo an assert", |b| {
+        ws.assert("<a>", grant).expect("asserts");
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+                &|ws| drop(ws.assert("<a>", grant).expect("asserts")),
+            )
+        });
+        ws.undo().expect("undo").expect("undo applies");
+    });
+    g.bench_function("revoke a Tenant Admin's role", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.retract("<r>", revoke_admin).expect("retracts")),
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+            )
+        })
+    });
     // Only the assert is timed; the undo that restores the instance is not.
     g.bench_function("assert (the fix, with the changed decisions)", |b| {
         b.iter_custom(|iters| {
