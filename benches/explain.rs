@@ -49,11 +49,10 @@ fn first(ws: &Workspace, query: &str, relation: &str, pick: &[usize]) -> String 
 }
 
 /// Parses a fact against a copy of the workspace's sources (as the REPL does).
-fn ask<T>(ws: &Workspace, fact: &str, f: impl Fn(&grantlog::syntax::ast::Atom) -> T) -> T {
+fn atom(ws: &Workspace, fact: &str) -> grantlog::syntax::ast::Atom {
     let mut sources = ws.sources.clone();
     let file = sources.add("<fact>", fact.to_string());
-    let atom = parse_atom(&sources, file).expect("fact parses");
-    f(&atom)
+    parse_atom(&sources, file).expect("fact parses")
 }
 
 fn bench(c: &mut Criterion) {
@@ -70,7 +69,9 @@ fn bench(c: &mut Criterion) {
         &[2, 0, 1, 3],
     );
     let blocked = first(&ws, "missing_permission(T, W, U, D, P)", "can_run", &[0, 1]);
-    let fix = ask(&ws, &blocked, |a| why_not(&ws.model, &ws.sources, a, &opts))
+    let blocked_atom = atom(&ws, &blocked);
+    let granted_atom = atom(&ws, &granted);
+    let fix = why_not(&mut ws.model, &ws.sources, &blocked_atom, &opts)
         .expect("why not")
         .fixes
         .first()
@@ -85,17 +86,72 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.bench_function("open (load + evaluate)", |b| b.iter(|| open(&facts)));
     g.bench_function("why", |b| {
-        b.iter(|| {
-            ask(&ws, &granted, |a| {
-                why(&ws.model, &ws.sources, a, &opts).map(|p| p.to_text(&ws.sources))
-            })
-        })
+        b.iter(|| why(&ws.model, &ws.sources, &granted_atom, &opts).map(|p| p.to_text(&ws.sources)))
     });
     g.bench_function("whynot (with verified fixes)", |b| {
         b.iter(|| {
-            ask(&ws, &blocked, |a| {
-                why_not(&ws.model, &ws.sources, a, &opts).map(|w| w.to_text(&ws.sources))
-            })
+            why_not(&mut ws.model, &ws.sources, &blocked_atom, &opts)
+                .map(|w| w.to_text(&ws.sources))
+        })
+    });
+    // Each step below is timed alone; the step that puts the instance back is not.
+    let timed = |ws: &mut Workspace,
+                 iters: u64,
+                 step: &dyn Fn(&mut Workspace),
+                 back: &dyn Fn(&mut Workspace)| {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let t = Instant::now();
+            step(ws);
+            total += t.elapsed();
+            back(ws);
+        }
+        total
+    };
+    let grant = "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0.";
+    let revoke_admin = r#"tenant_role(u0, t0, "Tenant Admin")."#;
+    g.bench_function("assert one grant", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.assert("<a>", grant).expect("asserts")),
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+            )
+        })
+    });
+    g.bench_function("retract one grant", |b| {
+        ws.assert("<a>", grant).expect("asserts");
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.retract("<r>", grant).expect("retracts")),
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+            )
+        });
+        ws.undo().expect("undo").expect("undo applies");
+    });
+    g.bench_function("undo an assert", |b| {
+        ws.assert("<a>", grant).expect("asserts");
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+                &|ws| drop(ws.assert("<a>", grant).expect("asserts")),
+            )
+        });
+        ws.undo().expect("undo").expect("undo applies");
+    });
+    g.bench_function("revoke a Tenant Admin's role", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                &mut ws,
+                iters,
+                &|ws| drop(ws.retract("<r>", revoke_admin).expect("retracts")),
+                &|ws| drop(ws.undo().expect("undo").expect("undo applies")),
+            )
         })
     });
     // Only the assert is timed; the undo that restores the instance is not.

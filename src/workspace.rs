@@ -1,10 +1,15 @@
 //! A loaded session: rules, fact files, the model, and what-if changes with undo.
 //!
 //! Every change is all-or-nothing: texts are read and checked before any fact reaches the
-//! model, and a change whose evaluation stops (a limit, Ctrl-C) puts the model back as it
-//! was (a clone taken before it: relations are shared until written, so the clone costs
-//! only the relations the change then writes). After a change, [`Delta`] lists the derived tuples gained and lost, found by
-//! snapshotting only the relations downstream of the base relations that changed.
+//! model, and a change whose evaluation stops (a limit, Ctrl-C) is rolled back
+//! ([`Model::rollback`]: row by row, in time proportional to what it touched). After a
+//! change, [`Delta`] lists the derived tuples gained and lost in the relations downstream
+//! of the base relations that changed.
+//!
+//! `:undo` applies the inverse change (the facts a step added are retracted, those it
+//! removed added back) through the same incremental maintenance. The history keeps at
+//! most [`UNDO_STEPS`] steps and [`UNDO_FACTS`] facts; older steps are dropped, and the
+//! change that dropped them says so.
 
 use crate::diag::Diagnostic;
 use crate::engine::{Limits, Model, Origin, Value};
@@ -38,11 +43,18 @@ pub struct LoadFailure {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Most steps `:undo` can reverse.
+pub const UNDO_STEPS: usize = 100;
+/// Most facts (added plus removed, over all steps) the undo history holds.
+pub const UNDO_FACTS: usize = 2_000_000;
+
 /// Derived tuples gained and lost by one change, as (relation, tuple), sorted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Delta {
     pub gained: Vec<(String, Vec<Const>)>,
     pub lost: Vec<(String, Vec<Const>)>,
+    /// Oldest undo steps this change pushed out of the history.
+    pub undo_dropped: usize,
 }
 
 impl Delta {
@@ -128,6 +140,48 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// The same facts under other rules (`grantlog diff`): strata the rules share are
+    /// taken over from `old` ([`Model::beside`]), the facts are not read again, and only
+    /// what the change touches is evaluated. `None` when the two programs cannot be
+    /// matched up; open the texts instead, which reports why.
+    pub fn open_beside(
+        old: &Workspace,
+        rules: &[Text],
+        limits: &Limits,
+    ) -> Option<Result<Workspace, LoadFailure>> {
+        let mut sources = old.sources.clone();
+        let texts: Vec<(&str, &str)> = rules
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
+        let (program, warnings) = match compile_texts(&mut sources, &texts) {
+            Ok(ok) => ok,
+            Err(diagnostics) => {
+                return Some(Err(LoadFailure {
+                    sources,
+                    diagnostics,
+                }))
+            }
+        };
+        let mut model = Model::beside(&old.model, Arc::new(program))?;
+        if let Err(e) = model.evaluate(limits) {
+            return Some(Err(LoadFailure {
+                diagnostics: vec![eval_diagnostic(e)],
+                sources,
+            }));
+        }
+        Some(Ok(Workspace {
+            sources,
+            model,
+            warnings,
+            rule_texts: rules.to_vec(),
+            fact_texts: old.fact_texts.clone(),
+            limits: *limits,
+            instance: old.instance.clone(),
+            undo: Vec::new(),
+        }))
+    }
+
     pub fn program(&self) -> &Program {
         self.model.program()
     }
@@ -148,10 +202,12 @@ impl Workspace {
         &mut self,
         change: impl FnOnce(&mut Workspace) -> Result<T, Vec<Diagnostic>>,
     ) -> Result<T, Vec<Diagnostic>> {
-        let before = self.model.clone();
+        self.model.begin();
         let result = change(self);
         if result.is_err() {
-            self.model = before;
+            self.model.rollback();
+        } else {
+            self.model.commit();
         }
         result
     }
@@ -227,10 +283,9 @@ impl Workspace {
             warnings: Vec::new(),
             instance: step.instance,
         };
-        let result = self.atomically(|ws| ws.apply(checked));
+        let result = self.atomically(|ws| ws.apply_as(checked, false));
         if result.is_ok() {
-            // Undoing is not itself undoable: drop the step `apply` pushed, and the undone one.
-            self.undo.pop();
+            // Undoing is not itself undoable.
             self.undo.pop();
         }
         Some(result)
@@ -301,6 +356,11 @@ impl Workspace {
     }
 
     fn apply(&mut self, checked: Checked) -> Result<Delta, Vec<Diagnostic>> {
+        self.apply_as(checked, true)
+    }
+
+    /// Applies a checked change; `record`: as a step `:undo` can reverse.
+    fn apply_as(&mut self, checked: Checked, record: bool) -> Result<Delta, Vec<Diagnostic>> {
         let touched: Vec<RelId> = checked
             .add
             .iter()
@@ -327,12 +387,32 @@ impl Workspace {
             .map_err(|e| vec![eval_diagnostic(e)])?;
         self.instance = checked.instance;
         self.warnings.extend(checked.warnings);
-        self.undo.push(Step {
-            added,
-            removed,
-            instance: previous,
-        });
-        Ok(self.delta(&touched))
+        let mut delta = self.delta(&touched);
+        if record {
+            self.undo.push(Step {
+                added,
+                removed,
+                instance: previous,
+            });
+            delta.undo_dropped = self.trim_history();
+        }
+        Ok(delta)
+    }
+
+    /// Drops the oldest undo steps past [`UNDO_STEPS`] or [`UNDO_FACTS`] (never the step
+    /// just taken); returns how many.
+    fn trim_history(&mut self) -> usize {
+        let facts = |s: &Step| s.added.len() + s.removed.len();
+        let mut total: usize = self.undo.iter().map(facts).sum();
+        let mut drop = 0;
+        while self.undo.len() - drop > 1
+            && (self.undo.len() - drop > UNDO_STEPS || total > UNDO_FACTS)
+        {
+            total -= facts(&self.undo[drop]);
+            drop += 1;
+        }
+        self.undo.drain(..drop);
+        drop
     }
 
     /// The decisions the last evaluation changed: derived tuples downstream of `touched`.
@@ -348,6 +428,7 @@ impl Workspace {
         let mut delta = Delta {
             gained: changes.gained.iter().map(fact).collect(),
             lost: changes.lost.iter().map(fact).collect(),
+            undo_dropped: 0,
         };
         delta.gained.sort();
         delta.lost.sort();

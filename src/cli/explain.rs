@@ -100,9 +100,9 @@ pub fn run(args: &ExplainArgs) -> u8 {
     let opts = ExplainOptions {
         max_depth: args.depth,
     };
-    let (ws, f) = (&ws, args.format);
+    let f = args.format;
     let out = if args.why_not {
-        why_not(&ws.model, &ws.sources, &atom, &opts).map(|w| match f {
+        why_not(&mut ws.model, &ws.sources, &atom, &opts).map(|w| match f {
             ExplainFormat::Text => w.to_text(&ws.sources),
             ExplainFormat::Json => pretty(&w.to_json(&ws.sources)),
             ExplainFormat::Dot => w.to_dot(&ws.sources),

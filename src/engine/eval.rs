@@ -1,6 +1,6 @@
 //! Running plans: nested loops over row ranges and indexes, writing into a register file.
 
-use super::relation::{hash_values, Pending, Rows};
+use super::relation::{hash_values, Pending, Rows, Vis};
 use super::symbols::Value;
 use super::EvalError;
 use crate::program::{Lookup, Op, Operand, RowRange, Scan};
@@ -22,6 +22,10 @@ pub(crate) struct Run<'a> {
     /// Per relation: rows `[lo, hi)` are the delta, `[0, lo)` stable, `[0, hi)` all.
     pub lo: &'a [u32],
     pub hi: &'a [u32],
+    /// Which rows scans and negations see (the seed rows are read as they are).
+    pub vis: Vis<'a>,
+    /// The row ids a `RowRange::Seed` scan reads.
+    pub seed: &'a [u32],
     pub head: &'a [Operand],
     /// Tuples already here are not emitted again.
     pub head_rel: Option<&'a Rows>,
@@ -128,7 +132,7 @@ impl Run<'_> {
             } => {
                 let rels = self.rels;
                 let rows = &rels[rel.0 as usize];
-                if self.any_row(rows, lookup, filters, same, rows.len(), regs) {
+                if self.any_row(rows, rel.0 as usize, lookup, filters, same, regs) {
                     self.stopped.is_none()
                 } else if self.stopped.is_some() {
                     false
@@ -184,10 +188,9 @@ impl Run<'_> {
             RowRange::Delta => (self.lo[r], self.hi[r]),
             RowRange::Stable => (0, self.lo[r]),
             RowRange::All => (0, self.hi[r]),
+            RowRange::Seed => (0, 0),
         };
-        if lo >= hi {
-            return true;
-        }
+        let vis = self.vis;
         macro_rules! visit {
             ($row:expr) => {{
                 if !self.tick() {
@@ -204,10 +207,22 @@ impl Run<'_> {
                 }
             }};
         }
+        if scan.range == RowRange::Seed {
+            let seed = self.seed;
+            for &id in seed {
+                visit!(rows.row(id));
+            }
+            return true;
+        }
+        if lo >= hi {
+            return true;
+        }
         match &scan.lookup {
             Lookup::Rows => {
                 for id in lo..hi {
-                    visit!(rows.row(id));
+                    if rows.visible(id, r, vis) {
+                        visit!(rows.row(id));
+                    }
                 }
             }
             Lookup::Index(index, key) => {
@@ -217,7 +232,7 @@ impl Run<'_> {
                     if id >= hi {
                         break;
                     }
-                    if id < lo {
+                    if id < lo || !rows.visible(id, r, vis) {
                         continue;
                     }
                     let row = rows.row(id);
@@ -231,7 +246,7 @@ impl Run<'_> {
                 }
             }
             Lookup::Exact(key) => {
-                if let Some(id) = self.exact(rows, key, regs) {
+                if let Some(id) = self.exact(rows, r, key, regs) {
                     if (lo..hi).contains(&id) {
                         visit!(rows.row(id));
                     }
@@ -242,45 +257,50 @@ impl Run<'_> {
     }
 
     #[inline]
-    fn exact(&self, rows: &Rows, key: &[Operand], regs: &[Value]) -> Option<u32> {
+    fn exact(&self, rows: &Rows, rel: usize, key: &[Operand], regs: &[Value]) -> Option<u32> {
         let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
-        rows.find_by(hash, |row| {
+        rows.find_in(hash, rel, self.vis, |row| {
             row.iter().zip(key).all(|(v, &o)| *v == self.value(o, regs))
         })
     }
 
-    /// Is there a row in `[0, hi)` matching the lookup, the filters and `same` (the
-    /// columns of a repeated variable local to the negation)? An existence check: it stops
-    /// at the first match (true, with `stopped` set, when a limit stopped the search).
+    /// Is there a visible row matching the lookup, the filters and `same` (the columns of
+    /// a repeated variable local to the negation)? An existence check: it stops at the
+    /// first match (true, with `stopped` set, when a limit stopped the search).
     fn any_row(
         &mut self,
         rows: &Rows,
+        rel: usize,
         lookup: &Lookup,
         filters: &[(u32, Operand)],
         same: &[(u32, u32)],
-        hi: u32,
         regs: &[Value],
     ) -> bool {
+        let vis = self.vis;
         match lookup {
-            Lookup::Rows => (0..hi)
-                .any(|id| !self.tick() || self.row_matches(rows.row(id), filters, same, regs)),
-            Lookup::Exact(key) => self.exact(rows, key, regs).is_some_and(|id| id < hi),
+            Lookup::Rows => (0..rows.len()).any(|id| {
+                !self.tick()
+                    || (rows.visible(id, rel, vis)
+                        && self.row_matches(rows.row(id), filters, same, regs))
+            }),
+            Lookup::Exact(key) => self.exact(rows, rel, key, regs).is_some(),
             Lookup::Index(index, key) => {
                 let hash = hash_values(key.iter().map(|&o| self.value(o, regs)));
                 let columns = rows.index_columns(index.0);
-                rows.index_rows(index.0, hash)
-                    .take_while(|&id| id < hi)
-                    .any(|id| {
-                        if !self.tick() {
-                            return true;
-                        }
-                        let row = rows.row(id);
-                        columns
-                            .iter()
-                            .zip(key)
-                            .all(|(&c, &o)| row[c as usize] == self.value(o, regs))
-                            && self.row_matches(row, filters, same, regs)
-                    })
+                rows.index_rows(index.0, hash).any(|id| {
+                    if !self.tick() {
+                        return true;
+                    }
+                    if !rows.visible(id, rel, vis) {
+                        return false;
+                    }
+                    let row = rows.row(id);
+                    columns
+                        .iter()
+                        .zip(key)
+                        .all(|(&c, &o)| row[c as usize] == self.value(o, regs))
+                        && self.row_matches(row, filters, same, regs)
+                })
             }
         }
     }

@@ -1,4 +1,5 @@
-//! Stratified semi-naive evaluation, continued incrementally.
+//! Stratified semi-naive evaluation, maintained incrementally through recursion and
+//! negation.
 //!
 //! Strata run in order; each iterates rounds until no relation it reads has a delta.
 //! Per relation the engine keeps `[lo, hi)`: in a round, rows `[lo, hi)` are the delta,
@@ -7,29 +8,37 @@
 //! the delta, atoms before it the stable rows, atoms after it all rows, so every
 //! combination of rows with at least one new row is joined exactly once.
 //!
-//! Incremental continuation: `Model::seen` is, per relation, how many rows the last
-//! successful evaluation consumed. The next evaluation starts every stratum with
-//! `lo = seen`, so facts added since then are simply the first delta. That is sound for
-//! monotone consequences only, so a stratum is instead recomputed from scratch (its
-//! derived tuples dropped, base facts kept, `lo = 0` for everything it reads) when
-//! - a relation it negates gained rows (conclusions drawn from their absence may be
-//!   wrong),
-//! - a relation it reads, or one of its own, lost rows: retracted by
-//!   `Model::retract_fact` (`Model::shrunk`) or dropped and recomputed by an earlier
-//!   stratum in this evaluation (which may have lost tuples, and whose rows were
-//!   renumbered),
-//! - or it comes at or after `Model::reset_from` (a new model, or an evaluation stopped
-//!   by a limit: `seen` is left alone and the strata from the first one recomputed are
-//!   marked, so the next call finishes).
+//! ## Changes: delete and rederive
+//! `Model::seen` is, per relation, how many rows the last fixpoint consumed; rows past it
+//! are insertions. Deleted rows stay in place, dead, in `Model::killed` (see `relation`),
+//! so the fixpoint before the change can still be read (`Vis::Before`: rows below `seen`
+//! that are alive or died in this generation). Each stratum, in order, takes the changes
+//! of what it reads, insertions and deletions of any mix:
+//! 1. **Over-delete** (reading the state before): every tuple of the stratum with a
+//!    derivation that used a deleted tuple of a positive premise, or the absence of a
+//!    tuple a negated premise has gained, dies; repeated through the stratum's own
+//!    relations until nothing more dies. Base facts never die this way.
+//! 2. **Rederive** (reading the state now): each tuple that died and still has a
+//!    derivation comes back, as a new row with the rule and round of that derivation.
+//! 3. **Insert** (now): derivations through a negated premise that lost tuples, then the
+//!    semi-naive rounds from `seen`, which take the insertions below and the rederived
+//!    tuples as their first delta.
 //!
-//! The decision is taken stratum by stratum, in order, on what actually changed, so
-//! asserting a grant recomputes only the strata that negate something the grant made
-//! grow, and their dependents.
+//! Delete-and-rederive is chosen over counting because it needs no per-tuple counts
+//! (memory stays that of the tuples) and handles recursion as it handles the rest; the
+//! seed plans (`program::plan::plan_seeded`) read the changed rows by id, so a change
+//! costs work proportional to the derivations it touches. Provenance stays a proof: a
+//! tuple that keeps its row kept every derivation (else step 1 would have killed it), and
+//! a tuple written in steps 2-3 gets a round newer than every premise it used.
+//!
+//! A stratum at or after `Model::reset_from` (a new model, or one whose evaluation a limit
+//! stopped) is recomputed from scratch instead: its derived rows die and every relation it
+//! reads is a delta from row 0.
 
 use super::eval::{Budget, Run};
-use super::relation::{Pending, Prov};
+use super::relation::{hash_values, Pending, Prov, Vis, BASE};
 use super::{EvalError, EvalStats, Limits, Model};
-use crate::program::{BodyLiteral, Program};
+use crate::program::{BodyLiteral, Plan, Program, RelId, RuleId};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -41,11 +50,12 @@ pub(super) fn evaluate(
     last: usize,
 ) -> Result<EvalStats, EvalError> {
     let started = Instant::now();
+    if m.journal.is_none() {
+        m.compact();
+    }
     let program = Arc::clone(&m.program);
     let strata = &program.strata()[..program.strata().len().min(last.saturating_add(1))];
     let forced = m.reset_from.take().unwrap_or(strata.len());
-    // Relations that lost rows since the last evaluation or were rebuilt in this one.
-    let mut changed = std::mem::replace(&mut m.shrunk, vec![false; m.rels.len()]);
     m.tracker.start(&m.seen);
     let mut state = State {
         budget: Budget::new(limits, started, m.derived_total),
@@ -54,37 +64,26 @@ pub(super) fn evaluate(
         pending: Pending::new(0),
         regs: Vec::new(),
         scratch: Vec::new(),
+        seed: Vec::new(),
         stats: EvalStats::default(),
     };
-    let mut first_fresh = None;
-    for (s, stratum) in strata.iter().enumerate() {
-        let is = |r: &crate::program::RelId| changed[r.0 as usize];
-        let fresh = s >= forced
-            || stratum.reads.iter().any(is)
-            || stratum.relations.iter().any(is)
-            || stratum
-                .negated
-                .iter()
-                .any(|r| m.rels[r.0 as usize].len() > m.seen[r.0 as usize]);
-        if fresh && !stratum.rules.is_empty() {
-            first_fresh.get_or_insert(s);
-            for r in &stratum.relations {
-                m.tracker.save(*r, &m.rels[r.0 as usize]);
-                let rows = Arc::make_mut(&mut m.rels[r.0 as usize]);
-                let before = rows.len();
-                rows.retain_base();
-                m.derived_total -= (before - rows.len()) as usize;
-                changed[r.0 as usize] = true;
-            }
-        }
-        if let Err(e) = run_stratum(m, &program, s, fresh, &mut state) {
-            m.reset_from = Some(first_fresh.map_or(s, |f: usize| f.min(s)));
+    for s in 0..strata.len() {
+        let result = if s >= forced || m.stale.get(s).copied().unwrap_or(false) {
+            recompute(m, &program, s, &mut state)
+        } else {
+            maintain(m, &program, s, &mut state)
+        };
+        if let Err(e) = result {
+            m.reset_from = Some(forced.min(s));
             return Err(e);
         }
     }
+    m.stale.clear();
+    m.tracker.finish(&m.rels, &mut m.killed);
     for (seen, rows) in m.seen.iter_mut().zip(&m.rels) {
         *seen = rows.len();
     }
+    m.gen += 1;
     if strata.len() < program.strata().len() {
         m.reset_from = Some(strata.len());
     }
@@ -100,7 +99,295 @@ struct State {
     pending: Pending,
     regs: Vec<super::Value>,
     scratch: Vec<super::Value>,
+    seed: Vec<u32>,
     stats: EvalStats,
+}
+
+/// From scratch: the stratum's derived rows die, then every relation it reads is a delta
+/// from row 0.
+fn recompute(m: &mut Model, program: &Program, s: usize, st: &mut State) -> Result<(), EvalError> {
+    let stratum = &program.strata()[s];
+    if stratum.rules.is_empty() {
+        return Ok(());
+    }
+    for &r in &stratum.relations {
+        for id in 0..m.rels[r.0 as usize].len() {
+            let prov = m.rels[r.0 as usize].prov(id);
+            if prov.rule != BASE && m.rels[r.0 as usize].is_alive(id) {
+                m.kill_row(r, id);
+            }
+        }
+    }
+    run_stratum(m, program, s, true, st)
+}
+
+/// The changes of what stratum `s` reads, carried into its relations (module doc).
+fn maintain(m: &mut Model, program: &Program, s: usize, st: &mut State) -> Result<(), EvalError> {
+    let stratum = &program.strata()[s];
+    if stratum.rules.is_empty() {
+        return Ok(());
+    }
+    let lost = |m: &Model, r: &RelId| m.lost_rows(*r).next().is_some();
+    let gained = |m: &Model, r: &RelId| m.rels[r.0 as usize].len() > m.seen[r.0 as usize];
+    let read_lost = stratum.rules.iter().any(|&rule| {
+        program.rule(rule).body.iter().any(|lit| match lit {
+            BodyLiteral::Positive(a) => lost(m, &a.rel),
+            _ => false,
+        })
+    });
+    let deletes = read_lost
+        || stratum.relations.iter().any(|r| lost(m, r))
+        || stratum.negated.iter().any(|r| gained(m, r));
+    if deletes {
+        over_delete(m, program, s, st)?;
+        if stratum
+            .relations
+            .iter()
+            .any(|r| !m.killed[r.0 as usize].is_empty())
+        {
+            rederive(m, program, s, st)?;
+        }
+    }
+    if stratum.negated.iter().any(|r| lost(m, r)) {
+        insert_through_negation(m, program, s, st)?;
+    }
+    run_stratum(m, program, s, false, st)
+}
+
+/// Which rows seed a plan: `Lost` = rows of the fixpoint that died (from `from` in the
+/// list), `Gained` = live rows past `seen`.
+enum Seeds {
+    Lost { from: usize },
+    Gained,
+}
+
+impl Model {
+    /// Ids of rows below `seen` that died in this generation.
+    fn lost_rows(&self, r: RelId) -> impl Iterator<Item = u32> + '_ {
+        let seen = self.seen[r.0 as usize];
+        self.killed[r.0 as usize]
+            .iter()
+            .copied()
+            .filter(move |&id| id < seen)
+    }
+
+    fn seeds(&self, r: RelId, which: &Seeds, out: &mut Vec<u32>) {
+        out.clear();
+        let ri = r.0 as usize;
+        match which {
+            Seeds::Lost { from } => {
+                let seen = self.seen[ri];
+                out.extend(self.killed[ri][*from..].iter().filter(|&&id| id < seen));
+            }
+            Seeds::Gained => {
+                let rows = &self.rels[ri];
+                out.extend((self.seen[ri]..rows.len()).filter(|&id| rows.is_alive(id)));
+            }
+        }
+    }
+}
+
+/// Runs `plan` from the seed rows in `st.seed`, seeing `vis`; the head tuples land in
+/// `st.pending` (those the head relation already has are skipped when `skip_known`).
+fn run_seeded(
+    m: &Model,
+    plan: &Plan,
+    head: usize,
+    vis: Vis,
+    skip_known: bool,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    st.regs.clear();
+    st.regs.resize(plan.slots, super::Value(0));
+    let mut run = Run {
+        rels: &m.rels,
+        consts: &m.consts,
+        numbers: m.symbols.numbers(),
+        extra_numbers: &[],
+        lo: &st.hi,
+        hi: &st.hi,
+        vis,
+        seed: &st.seed,
+        head: &plan.head,
+        head_rel: skip_known.then(|| &*m.rels[head]),
+        out: &mut st.pending,
+        scratch: std::mem::take(&mut st.scratch),
+        budget: st.budget,
+        stopped: None,
+    };
+    run.run(&plan.ops, &mut st.regs);
+    st.budget = run.budget;
+    st.scratch = run.scratch;
+    match run.stopped {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Step 1: kills, in rounds, the tuples of stratum `s` with a derivation that no longer
+/// holds, reading the fixpoint before the change.
+fn over_delete(
+    m: &mut Model,
+    program: &Program,
+    s: usize,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    let stratum = &program.strata()[s];
+    let own = |r: RelId| program.stratum_of(r) == s;
+    // Per own relation, where the seeds of the next round start in `killed`.
+    let mut from: Vec<usize> = stratum
+        .relations
+        .iter()
+        .map(|r| m.killed[r.0 as usize].len())
+        .collect();
+    let mut first = true;
+    loop {
+        st.budget.check_clock()?;
+        st.hi.copy_from_slice(&m.seen);
+        let mut doomed: Vec<(RelId, Vec<super::Value>)> = Vec::new();
+        // Killing is not deriving: the tuple budget is only for what gets written.
+        let tuples_left = std::mem::replace(&mut st.budget.tuples_left, usize::MAX);
+        let mut result = Ok(());
+        'rules: for &rule_id in &stratum.rules {
+            let rule = program.rule(rule_id);
+            let head = rule.info.head.0 as usize;
+            for (lit, plan) in &rule.seeded {
+                let (rel, which) = match &rule.body[*lit] {
+                    BodyLiteral::Positive(a) if first => (a.rel, Seeds::Lost { from: 0 }),
+                    BodyLiteral::Positive(a) if own(a.rel) => {
+                        let k = stratum.relations.iter().position(|r| *r == a.rel);
+                        (
+                            a.rel,
+                            Seeds::Lost {
+                                from: from[k.expect("own")],
+                            },
+                        )
+                    }
+                    BodyLiteral::Negative(a) if first => (a.rel, Seeds::Gained),
+                    _ => continue,
+                };
+                m.seeds(rel, &which, &mut st.seed);
+                if st.seed.is_empty() {
+                    continue;
+                }
+                st.pending.clear(rule.head_args.len());
+                let vis = Vis::Before {
+                    seen: &m.seen,
+                    gen: m.gen,
+                };
+                if let Err(e) = run_seeded(m, plan, head, vis, false, st) {
+                    result = Err(e);
+                    break 'rules;
+                }
+                for i in 0..st.pending.len() {
+                    doomed.push((rule.info.head, st.pending.row(i).to_vec()));
+                }
+            }
+        }
+        st.budget.tuples_left = tuples_left;
+        result?;
+        for (k, r) in stratum.relations.iter().enumerate() {
+            from[k] = m.killed[r.0 as usize].len();
+        }
+        let mut any = false;
+        for (rel, tuple) in doomed {
+            let r = rel.0 as usize;
+            let hash = hash_values(tuple.iter().copied());
+            let vis = Vis::Before {
+                seen: &m.seen,
+                gen: m.gen,
+            };
+            let found = m.rels[r].find_in(hash, r, vis, |row| row == &tuple[..]);
+            if let Some(id) = found {
+                let rows = &m.rels[r];
+                if rows.is_alive(id) && rows.prov(id).rule != BASE {
+                    m.kill_row(rel, id);
+                    any = true;
+                }
+            }
+        }
+        first = false;
+        if !any {
+            return Ok(());
+        }
+    }
+}
+
+/// Step 2: brings back the tuples of stratum `s` that died and still have a derivation.
+fn rederive(m: &mut Model, program: &Program, s: usize, st: &mut State) -> Result<(), EvalError> {
+    let stratum = &program.strata()[s];
+    capture_now(m, st);
+    m.round += 1;
+    st.stats.rounds += 1;
+    for &rule_id in &stratum.rules {
+        let rule = program.rule(rule_id);
+        let head = rule.info.head;
+        st.seed.clear();
+        st.seed.extend(m.killed[head.0 as usize].iter().copied());
+        if st.seed.is_empty() {
+            continue;
+        }
+        st.pending.clear(rule.head_args.len());
+        run_seeded(m, &rule.rederive, head.0 as usize, Vis::Now, true, st)?;
+        write_pending(m, rule_id, st);
+    }
+    Ok(())
+}
+
+/// Step 3a: derivations through a negated premise whose relation lost tuples.
+fn insert_through_negation(
+    m: &mut Model,
+    program: &Program,
+    s: usize,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    let stratum = &program.strata()[s];
+    capture_now(m, st);
+    m.round += 1;
+    st.stats.rounds += 1;
+    for &rule_id in &stratum.rules {
+        let rule = program.rule(rule_id);
+        for (lit, plan) in &rule.seeded {
+            let BodyLiteral::Negative(a) = &rule.body[*lit] else {
+                continue;
+            };
+            m.seeds(a.rel, &Seeds::Lost { from: 0 }, &mut st.seed);
+            if st.seed.is_empty() {
+                continue;
+            }
+            st.pending.clear(rule.head_args.len());
+            run_seeded(m, plan, rule.info.head.0 as usize, Vis::Now, true, st)?;
+            write_pending(m, rule_id, st);
+        }
+    }
+    Ok(())
+}
+
+/// `hi` = every row now, so rows written during a step wait for the next one.
+fn capture_now(m: &Model, st: &mut State) {
+    for (h, rows) in st.hi.iter_mut().zip(&m.rels) {
+        *h = rows.len();
+    }
+}
+
+/// Appends the pending tuples of `rule` to its head with the current round.
+fn write_pending(m: &mut Model, rule_id: RuleId, st: &mut State) {
+    let program = Arc::clone(&m.program);
+    let head = program.rule(rule_id).info.head.0 as usize;
+    let prov = Prov {
+        rule: rule_id.0,
+        detail: m.round,
+    };
+    let rows = Arc::make_mut(&mut m.rels[head]);
+    rows.reserve(st.pending.len());
+    for i in 0..st.pending.len() {
+        // A tuple written by an earlier rule of this step is not written twice.
+        if rows.find(st.pending.hash(i), st.pending.row(i)).is_none() {
+            rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);
+            m.derived_total += 1;
+            st.stats.derived += 1;
+        }
+    }
 }
 
 fn run_stratum(
@@ -111,9 +398,6 @@ fn run_stratum(
     st: &mut State,
 ) -> Result<(), EvalError> {
     let stratum = &program.strata()[s];
-    if stratum.rules.is_empty() {
-        return Ok(());
-    }
     for r in &stratum.reads {
         let r = r.0 as usize;
         st.lo[r] = if fresh { 0 } else { m.seen[r] };
@@ -162,6 +446,8 @@ fn run_stratum(
                     extra_numbers: &[],
                     lo: &st.lo,
                     hi: &st.hi,
+                    vis: Vis::Now,
+                    seed: &[],
                     head: &plan.head,
                     head_rel: Some(&m.rels[head]),
                     out: &mut st.pending,

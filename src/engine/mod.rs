@@ -6,15 +6,19 @@
 //!   provenance in a parallel vector.
 //! - [`eval`]: plans run as nested loops over a register file; no allocation per probe or
 //!   per derived tuple.
-//! - [`fixpoint`]: stratified semi-naive evaluation, continued incrementally after new
-//!   facts.
+//! - [`fixpoint`]: stratified semi-naive evaluation, maintained incrementally (delete and
+//!   rederive) after facts are added and retracted.
+//! - [`journal`]: changes made in a transaction, rolled back row by row.
 //! - [`query`]: one-off queries planned against the indexes the model already has.
 //! - [`limits`]: one command's limits over all its engine work, and the Ctrl-C flag.
 
+mod beside;
 mod changes;
 mod eval;
 mod fixpoint;
+mod journal;
 pub mod limits;
+mod lookup;
 mod query;
 mod relation;
 pub mod symbols;
@@ -126,8 +130,16 @@ pub struct Model {
     /// Strata from here on must be recomputed from scratch at the next evaluation (set
     /// for a new model and after an evaluation stopped by a limit).
     reset_from: Option<usize>,
-    /// Per relation: rows were retracted since the last evaluation.
-    shrunk: Vec<bool>,
+    /// Per stratum: recompute it from scratch at the next evaluation (a model built
+    /// [`Model::beside`] another).
+    stale: Vec<bool>,
+    /// The generation rows die in: one per successful evaluation.
+    gen: u32,
+    /// Per relation, the ids of rows that died in this generation (retracted, or killed
+    /// while maintaining the fixpoint).
+    killed: Vec<Vec<u32>>,
+    /// Open transaction: what to undo on rollback.
+    journal: Option<Box<journal::Journal>>,
     tracker: changes::Tracker,
     /// The last round number used.
     round: u32,
@@ -156,7 +168,10 @@ impl Model {
             base_spans: Vec::new(),
             seen: vec![0; n],
             reset_from: Some(0),
-            shrunk: vec![false; n],
+            stale: Vec::new(),
+            gen: 1,
+            killed: vec![Vec::new(); n],
+            journal: None,
             tracker: changes::Tracker::default(),
             round: 0,
             derived_total: 0,
@@ -211,16 +226,19 @@ impl Model {
             rule: BASE,
             detail: self.base_spans.len() as u32,
         };
-        let rows = Arc::make_mut(&mut self.rels[rel.0 as usize]);
-        let (id, new) = rows.insert(tuple, prov);
-        if !new {
-            if rows.prov(id).rule != BASE {
-                rows.set_prov(id, prov);
+        let r = rel.0 as usize;
+        let hash = hash_values(tuple.iter().copied());
+        if let Some(id) = self.rels[r].find(hash, tuple) {
+            let before = self.rels[r].prov(id);
+            if before.rule != BASE {
+                self.journal_prov(r, id, before);
+                Arc::make_mut(&mut self.rels[r]).set_prov(id, prov);
                 self.base_spans.push(origin);
                 self.derived_total -= 1;
             }
             return false;
         }
+        Arc::make_mut(&mut self.rels[r]).insert_new(hash, tuple, prov);
         self.base_spans.push(origin);
         true
     }
@@ -229,26 +247,29 @@ impl Model {
     /// retracted (false, nothing changes); a base fact that rules also derive is removed
     /// as a fact and derived again at the next evaluation.
     ///
-    /// The next [`Model::evaluate`] recomputes from scratch only the strata that can be
-    /// affected: the stratum of `rel` if rules derive it, the strata reading it, and in
-    /// turn the readers of what those recompute. Base facts and the derived tuples of
-    /// other strata stay as they are, with their provenance. Costs one pass over `rel`'s
-    /// rows (row ids after the fact shift down).
+    /// The next [`Model::evaluate`] carries the deletion through the strata that read
+    /// `rel` (see [`fixpoint`]): only tuples that lose their last derivation go, the rest
+    /// keep their rows and provenance.
     pub fn retract_fact(&mut self, rel: RelId, tuple: &[Value]) -> bool {
         let Some(id) = self.row_id(rel, tuple) else {
             return false;
         };
-        let r = rel.0 as usize;
-        if self.rels[r].prov(id).rule != BASE {
+        if self.rels[rel.0 as usize].prov(id).rule != BASE {
             return false;
         }
-        Arc::make_mut(&mut self.rels[r]).retain(|row, _| row != id);
-        if id < self.seen[r] {
-            self.seen[r] -= 1;
-            self.tracker.pending.push((rel, tuple.to_vec()));
-        }
-        self.shrunk[r] = true;
+        self.kill_row(rel, id);
         true
+    }
+
+    /// Marks row `id` of `rel` dead in this generation, for the journal and the fixpoint.
+    fn kill_row(&mut self, rel: RelId, id: u32) {
+        let r = rel.0 as usize;
+        let before = Arc::make_mut(&mut self.rels[r]).kill(id, self.gen);
+        if before.rule != BASE {
+            self.derived_total -= 1;
+        }
+        self.journal_prov(r, id, before);
+        self.killed[r].push(id);
     }
 
     /// The base facts of `rel` (written in rule files or added), each with its origin, in
@@ -276,18 +297,20 @@ impl Model {
     }
 
     pub fn len(&self, rel: RelId) -> usize {
-        self.rels[rel.0 as usize].len() as usize
+        self.rels[rel.0 as usize].live() as usize
     }
 
     /// True when no relation holds a tuple.
     pub fn is_empty(&self) -> bool {
-        self.rels.iter().all(|r| r.len() == 0)
+        self.rels.iter().all(|r| r.live() == 0)
     }
 
     /// Tuples in the order they were added or derived.
     pub fn tuples(&self, rel: RelId) -> impl Iterator<Item = &[Value]> {
         let rows = &self.rels[rel.0 as usize];
-        (0..rows.len()).map(move |r| rows.row(r))
+        (0..rows.len())
+            .filter(|&r| rows.is_alive(r))
+            .map(move |r| rows.row(r))
     }
 
     pub fn contains(&self, rel: RelId, tuple: &[Value]) -> bool {
@@ -312,6 +335,12 @@ impl Model {
             return None;
         }
         rows.find(hash_values(tuple.iter().copied()), tuple)
+    }
+
+    /// The last round number evaluation used (rounds count up over the model's life; a
+    /// tuple's round is at most this).
+    pub fn last_round(&self) -> u32 {
+        self.round
     }
 
     /// Total derived (non-base) tuples held.

@@ -68,6 +68,8 @@ impl Model {
             extra_numbers: &extra_numbers,
             lo: &hi,
             hi: &hi,
+            vis: super::relation::Vis::Now,
+            seed: &[],
             head: &plan.head,
             head_rel: None,
             out: &mut pending,

@@ -8,6 +8,12 @@
 //! chain through a per-row `next` vector (no allocation per key); a probe verifies the key
 //! columns (hashes can collide) and stops at the first row past its range. Provenance is
 //! a parallel `Vec<Prov>`.
+//!
+//! Deleting a row marks it dead (its provenance becomes [`DEAD`] with the generation it
+//! died in) and leaves it in place: row ids stay stable, the rows of the fixpoint before a
+//! change stay readable while the change is maintained (see `fixpoint`), and a rollback
+//! revives them. Lookups see a row through a [`Vis`]; dead rows are dropped by
+//! [`Rows::compact`] when they are many.
 
 use super::symbols::Value;
 use hashbrown::HashTable;
@@ -16,6 +22,20 @@ use std::hash::Hasher;
 
 /// Marks a base fact in [`Prov::rule`].
 pub(crate) const BASE: u32 = u32::MAX;
+/// Marks a dead row in [`Prov::rule`]; `detail` is the generation it died in.
+pub(crate) const DEAD: u32 = u32::MAX - 1;
+/// The generation of rows killed by a rollback: never "killed in this change".
+pub(crate) const NEVER: u32 = u32::MAX;
+
+/// Which rows a lookup sees.
+#[derive(Clone, Copy)]
+pub(crate) enum Vis<'a> {
+    /// Live rows: the model as it is now.
+    Now,
+    /// The fixpoint before the change being maintained: rows below `seen` (of relation
+    /// `rel`, looked up per relation) that are alive or died in generation `gen`.
+    Before { seen: &'a [u32], gen: u32 },
+}
 
 /// Where a row came from: `rule` = rule id and `detail` = round, or `rule` = [`BASE`] and
 /// `detail` = index of its span in the model's list of base-fact spans.
@@ -91,8 +111,10 @@ pub(crate) struct Rows {
     arity: usize,
     data: Vec<Value>,
     len: u32,
-    /// How many rows are base facts (the rest are derived).
+    /// How many live rows are base facts.
     base: u32,
+    /// How many rows are dead.
+    dead: u32,
     dedup: HashTable<Entry>,
     indexes: Vec<Index>,
     prov: Vec<Prov>,
@@ -105,6 +127,7 @@ impl Rows {
             data: Vec::new(),
             len: 0,
             base: 0,
+            dead: 0,
             dedup: HashTable::new(),
             indexes: index_columns
                 .iter()
@@ -121,6 +144,72 @@ impl Rows {
     #[inline]
     pub fn len(&self) -> u32 {
         self.len
+    }
+
+    pub fn arity(&self) -> usize {
+        self.arity
+    }
+
+    /// Live base-fact rows.
+    pub fn base_count(&self) -> u32 {
+        self.base
+    }
+
+    /// The key columns of every index, in order.
+    pub fn index_columns_all(&self) -> Vec<Vec<u32>> {
+        self.indexes.iter().map(|i| i.columns.clone()).collect()
+    }
+
+    /// Live rows.
+    #[inline]
+    pub fn live(&self) -> u32 {
+        self.len - self.dead
+    }
+
+    /// Dead rows still held.
+    pub fn dead(&self) -> u32 {
+        self.dead
+    }
+
+    #[inline]
+    pub fn is_alive(&self, r: u32) -> bool {
+        self.dead == 0 || self.prov[r as usize].rule != DEAD
+    }
+
+    /// Is row `r` (of relation number `rel`) seen through `vis`?
+    #[inline]
+    pub fn visible(&self, r: u32, rel: usize, vis: Vis) -> bool {
+        match vis {
+            Vis::Now => self.is_alive(r),
+            Vis::Before { seen, gen } => {
+                r < seen[rel]
+                    && (self.dead == 0 || {
+                        let p = self.prov[r as usize];
+                        p.rule != DEAD || p.detail == gen
+                    })
+            }
+        }
+    }
+
+    /// Marks live row `r` dead in generation `gen`; returns its provenance before.
+    pub fn kill(&mut self, r: u32, gen: u32) -> Prov {
+        let old = self.prov[r as usize];
+        debug_assert_ne!(old.rule, DEAD);
+        self.base -= u32::from(old.rule == BASE);
+        self.dead += 1;
+        self.prov[r as usize] = Prov {
+            rule: DEAD,
+            detail: gen,
+        };
+        old
+    }
+
+    /// Brings a dead row back with provenance `prov` (a rollback).
+    pub fn revive(&mut self, r: u32, prov: Prov) {
+        debug_assert_eq!(self.prov[r as usize].rule, DEAD);
+        self.dead -= 1;
+        self.base += u32::from(prov.rule == BASE);
+        self.prov[r as usize] = prov;
     }
 
     #[inline]
@@ -140,17 +229,39 @@ impl Rows {
         self.prov[r as usize] = prov;
     }
 
-    /// The row equal to `tuple`, whose hash is `hash`.
+    /// The live row equal to `tuple`, whose hash is `hash`.
     #[inline]
     pub fn find(&self, hash: u32, tuple: &[Value]) -> Option<u32> {
         self.find_by(hash, |row| row == tuple)
     }
 
-    /// The row with hash `hash` that `eq` accepts.
+    /// The live row with hash `hash` that `eq` accepts.
     #[inline]
     pub fn find_by(&self, hash: u32, mut eq: impl FnMut(&[Value]) -> bool) -> Option<u32> {
         self.dedup
-            .find(spread(hash), |e| e.hash == hash && eq(self.row(e.row)))
+            .find(spread(hash), |e| {
+                e.hash == hash && self.is_alive(e.row) && eq(self.row(e.row))
+            })
+            .map(|e| e.row)
+    }
+
+    /// The row with hash `hash` that `eq` accepts, seen through `vis` (dead rows stay in
+    /// the dedup table until [`Rows::compact`], so the fixpoint before a change is found).
+    #[inline]
+    pub fn find_in(
+        &self,
+        hash: u32,
+        rel: usize,
+        vis: Vis,
+        mut eq: impl FnMut(&[Value]) -> bool,
+    ) -> Option<u32> {
+        if let Vis::Now = vis {
+            return self.find_by(hash, eq);
+        }
+        self.dedup
+            .find(spread(hash), |e| {
+                e.hash == hash && self.visible(e.row, rel, vis) && eq(self.row(e.row))
+            })
             .map(|e| e.row)
     }
 
@@ -182,16 +293,6 @@ impl Rows {
         for index in &mut self.indexes {
             index.next.reserve(additional);
         }
-    }
-
-    /// Adds `tuple` unless present; returns its row id and whether it is new.
-    pub fn insert(&mut self, tuple: &[Value], prov: Prov) -> (u32, bool) {
-        debug_assert_eq!(tuple.len(), self.arity);
-        let hash = hash_values(tuple.iter().copied());
-        if let Some(r) = self.find(hash, tuple) {
-            return (r, false);
-        }
-        (self.insert_new(hash, tuple, prov), true)
     }
 
     /// Appends a tuple known to be absent, with its precomputed hash.
@@ -226,16 +327,15 @@ impl Rows {
         r
     }
 
-    /// Drops every derived row, keeping base facts (with their provenance) in order.
-    /// Nothing to do (and no rebuild) when every row is a base fact.
-    pub fn retain_base(&mut self) {
-        if self.base < self.len {
-            self.retain(|_, prov| prov.rule == BASE);
+    /// Drops dead rows, keeping the others in order (row ids shift down).
+    pub fn compact(&mut self) {
+        if self.dead > 0 {
+            self.retain(|_, prov| prov.rule != DEAD);
         }
     }
 
     /// Keeps the rows `keep` accepts, in order (row ids of later rows shift down).
-    pub fn retain(&mut self, mut keep: impl FnMut(u32, Prov) -> bool) {
+    fn retain(&mut self, mut keep: impl FnMut(u32, Prov) -> bool) {
         let columns: Vec<Vec<u32>> = self.indexes.iter().map(|i| i.columns.clone()).collect();
         let old = std::mem::replace(self, Rows::new(self.arity, &columns));
         let kept = (0..old.len).filter(|&r| keep(r, old.prov(r))).count();

@@ -18,39 +18,21 @@ const MAX_ALTS: usize = 16;
 const ABDUCE_STEPS: usize = 50_000;
 const MAX_VERIFY: usize = 8;
 
-/// A copy of the model with `intern` constants known to its symbol table and `extra`
-/// base facts added, evaluated as far as `goal` needs. The copy shares the original's
-/// relations until it changes them and continues its fixpoint (only strata that negate
-/// what the new facts make grow are recomputed), so verifying a fix costs a short
-/// evaluation, not a rebuild.
-pub(super) fn extended(
-    model: &Model,
-    extra: &[(RelId, Vec<Value>)],
-    intern: &[Const],
-    goal: RelId,
-) -> Model {
-    let mut m = model.clone();
-    for c in intern {
-        m.intern(c);
-    }
-    for (rel, tuple) in extra {
-        m.add_fact(*rel, tuple, Span::default());
-    }
-    if !extra.is_empty() {
-        // Bounded by the command's limits (`engine::limits::Scope`): a fix can make the
-        // copy derive far more than the original. A copy stopped by them is half
-        // evaluated; `fixes` does not trust it, and the scope reports the stop.
-        let _ = m.evaluate_for(goal, &Limits::default());
-    }
-    m
-}
-
 /// Verified fixes of the smallest size found: sets of base facts whose addition makes the
-/// fact hold.
-pub(super) fn fixes(model: &Model, rel: RelId, consts: &[Const], depth: usize) -> Vec<Vec<Fact>> {
+/// fact hold. Each candidate is verified on the live model inside a transaction: added,
+/// maintained as far as `rel`'s stratum (incrementally, see `engine::fixpoint`), looked
+/// up, rolled back. Bounded by the command's limits (`engine::limits::Scope`): a fix can
+/// make the model derive far more; a candidate stopped by them is not trusted, and the
+/// scope reports the stop.
+pub(super) fn fixes(
+    model: &mut Model,
+    rel: RelId,
+    consts: &[Const],
+    depth: usize,
+) -> Vec<Vec<Fact>> {
     let tuple = values_of(model, consts).expect("interned");
     let mut ab = Abducer {
-        model,
+        model: &*model,
         steps: 0,
         stack: Vec::new(),
     };
@@ -63,12 +45,11 @@ pub(super) fn fixes(model: &Model, rel: RelId, consts: &[Const], depth: usize) -
         {
             continue;
         }
-        let extra: Vec<(RelId, Vec<Value>)> = alt.iter().cloned().collect();
-        let m = extended(model, &extra, &[], rel);
+        let holds = with_facts(model, &alt, rel, |m| m.contains(rel, &tuple));
         if crate::engine::limits::check().is_err() {
             break;
         }
-        if values_of(&m, consts).is_some_and(|t| m.contains(rel, &t)) {
+        if holds == Some(true) {
             verified.push(alt);
         }
     }
@@ -76,6 +57,32 @@ pub(super) fn fixes(model: &Model, rel: RelId, consts: &[Const], depth: usize) -
         .iter()
         .map(|alt| alt.iter().map(|(r, t)| fact_of(model, *r, t)).collect())
         .collect()
+}
+
+/// `look` at the model with `facts` added and evaluated as far as `goal` needs, then puts
+/// the model back. `None` when a limit stopped the evaluation.
+fn with_facts<T>(
+    model: &mut Model,
+    facts: &Alt,
+    goal: RelId,
+    look: impl FnOnce(&Model) -> T,
+) -> Option<T> {
+    if model.in_transaction() {
+        // Someone else's transaction is open: work on a copy rather than roll it back.
+        let mut copy = model.clone();
+        copy.commit();
+        return with_facts(&mut copy, facts, goal, look);
+    }
+    model.begin();
+    for (rel, tuple) in facts {
+        model.add_fact(*rel, tuple, Span::default());
+    }
+    let out = model
+        .evaluate_for(goal, &Limits::default())
+        .ok()
+        .map(|_| look(model));
+    model.rollback();
+    out
 }
 
 /// Smallest first, no duplicates, at most `MAX_ALTS`.

@@ -134,13 +134,8 @@ pub(crate) fn matches(
         }
     }
     model
-        .tuples(atom.rel)
-        .filter(|t| {
-            pat.iter()
-                .zip(t.iter())
-                .all(|(p, v)| p.is_none_or(|p| p == *v))
-                && same.iter().all(|&(j, i)| t[j] == t[i])
-        })
+        .matching(atom.rel, &pat)
+        .filter(|t| same.iter().all(|&(j, i)| t[j] == t[i]))
         .take(limit)
         .map(<[Value]>::to_vec)
         .collect()

@@ -7,7 +7,7 @@
 //! missing derived one is abduced in turn, a blocking negation is lifted by killing every
 //! derivation of what it negates) and then verified on a rebuilt model.
 
-use super::fixes::{extended, fixes};
+use super::fixes::fixes;
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, matches, Regs};
 use super::revoked::revocations;
 use super::why::{pattern, prove};
@@ -28,7 +28,7 @@ const DEFAULT_DEPTH: usize = 6;
 /// for the closest candidate bindings, followed down to base facts; and verified fixes.
 /// `Err`: the fact does not parse or resolve, or holds (E0702, with a hint to ask why).
 pub fn why_not(
-    model: &Model,
+    model: &mut Model,
     _sources: &SourceMap,
     fact: &Atom,
     opts: &ExplainOptions,
@@ -49,26 +49,37 @@ pub fn why_not(
 }
 
 /// Why not, for a fact already resolved against the program (relation and constants of
-/// the right types) that the model does not hold.
+/// the right types) that the model does not hold. The model is used to verify fixes and
+/// left as it was.
 pub fn why_not_resolved(
-    model: &Model,
+    model: &mut Model,
     rel: RelId,
     consts: &[Const],
     opts: &ExplainOptions,
 ) -> WhyNot {
+    if values_of(model, consts).is_some() {
+        return why_not_known(model, rel, consts, opts);
+    }
+    // Constants the model never saw: explain on the model with them interned, then put
+    // it back.
+    if model.in_transaction() {
+        let mut copy = model.clone();
+        copy.commit();
+        return why_not_resolved(&mut copy, rel, consts, opts);
+    }
+    model.begin();
+    for c in consts {
+        model.intern(c);
+    }
+    let out = why_not_known(model, rel, consts, opts);
+    model.rollback();
+    out
+}
+
+fn why_not_known(model: &mut Model, rel: RelId, consts: &[Const], opts: &ExplainOptions) -> WhyNot {
     let shown = Fact {
         relation: model.program().relation_name(rel).to_string(),
         values: consts.to_vec(),
-    };
-    let known = values_of(model, consts);
-    // Constants the model never saw: explain on a model that knows them.
-    let rebuilt;
-    let model = match known {
-        Some(_) => model,
-        None => {
-            rebuilt = extended(model, &[], consts, rel);
-            &rebuilt
-        }
     };
     let tuple = values_of(model, consts).expect("interned");
     let depth = opts.max_depth.unwrap_or(DEFAULT_DEPTH);

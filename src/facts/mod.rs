@@ -12,6 +12,7 @@ mod manifest;
 mod names;
 mod parse;
 mod read;
+mod shared;
 
 pub use ast::{Field, Name, Stmt, StmtKind, Words};
 pub use names::{INSTANCE_ROLES, KINDS, PERMISSIONS, TENANT_ROLES, USER_TYPES};
@@ -118,8 +119,8 @@ pub struct Instance {
     resources: Arc<BTreeMap<(String, String), (String, Span)>>,
     /// Where the instance statement is (its first `instance_role` fact).
     instance: Option<Span>,
-    grants: Arc<Vec<BaseFact>>,
-    run_as: Arc<Vec<BaseFact>>,
+    grants: shared::SharedList,
+    run_as: shared::SharedList,
 }
 
 impl Instance {
@@ -153,9 +154,8 @@ impl Instance {
                 "run_as_grant" => &mut self.run_as,
                 _ => continue,
             };
-            if list.iter().any(|g| g.same_tuple(r)) {
-                Arc::make_mut(list).retain(|g| !g.same_tuple(r));
-            }
+            let k = shared::key(&r.relation, r.values.first(), r.values.get(1));
+            list.take_where(k, |g| g.same_tuple(r));
         }
         for f in &changes.add {
             self.record(f);
@@ -185,8 +185,8 @@ impl Instance {
             ("instance_role", _) => {
                 self.instance.get_or_insert(f.span);
             }
-            ("grant", 5) => Arc::make_mut(&mut self.grants).push(f.clone()),
-            ("run_as_grant", 3) => Arc::make_mut(&mut self.run_as).push(f.clone()),
+            ("grant", 5) => self.grants.push(f.clone()),
+            ("run_as_grant", 3) => self.run_as.push(f.clone()),
             _ => {}
         }
     }
@@ -214,13 +214,13 @@ impl Instance {
     }
 
     /// The `grant` facts currently in force (loaded and not revoked).
-    pub fn grants(&self) -> &[BaseFact] {
-        &self.grants
+    pub fn grants(&self) -> impl Iterator<Item = &BaseFact> {
+        self.grants.iter()
     }
 
     /// The `run_as_grant` facts currently in force.
-    pub fn run_as_grants(&self) -> &[BaseFact] {
-        &self.run_as
+    pub fn run_as_grants(&self) -> impl Iterator<Item = &BaseFact> {
+        self.run_as.iter()
     }
 }
 

@@ -97,8 +97,8 @@ pub(super) struct Reader<'a> {
     /// a revocation names, so that a revocation does not scan every fact read so far.
     pub(super) revocable: FxHashMap<(String, Vec<Const>), Vec<usize>>,
     /// Grants loaded by earlier reads and still in force.
-    pub(super) prior_grants: Arc<Vec<BaseFact>>,
-    pub(super) prior_run_as: Arc<Vec<BaseFact>>,
+    pub(super) prior_grants: super::shared::SharedList,
+    pub(super) prior_run_as: super::shared::SharedList,
     pub(super) remove: Vec<BaseFact>,
     /// The statement being desugared comes after the instance was created (S2).
     pub(super) after_creation: bool,
@@ -431,13 +431,11 @@ impl Reader<'_> {
         } else {
             &mut self.prior_run_as
         };
-        if !prior.iter().any(matches) {
-            return n;
-        }
-        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(Arc::make_mut(prior))
-            .into_iter()
-            .partition(matches);
-        *prior = Arc::new(kept);
+        let (first, second) = (key.first().map(|k| sym(k)), key.get(1).map(|k| sym(k)));
+        let gone = prior.take_where(
+            super::shared::key(relation, first.as_ref(), second.as_ref()),
+            matches,
+        );
         n += gone.len();
         self.remove.extend(gone);
         n

@@ -307,7 +307,14 @@ impl Out<'_> {
                     return false;
                 }
                 let ground = ground_atom(atom, b);
-                match ground.map(|g| why_not(self.model(), &self.ws.sources, &g, &Self::opts())) {
+                match ground.map(|g| {
+                    why_not(
+                        &mut self.model().clone(),
+                        &self.ws.sources,
+                        &g,
+                        &Self::opts(),
+                    )
+                }) {
                     Some(Ok(w)) => {
                         self.line(indent, &w.to_text(self.shown));
                         o.insert("kind".into(), json!("why_not"));

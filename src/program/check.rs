@@ -115,6 +115,8 @@ pub(super) fn check_modules(sources: &SourceMap, modules: &[Module]) -> Checked 
             body,
             var_names: vars.names,
             plans: Vec::new(),
+            seeded: Vec::new(),
+            rederive: super::plan::Plan::default(),
         });
     }
     for (r, rel) in relations.iter().enumerate() {

@@ -147,6 +147,12 @@ pub struct CompiledRule {
     /// One plan per positive body atom (that atom reads the delta), or a single plan
     /// without a delta atom when the body has no positive atom.
     pub plans: Vec<Plan>,
+    /// For incremental maintenance (`engine::fixpoint`): per body literal that has an
+    /// atom, the body planned from seed rows of that atom's relation.
+    pub seeded: Vec<(usize, Plan)>,
+    /// The body planned from seed rows of the head's relation: which of those tuples can
+    /// still be derived.
+    pub rederive: Plan,
 }
 
 /// A fact written in a rule file: `edge(a, b).`
@@ -222,6 +228,21 @@ impl Program {
         let mut chooser = plan::CreateIndexes(&mut program.indexes);
         for rule in &mut program.rules {
             rule.plans = plan::plan_variants(&rule.body, &rule.head_args, &mut chooser);
+            rule.seeded = (0..rule.body.len())
+                .filter_map(|i| match &rule.body[i] {
+                    BodyLiteral::Positive(a) | BodyLiteral::Negative(a) => Some((
+                        i,
+                        plan::plan_seeded(&rule.body, &rule.head_args, a, &mut chooser),
+                    )),
+                    BodyLiteral::Compare { .. } => None,
+                })
+                .collect();
+            let head = BodyAtom {
+                rel: rule.info.head,
+                args: rule.head_args.clone(),
+                span: rule.info.span,
+            };
+            rule.rederive = plan::plan_seeded(&rule.body, &rule.head_args, &head, &mut chooser);
         }
         Ok((program, diags))
     }

@@ -28,6 +28,8 @@ pub enum RowRange {
     Delta,
     Stable,
     All,
+    /// The rows a change seeds (listed by id, dead or alive): see [`plan_seeded`].
+    Seed,
 }
 
 /// How a scan finds candidate rows.
@@ -77,7 +79,7 @@ pub enum Op {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     pub ops: Vec<Op>,
     /// The head tuple, or the answer columns of a query.
@@ -189,6 +191,51 @@ pub fn plan_body(
         ops,
         head,
         delta,
+        slots,
+    }
+}
+
+/// Plans `body` for incremental maintenance: first a scan of the seed rows of `seed` (an
+/// atom over the same variables: a body literal, positive or negated, or the head), then
+/// the whole body (the seed's own literal included) over `All` rows. Only the seed's
+/// variables that occur elsewhere get bound: `_` and variables local to a negation stay
+/// free, so a negated literal is still checked as "no row at all".
+pub fn plan_seeded(
+    body: &[BodyLiteral],
+    head: &[Arg],
+    seed: &BodyAtom,
+    indexes: &mut dyn IndexChooser,
+) -> Plan {
+    let slots = max_slot(body, head);
+    let mut bound = vec![false; slots];
+    let mut placed = vec![false; body.len()];
+    let mut ops = vec![Op::Scan(scan(seed, RowRange::Seed, &mut bound, None))];
+    loop {
+        place_filters(body, &mut placed, &mut bound, &mut ops, indexes);
+        let next = (0..body.len())
+            .filter(|&i| !placed[i])
+            .filter_map(|i| match &body[i] {
+                BodyLiteral::Positive(a) => Some((i, a)),
+                _ => None,
+            })
+            .max_by_key(|(i, a)| (bound_columns(a, &bound).len(), usize::MAX - i));
+        let Some((i, atom)) = next else { break };
+        placed[i] = true;
+        ops.push(Op::Scan(scan(
+            atom,
+            RowRange::All,
+            &mut bound,
+            Some(indexes),
+        )));
+    }
+    let head = head
+        .iter()
+        .map(|a| operand(*a).expect("safe heads have no `_`"))
+        .collect();
+    Plan {
+        ops,
+        head,
+        delta: None,
         slots,
     }
 }

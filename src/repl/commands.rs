@@ -34,6 +34,7 @@ pub const COMMANDS: &[&str] = &[
     ":whynot",
     ":depth",
     ":audit",
+    ":timing",
 ];
 
 /// Relations a change report lists tuple by tuple, in this order; the rest are counted.
@@ -66,6 +67,7 @@ Why and why not:
   :whynot can_run(engineering, sales-360)            what is missing for it to hold
   :why can_use(sam, engineering, R)                  each answer explained (at most 5)
   :depth N                                           explain at most N rules deep (`:depth` alone: no limit)
+  :timing on|off                                     end each answer with how long it took
   :audit sam                                         everything sam holds, by scope, with the grants behind it
 
 What if (every change can be undone; each prints the decisions it changed):
@@ -182,6 +184,7 @@ pub(super) fn dispatch(
             })?
         }
         "depth" => depth(repl, argument)?,
+        "timing" => timing(repl, argument)?,
         "audit" => audit(ws, argument)?,
         "" => return Err(unknown_command(":")),
         other => return Err(unknown_command(other)),
@@ -425,7 +428,26 @@ fn stats(repl: &Repl, ws: &Workspace) -> String {
             let _ = writeln!(out, "last evaluation: at start, {rounds}");
         }
     }
+    if let Some((now, peak)) = memory() {
+        let _ = writeln!(out, "memory: {now} MiB resident, {peak} MiB at most");
+    }
     out
+}
+
+/// Resident and peak resident memory of this process in MiB, where the system says
+/// (Linux: /proc/self/status).
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((kb("VmRSS:")? / 1024, kb("VmHWM:")? / 1024))
 }
 
 fn rules(ws: &Workspace, rel: &str) -> Result<String> {
@@ -552,6 +574,27 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
     }
 }
 
+fn timing(repl: &mut Repl, argument: &str) -> Result<String> {
+    repl.timing = match argument {
+        "on" | "" => true,
+        "off" => false,
+        other => {
+            return Err(error("E0801", format!("`{other}` is not on or off"))
+                .into_iter()
+                .map(|d| d.help("write `:timing on` or `:timing off`"))
+                .collect())
+        }
+    };
+    Ok(format!(
+        "timing is {}\n",
+        if repl.timing {
+            "on: each answer ends with `time: N ms`"
+        } else {
+            "off"
+        }
+    ))
+}
+
 fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
     if argument.is_empty() || argument == "none" {
         repl.depth = None;
@@ -575,6 +618,20 @@ fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
 /// A change's report: decision relations tuple by tuple (`+ can_run(...)`), the rest as
 /// counts unless `verbose`.
 pub(crate) fn changes(delta: &Delta, verbose: bool) -> String {
+    let mut out = decision_changes(delta, verbose);
+    if delta.undo_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "note: the undo history is full ({} steps or {} facts): the oldest {} can no longer be undone",
+            crate::workspace::UNDO_STEPS,
+            crate::workspace::UNDO_FACTS,
+            if delta.undo_dropped == 1 { "step".to_string() } else { format!("{} steps", delta.undo_dropped) },
+        );
+    }
+    out
+}
+
+fn decision_changes(delta: &Delta, verbose: bool) -> String {
     if delta.is_empty() {
         return "no derived fact changed\n".to_string();
     }

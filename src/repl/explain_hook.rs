@@ -8,14 +8,14 @@ use crate::workspace::Workspace;
 /// Explain why `atom` holds (`why_not == false`) or why it does not, to at most `depth`
 /// levels of rules (`None`: no limit), as text ready to print.
 pub fn explain(
-    ws: &Workspace,
+    ws: &mut Workspace,
     atom: &Atom,
     why_not: bool,
     depth: Option<usize>,
 ) -> Result<String, Vec<Diagnostic>> {
     let opts = ExplainOptions { max_depth: depth };
     if why_not {
-        explain_why_not(&ws.model, &ws.sources, atom, &opts).map(|w| w.to_text(&ws.sources))
+        explain_why_not(&mut ws.model, &ws.sources, atom, &opts).map(|w| w.to_text(&ws.sources))
     } else {
         why(&ws.model, &ws.sources, atom, &opts).map(|p| p.to_text(&ws.sources))
     }
@@ -27,7 +27,7 @@ const WHY_EACH: usize = 5;
 /// `:why` of an atom with variables: each answer of it as a query, explained in turn
 /// (at most [`WHY_EACH`], then how many more), or why there is none.
 pub fn why_each(
-    ws: &Workspace,
+    ws: &mut Workspace,
     atom: &Atom,
     depth: Option<usize>,
 ) -> Result<String, Vec<Diagnostic>> {

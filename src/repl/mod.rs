@@ -11,7 +11,6 @@ pub mod terminal;
 
 use crate::diag::Diagnostic;
 use crate::engine::limits::Scope;
-use crate::engine::Origin;
 use crate::load::Text;
 use crate::syntax::is_incomplete;
 use crate::workspace::Workspace;
@@ -45,6 +44,8 @@ pub struct Repl {
     next_input: usize,
     /// `:depth N` for `:why` / `:whynot`.
     pub depth: Option<usize>,
+    /// `:timing on`: each input's answer ends with how long it took.
+    pub timing: bool,
     /// What the last evaluation was for, how long it took and how many rounds it ran.
     pub last_eval: Option<EvalNote>,
     pub summary: Summary,
@@ -89,13 +90,14 @@ impl Repl {
         let name = format!("<repl {n}>");
         // One input is one command: its evaluations, queries and explanations share the
         // limits (and stop at Ctrl-C); its answer is written only once it is complete.
+        let started = std::time::Instant::now();
         let scope = Scope::enter(&ws.limits);
         let mut answer = Vec::new();
         let mut result = commands::dispatch(self, ws, &name, input, &mut answer);
         if let (Ok(_), Err(e)) = (&result, scope.finish()) {
             result = Err(vec![e.to_diagnostic()]);
         }
-        match result {
+        let flow = match result {
             Ok(flow) => {
                 let _ = out.write_all(&answer);
                 self.summary.inputs += 1;
@@ -108,7 +110,12 @@ impl Repl {
                 let _ = out.write_all(text.as_bytes());
                 Flow::Continue
             }
+        };
+        if self.timing {
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            let _ = writeln!(out, "time: {ms:.3} ms");
         }
+        flow
     }
 }
 
@@ -136,23 +143,9 @@ fn interrupted_note(diags: &mut [Diagnostic], input: &str) {
     }
 }
 
-/// The largest round number any derived tuple was found in (the rounds the model's
-/// evaluations have run since it was built).
+/// The last round the model's evaluations have run since it was built.
 pub(crate) fn max_round(ws: &Workspace) -> u32 {
-    let program = ws.program();
-    program
-        .relations()
-        .filter(|&r| program.is_derived(r))
-        .flat_map(|r| {
-            ws.model
-                .tuples(r)
-                .filter_map(move |t| match ws.model.origin(r, t) {
-                    Some(Origin::Derived { round, .. }) => Some(round),
-                    _ => None,
-                })
-        })
-        .max()
-        .unwrap_or(0)
+    ws.model.last_round()
 }
 
 /// True when `buffer` should continue on the next line: an unfinished query or rule

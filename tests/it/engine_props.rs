@@ -35,33 +35,39 @@ enum T {
 }
 
 #[derive(Clone, Debug)]
-struct GenAtom(usize, Vec<T>);
+pub(crate) struct GenAtom(pub usize, Vec<T>);
 
 #[derive(Clone, Debug)]
-struct GenRule {
-    head: GenAtom,
-    pos: Vec<GenAtom>,
-    neg: Vec<GenAtom>,
+pub(crate) struct GenRule {
+    pub head: GenAtom,
+    pub pos: Vec<GenAtom>,
+    pub neg: Vec<GenAtom>,
     cmp: Vec<(T, CompareOp, T)>,
 }
 
-struct Gen {
-    arity: Vec<usize>,
+pub(crate) struct Gen {
+    pub arity: Vec<usize>,
     level: Vec<usize>,
-    rules: Vec<GenRule>,
-    facts: Vec<(usize, Vec<i64>)>,
+    pub rules: Vec<GenRule>,
+    pub facts: Vec<(usize, Vec<i64>)>,
 }
 
-const DOMAIN: i64 = 4;
+pub(crate) const DOMAIN: i64 = 4;
 
 fn generate(seed: u64) -> Gen {
+    generate_with(seed, 5, 6)
+}
+
+/// A random program of 2 to `1 + max_rels` relations (two per stratum level) and 1 to
+/// `max_rules` rules, with up to 25 facts.
+pub(crate) fn generate_with(seed: u64, max_rels: usize, max_rules: usize) -> Gen {
     let mut rng = Rng(seed | 1);
-    let n = 2 + rng.below(5);
+    let n = 2 + rng.below(max_rels);
     let arity: Vec<usize> = (0..n).map(|_| rng.below(4)).collect();
     // Two relations per level: mutual recursion within a level, negation only downwards.
     let level: Vec<usize> = (0..n).map(|i| i / 2).collect();
     let mut rules = Vec::new();
-    for _ in 0..1 + rng.below(6) {
+    for _ in 0..1 + rng.below(max_rules) {
         let h = rng.below(n);
         let mut bound: Vec<usize> = Vec::new();
         let mut pos = Vec::new();
@@ -157,11 +163,11 @@ fn generate(seed: u64) -> Gen {
     }
 }
 
-fn name(r: usize) -> String {
+pub(crate) fn name(r: usize) -> String {
     format!("r{r}")
 }
 
-fn ast(g: &Gen) -> Module {
+pub(crate) fn ast(g: &Gen) -> Module {
     let s = Span::default();
     let term = |t: &T| match t {
         T::Var(v) => Term::Var(Ident::new(format!("V{v}"), s)),
@@ -279,7 +285,7 @@ fn naive_rule(
     out.push(rule.head.1.iter().map(|t| value(t, env).unwrap()).collect());
 }
 
-fn naive(g: &Gen) -> Db {
+pub(crate) fn naive(g: &Gen) -> Db {
     let mut db: Db = vec![BTreeSet::new(); g.arity.len()];
     for (r, t) in &g.facts {
         db[*r].insert(t.clone());

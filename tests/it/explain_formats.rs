@@ -55,7 +55,7 @@ fn proof_json_has_the_documented_fields() {
 fn why_not_json_has_rules_failing_premises_and_fixes() {
     let mut ws = worked(str::to_string);
     let a = atom(&mut ws, "can_run(engineering, sales-360)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let v: Value = serde_json::from_str(&w.to_json(&ws.sources).to_string()).unwrap();
     assert_eq!(v["fact"], "can_run(engineering, sales-360)");
     assert_eq!(v["holds"], false);
@@ -113,7 +113,7 @@ fn dot_has_one_node_per_fact_and_labelled_edges() {
     assert!(dot.contains("!has_run_as_user(engineering, sales-360)"));
     assert!(dot.contains("tests/data/worked-example.dl:41"));
     let a = atom(&mut ws, "can_run(engineering, sales-360)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let dot = w.to_dot(&ws.sources);
     assert!(dot.starts_with("digraph why_not {"), "{dot}");
     assert!(

@@ -103,7 +103,7 @@ fn negation_and_comparison_premises() {
     assert!(text.contains("n1 != n0 holds"), "{text}");
     // Why not unreachable(n0, n1): path(n0, n1) blocks it; no fix adds facts.
     let a = atom(&mut ws, "unreachable(n0, n1)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = w.to_text(&ws.sources);
     assert!(
         text.contains("fails: !path(n0, n1), because path(n0, n1) holds:"),
@@ -112,7 +112,7 @@ fn negation_and_comparison_premises() {
     assert!(w.fixes.is_empty(), "{text}");
     // Comparisons fail visibly.
     let a = atom(&mut ws, "unreachable(n2, n2)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     assert!(w.to_text(&ws.sources).contains("fails: n2 != n2 is false"));
 }
 
@@ -120,7 +120,7 @@ fn negation_and_comparison_premises() {
 fn why_not_on_a_graph_proposes_verified_single_edges() {
     let mut ws = graph(&[(0, 1), (2, 3)], 4);
     let a = atom(&mut ws, "path(n0, n3)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = w.to_text(&ws.sources);
     assert!(!w.fixes.is_empty(), "{text}");
     assert!(w.fixes.iter().all(|f| f.len() == 1), "{text}");
@@ -128,7 +128,7 @@ fn why_not_on_a_graph_proposes_verified_single_edges() {
     assert!(shown.contains(&"edge(n0, n3)".to_string()), "{shown:?}");
     assert!(shown.contains(&"edge(n1, n2)".to_string()), "{shown:?}");
     let a = atom(&mut ws, "edge(n0, n3)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     assert!(w.base);
     assert!(w.to_text(&ws.sources).contains("edge is a base relation"));
     assert_eq!(w.fixes.len(), 1);
@@ -145,7 +145,7 @@ ok(X) :- c(X), a(X), b(X).
 ";
     let mut ws = open(&[Text::new("r.dl", rules)], &[Text::new("f.dl", "c(k).")]);
     let at = atom(&mut ws, "ok(k)");
-    let w = why_not(&ws.model, &ws.sources, &at, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &at, &ExplainOptions::default()).unwrap();
     let shown: Vec<Vec<String>> = w
         .fixes
         .iter()
@@ -181,7 +181,7 @@ proptest! {
                         let numbered = t.lines().filter(|l| l.trim_start().starts_with('[')).count();
                         prop_assert!(numbered <= p.nodes.len());
                     } else if rel == "path" {
-                        let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+                        let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
                         // Every fix was verified; a missing path is always one edge away.
                         prop_assert!(!w.fixes.is_empty());
                         prop_assert!(w.fixes.iter().all(|f| f.len() == 1));

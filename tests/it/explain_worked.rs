@@ -124,13 +124,13 @@ fn why_of_a_fact_that_does_not_hold_says_so() {
     assert_eq!(e[0].code, "E0701");
     assert!(e[0].help.as_deref().unwrap().contains("--why-not"));
     let a = atom(&mut ws, MISSING);
-    let e = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap_err();
+    let e = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap_err();
     assert_eq!(e[0].code, "E0702");
     let a = atom(&mut ws, "no_such(x)");
     let e = why(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap_err();
     assert_eq!(e[0].code, "E0101");
     let a = atom(&mut ws, "can_run(engineering, W)");
-    let e = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap_err();
+    let e = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap_err();
     assert_eq!(e[0].code, "E0104");
 }
 
@@ -138,7 +138,7 @@ fn why_of_a_fact_that_does_not_hold_says_so() {
 fn why_not_shows_the_missing_permission_and_proposes_the_missing_grant() {
     let mut ws = worked(str::to_string);
     let a = atom(&mut ws, "can_run(engineering, sales-360)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     assert_eq!(w.attempts.len(), 1);
     assert_eq!(w.attempts[0].rule.name, "workload_runs");
     match &w.attempts[0].failure {
@@ -171,7 +171,7 @@ fn two_missing_grants_need_a_two_fact_fix() {
     let line = "grant(engineering, runnable-default, sam, can_use_compute, maria).";
     let mut ws = worked(|t| t.replace(line, ""));
     let a = atom(&mut ws, "can_run(engineering, sales-360)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = w.to_text(&ws.sources);
     assert!(!w.fixes.is_empty(), "{text}");
     let mut stmts: Vec<String> = w.fixes[0]
@@ -205,7 +205,7 @@ fn two_missing_grants_need_a_two_fact_fix() {
 fn why_not_follows_a_missing_derived_premise_down() {
     let mut ws = worked(str::to_string);
     let a = atom(&mut ws, "can_use(sam, engineering, sf-creds)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = w.to_text(&ws.sources);
     assert!(
         text.contains("fails: no permission(sam, engineering, sf-creds, P)"),
@@ -224,7 +224,7 @@ fn why_not_follows_a_missing_derived_premise_down() {
     assert!(text.contains(FIX), "{text}");
     // An unknown constant still gets an answer.
     let a = atom(&mut ws, "can_run(engineering, nowhere)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     assert!(w
         .to_text(&ws.sources)
         .contains("fails: no workload(engineering, nowhere)"));

@@ -88,7 +88,7 @@ fn run_as_then_run_as_revoked_in_two_reads() {
         "revoked_run_as(dpdeveloper, sam, iamgroot)"
     );
     inst.apply(&second);
-    assert_eq!(inst.run_as_grants().len(), 1);
+    assert_eq!(inst.run_as_grants().count(), 1);
 }
 
 #[test]

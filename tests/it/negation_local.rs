@@ -129,7 +129,7 @@ fn why_shows_the_negation_held_and_why_not_shows_the_blocker() {
     );
 
     let a = atom(&mut ws, "q(c)");
-    let w = why_not(&ws.model, &ws.sources, &a, &opts).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &opts).unwrap();
     let blockers: Vec<String> = w
         .attempts
         .iter()
@@ -141,7 +141,7 @@ fn why_shows_the_negation_held_and_why_not_shows_the_blocker() {
     assert_eq!(blockers, ["s3(c, 9, 9)"]);
     // p(a) is blocked by s3(a, 5, 7) whatever its third column.
     let a = atom(&mut ws, "p(a)");
-    let w = why_not(&ws.model, &ws.sources, &a, &opts).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &opts).unwrap();
     let text = w.to_text(&ws.sources);
     assert!(
         text.contains("fails: !s3(a, 5, 7), because s3(a, 5, 7) holds"),
@@ -165,7 +165,7 @@ q(X) :- n(X), !bad(X, P).
 ";
     let mut ws = open(&[Text::new("r.dl", rules)], &[]);
     let a = atom(&mut ws, "q(a)");
-    let w = why_not(&ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
+    let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let fixes: Vec<Vec<String>> = w
         .fixes
         .iter()
@@ -246,7 +246,7 @@ proptest::proptest! {
                     }
                 }
                 Err(_) => {
-                    let w = why_not(&ws.model, &ws.sources, &a, &opts).unwrap();
+                    let w = why_not(&mut ws.model, &ws.sources, &a, &opts).unwrap();
                     proptest::prop_assert!(!w.attempts.is_empty());
                     for at in &w.attempts {
                         proptest::prop_assert!(!matches!(at.failure, Failure::None), "{text}");

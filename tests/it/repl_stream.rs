@@ -267,6 +267,19 @@ fn facts_rules_relations_stats() {
         ":assert grant can_use_secret on sf-creds in engineering to sam by maria.\n:stats\n",
     );
     assert!(out.contains("last evaluation (:assert):"), "{out}");
+    if cfg!(target_os = "linux") {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("memory: "))
+            .expect("a memory line");
+        let mib: u64 = line["memory: ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(mib > 0, "{line}");
+    }
 }
 
 #[test]
@@ -397,4 +410,50 @@ fn nothing_panics_on_odd_input() {
         let _ = repl::run(&mut ws, format!("{input}\n").as_bytes(), &mut out, false).unwrap();
         assert_eq!(state(&ws), before, "{input} changed the state");
     }
+}
+
+#[test]
+fn timing_on_ends_every_answer_with_its_time_and_off_stops() {
+    let out = answer(":timing on\ncan_run(engineering, sales-360)\n:timing off\ncan_run(engineering, sales-360)\n");
+    let times: Vec<&str> = out.lines().filter(|l| l.starts_with("time: ")).collect();
+    // The query and `:timing off` itself; nothing after.
+    assert_eq!(times.len(), 2, "{out}");
+    for t in times {
+        let ms: f64 = t["time: ".len()..].trim_end_matches(" ms").parse().unwrap();
+        assert!(ms >= 0.0, "{t}");
+    }
+    let out = answer(":timing sometimes\n");
+    assert!(
+        out.contains("E0801") && out.contains("`:timing on`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn undo_history_keeps_the_last_hundred_changes_and_says_when_one_is_dropped() {
+    let mut script = String::new();
+    for i in 0..101 {
+        script.push_str(
+            &format!("user tmp{i} type person email \"t{i}@example.com\".\n")
+                .replace("user", ":assert user"),
+        );
+    }
+    for _ in 0..101 {
+        script.push_str(":undo\n");
+    }
+    let (out, ws) = {
+        let mut ws = worked_example();
+        let before = state(&ws);
+        let (out, _) = session(&mut ws, &script);
+        (out, (before, state(&ws)))
+    };
+    assert_eq!(
+        out.matches("note: the undo history is full").count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(out.lines().filter(|l| *l == "undone").count(), 100, "{out}");
+    assert_eq!(out.matches("nothing to undo").count(), 1, "{out}");
+    // The first user stays: its step was dropped.
+    assert_ne!(ws.0, ws.1);
 }
