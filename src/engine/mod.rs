@@ -11,6 +11,7 @@
 //! - [`query`]: one-off queries planned against the indexes the model already has.
 //! - [`limits`]: one command's limits over all its engine work, and the Ctrl-C flag.
 
+mod bulk;
 mod changes;
 mod eval;
 mod fixpoint;

@@ -162,7 +162,9 @@ impl Instance {
         }
     }
 
-    fn record(&mut self, f: &BaseFact) {
+    /// Keeps what a fact of the facts language tells about the instance (users, tenants,
+    /// resources, grants in force); [`Instance::apply`] does it for each fact added.
+    pub(crate) fn record(&mut self, f: &BaseFact) {
         match (f.relation.as_str(), f.values.len()) {
             ("user", 2) => {
                 if let Some(u) = f.sym(0).filter(|u| !self.users.contains_key(*u)) {
