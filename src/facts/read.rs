@@ -93,9 +93,11 @@ pub(super) struct Reader<'a> {
     pub(super) diags: Vec<Diagnostic>,
     /// Facts to add, in statement order; `None` where a later revocation removed one.
     pub(super) add: Vec<Option<BaseFact>>,
-    /// Slots of `add` holding grants and run-as grants, by relation and the leading values
-    /// a revocation names, so that a revocation does not scan every fact read so far.
-    pub(super) revocable: FxHashMap<(String, Vec<Const>), Vec<usize>>,
+    /// Slots of `add` holding grants and run-as grants, by a hash of the relation and the
+    /// leading values a revocation names ([`revoke_hash`]), so that a revocation does not
+    /// scan every fact read so far. Keyed by hash, not by owned copies of the values (five
+    /// allocations per grant); a revocation checks each slot it finds.
+    pub(super) revocable: FxHashMap<u64, Vec<usize>>,
     /// Grants loaded by earlier reads and still in force.
     pub(super) prior_grants: Arc<Vec<BaseFact>>,
     pub(super) prior_run_as: Arc<Vec<BaseFact>>,
@@ -112,6 +114,17 @@ fn revoke_key_len(relation: &str) -> Option<usize> {
         "run_as_grant" => Some(2),
         _ => None,
     }
+}
+
+/// The key of [`Reader::revocable`]: the relation and leading values, hashed.
+fn revoke_hash<'c>(relation: &str, values: impl Iterator<Item = &'c Const>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    relation.hash(&mut h);
+    for v in values {
+        v.hash(&mut h);
+    }
+    h.finish()
 }
 
 fn sym(s: &str) -> Const {
@@ -231,7 +244,7 @@ impl Reader<'_> {
 
     fn add_fact(&mut self, f: BaseFact) {
         if let Some(k) = revoke_key_len(&f.relation).filter(|&k| f.values.len() > k) {
-            let key = (f.relation.clone(), f.values[..k].to_vec());
+            let key = revoke_hash(&f.relation, f.values[..k].iter());
             self.revocable.entry(key).or_default().push(self.add.len());
         }
         self.add.push(Some(f));
@@ -418,13 +431,21 @@ impl Reader<'_> {
                 && f.values.iter().zip(key).all(|(v, k)| *v == sym(k))
         };
         let mut n = 0;
-        let index_key = (relation.to_string(), key.iter().map(|k| sym(k)).collect());
-        for i in self.revocable.remove(&index_key).unwrap_or_default() {
-            let slot = &mut self.add[i];
-            if slot.as_ref().is_some_and(matches) {
-                *slot = None;
-                n += 1;
-            }
+        let named: Vec<Const> = key.iter().map(|k| sym(k)).collect();
+        let index_key = revoke_hash(relation, named.iter());
+        if let Some(slots) = self.revocable.get_mut(&index_key) {
+            let add = &mut self.add;
+            // Slots of another key with the same hash stay for their own revocation.
+            slots.retain(|&i| {
+                let slot = &mut add[i];
+                if slot.as_ref().is_some_and(matches) {
+                    *slot = None;
+                    n += 1;
+                    false
+                } else {
+                    slot.is_some()
+                }
+            });
         }
         let prior = if relation == "grant" {
             &mut self.prior_grants
