@@ -5,10 +5,10 @@
 //! `&str` or `i64` compares in the slot without following a pointer and builds no `Const`
 //! or `String`. At a million facts a lookup that followed the id to `consts` and then to
 //! the string's heap block spent three cache misses; now it is usually one. Longer
-//! symbols are compared against `consts`.
+//! symbols are compared against `consts`. The table is open addressing with linear
+//! probing over those slots (not hashbrown, whose separate tag array is a second miss).
 
 use crate::syntax::ast::Const;
-use hashbrown::HashTable;
 use std::hash::{BuildHasher, Hasher};
 
 /// An interned constant. Equal values are equal constants.
@@ -21,6 +21,74 @@ pub struct Value(pub u32);
 struct Slot {
     key: [u8; 16],
     id: Value,
+}
+
+/// No constant here.
+const EMPTY: Slot = Slot {
+    key: [0; 16],
+    id: Value(u32::MAX),
+};
+
+/// Open addressing, linear probing, at most 7/10 full; the length is a power of two.
+#[derive(Clone, Debug, Default)]
+struct Table {
+    slots: Vec<Slot>,
+    len: usize,
+}
+
+impl Table {
+    #[inline]
+    fn find(&self, hash: u64, mut eq: impl FnMut(&Slot) -> bool) -> Option<Value> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = &self.slots[i];
+            if slot.id == EMPTY.id {
+                return None;
+            }
+            if eq(slot) {
+                return Some(slot.id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Makes room for `additional` more slots, rehashing with `hash`.
+    fn reserve(&mut self, additional: usize, hash: impl Fn(&Slot) -> u64) {
+        let want = (self.len + additional) * 10 / 7 + 1;
+        if want <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::replace(
+            &mut self.slots,
+            vec![EMPTY; want.next_power_of_two().max(16)],
+        );
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().filter(|s| s.id != EMPTY.id) {
+            let mut i = hash(&slot) as usize & mask;
+            while self.slots[i].id != EMPTY.id {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
+        }
+    }
+
+    /// Adds a slot known to be absent.
+    fn insert(&mut self, h: u64, slot: Slot, hash: impl Fn(&Slot) -> u64) {
+        if (self.len + 1) * 10 > self.slots.len() * 7 {
+            self.reserve(self.len.max(8), hash);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        while self.slots[i].id != EMPTY.id {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+        self.len += 1;
+    }
 }
 
 const NUM: u8 = 0x80;
@@ -48,7 +116,7 @@ fn num_key(n: i64) -> [u8; 16] {
 pub struct Symbols {
     consts: Vec<Const>,
     numbers: Vec<Option<i64>>,
-    ids: HashTable<Slot>,
+    ids: Table,
 }
 
 /// foldhash with a fixed seed (Fx hashes of short similar names crowded hashbrown's tags).
@@ -143,26 +211,25 @@ impl Symbols {
         self.numbers.push(n);
         let consts = &self.consts;
         self.ids
-            .insert_unique(hash, Slot { key, id }, |s| hash_slot(consts, s));
+            .insert(hash, Slot { key, id }, |s| hash_slot(consts, s));
         id
     }
 
     #[inline]
     fn find_sym(&self, hash: u64, s: &str) -> Option<Value> {
-        let found = match sym_key(s) {
+        match sym_key(s) {
             Some(key) => self.ids.find(hash, |slot| slot.key == key),
             None => self.ids.find(hash, |slot| {
                 slot.key[15] == LONG
                     && matches!(&self.consts[slot.id.0 as usize], Const::Sym(t) if t == s)
             }),
-        };
-        found.map(|slot| slot.id)
+        }
     }
 
     #[inline]
     fn find_num(&self, hash: u64, n: i64) -> Option<Value> {
         let key = num_key(n);
-        self.ids.find(hash, |slot| slot.key == key).map(|s| s.id)
+        self.ids.find(hash, |slot| slot.key == key)
     }
 
     /// The value of a constant, if it was ever interned.

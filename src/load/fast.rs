@@ -90,7 +90,7 @@ pub fn load_facts(
         model.add_fact(l.rel, &row, span);
         if let Kind::Statements(instance) = &mut kind {
             if recorded(fact.relation) {
-                instance.record(&BaseFact {
+                instance.keep(BaseFact {
                     relation: fact.relation.to_owned(),
                     values: args.iter().map(to_const).collect(),
                     span,
