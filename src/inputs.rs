@@ -69,20 +69,23 @@ pub fn gather(rules: &[PathBuf], facts: &[PathBuf]) -> Result<Inputs, Vec<Diagno
 /// it. On any error, or any text the fast path does not read, it is `Workspace::open`
 /// itself that loads, so every diagnostic is the one it always was.
 ///
-/// `keep_texts`: keep the fact texts for `:reload` (the REPL). Batch commands (it is
-/// false) also read `.tsv` and `.csv` files ([`crate::delimited`]), after the other
-/// fact files; the REPL, whose `:reload` re-reads texts as fact files, does not.
+/// `session`: an interactive session follows (the REPL), so keep the fact texts for
+/// `:reload` and the instance for the statements still to come. Batch commands (it is
+/// false) keep neither (`ws.instance` stays empty: nothing after the load reads it, and
+/// its copy of every grant was a hundred MiB at a million facts), and also read `.tsv`
+/// and `.csv` files ([`crate::delimited`]), after the other fact files; the REPL, whose
+/// `:reload` re-reads texts as fact files, does not.
 pub fn open(
     rules: &[Text],
     facts: Vec<Text>,
     limits: &Limits,
-    keep_texts: bool,
+    session: bool,
 ) -> Result<Workspace, LoadFailure> {
     let mut ws = Workspace::open(rules, &[], limits)?;
     let mut files = Vec::new();
     let mut delimited = Vec::new();
     for t in facts {
-        let table = !keep_texts && crate::delimited::format_of(&t.name).is_some();
+        let table = !session && crate::delimited::format_of(&t.name).is_some();
         let facts_file = source_of(&t.name, &t.text) == Some(Source::Facts);
         let statements = !table && (facts_file || crate::load::is_statement_text(&t.name, &t.text));
         let id = ws.sources.add(t.name, t.text);
@@ -93,8 +96,8 @@ pub fn open(
         }
     }
     let program = Arc::clone(ws.model.program_arc());
-    let loaded = match load_all(&program, &ws.sources, &files, true) {
-        Err(Retry::Statements) => load_all(&program, &ws.sources, &files, false),
+    let loaded = match load_all(&program, &ws.sources, &files, true, session) {
+        Err(Retry::Statements) => load_all(&program, &ws.sources, &files, false, session),
         other => other,
     };
     let texts = |sources: &SourceMap| -> Vec<Text> {
@@ -126,7 +129,7 @@ pub fn open(
             sources: ws.sources,
         });
     }
-    if keep_texts {
+    if session {
         ws.fact_texts = texts(&ws.sources);
     }
     ws.model = model;
@@ -213,12 +216,13 @@ enum Retry {
 
 /// The model and instance the fact files make: raw fact files first, then the statement
 /// files, as `Workspace::open` orders them. `fast_statements`: try the fast path on the
-/// `.facts` files too (it reads raw facts only).
+/// `.facts` files too (it reads raw facts only). `session`: keep the instance.
 fn load_all(
     program: &Arc<Program>,
     sources: &SourceMap,
     files: &[(FileId, bool)],
     fast_statements: bool,
+    session: bool,
 ) -> Result<(Model, Instance, Vec<Diagnostic>), Retry> {
     let mut model = Model::new(Arc::clone(program));
     let mut instance = Instance::new();
@@ -236,7 +240,7 @@ fn load_all(
             if source_of(&f.name, &f.text) != Some(Source::Facts) {
                 return Err(Retry::Statements);
             }
-            let kind = Kind::Statements(&mut instance);
+            let kind = Kind::Statements(session.then_some(&mut instance));
             fast::load_facts(&mut model, id, &f.text, kind).map_err(|_| Retry::Statements)?;
         }
         return Ok((model, instance, Vec::new()));
@@ -264,7 +268,9 @@ fn load_all(
         }));
         model.add_fact(rel, &row, b.span);
     }
-    instance.apply(&changes);
+    if session {
+        instance.apply(&changes);
+    }
     Ok((model, instance, changes.warnings))
 }
 

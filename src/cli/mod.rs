@@ -187,23 +187,22 @@ pub(crate) use crate::inputs::read_all;
 
 /// The workspace most commands start from: the named rules (or the shipped ones) on the
 /// named facts (or, when neither is named, the worked example). Errors are reported on
-/// stderr; `Err` is the exit status. `keep_texts`: keep the fact texts for `:reload`.
+/// stderr; `Err` is the exit status. `session`: the REPL follows (see [`crate::inputs::open`]).
 pub(crate) fn open_workspace(
     rules: &[PathBuf],
     facts: &[PathBuf],
     limits: &LimitArgs,
-    keep_texts: bool,
+    session: bool,
 ) -> Result<crate::workspace::Workspace, u8> {
     let (rule_texts, fact_texts) = eval::inputs(rules, facts).map_err(|d| {
         report(&d, &Default::default());
         1
     })?;
-    let ws = crate::inputs::open(&rule_texts, fact_texts, &limits.limits(), keep_texts).map_err(
-        |f| {
+    let ws =
+        crate::inputs::open(&rule_texts, fact_texts, &limits.limits(), session).map_err(|f| {
             report(&f.diagnostics, &f.sources);
             1u8
-        },
-    )?;
+        })?;
     // The shipped rules are known to be clean; warnings matter for the user's own rules,
     // and always for the facts (F codes) and imports (I codes: a pending grant request,
     // a skipped document), which are the user's.

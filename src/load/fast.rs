@@ -19,10 +19,11 @@ pub struct Fallback;
 
 /// How a file's facts are read: as a raw fact file (`check_fact_file`: each fact's span
 /// is its atom) or as raw-fact statements of a `.facts` file (its span is the whole
-/// statement, derived relations are refused, and the instance records what it keeps).
+/// statement, derived relations are refused, and the instance, if one is kept, records
+/// what it keeps).
 pub enum Kind<'i> {
     Raw,
-    Statements(&'i mut Instance),
+    Statements(Option<&'i mut Instance>),
 }
 
 /// The relation last looked up: facts come in runs of one relation.
@@ -88,7 +89,7 @@ pub fn load_facts(
         let end = if statements { fact.end } else { fact.atom_end };
         let span = Span::new(file, fact.start, end);
         model.add_fact(l.rel, &row, span);
-        if let Kind::Statements(instance) = &mut kind {
+        if let Kind::Statements(Some(instance)) = &mut kind {
             if recorded(fact.relation) {
                 instance.keep(BaseFact {
                     relation: fact.relation.to_owned(),

@@ -92,10 +92,25 @@ fn raw_fact_files_and_facts_files_load_the_same() {
         Ok(5)
     );
     let stmts = "tenant(t1).\ngrant(t1, r, u, can_use, g).\n/* c */ edge(c, a).";
-    let kind = Kind::Statements(&mut instance);
+    let kind = Kind::Statements(Some(&mut instance));
     assert_eq!(
         load_facts(&mut model, grantlog::source::FileId(9), stmts, kind),
         Ok(3)
+    );
+    // A batch command keeps the same model, and no instance.
+    let rules = [Text::new("r.dl", RULES)];
+    let texts = vec![Text::new("b.facts", stmts)];
+    let batch = inputs::open(&rules, texts.clone(), &Limits::default(), false)
+        .ok()
+        .unwrap();
+    let session = inputs::open(&rules, texts, &Limits::default(), true)
+        .ok()
+        .unwrap();
+    assert_eq!(batch.instance.tenants().count(), 0);
+    assert_eq!(session.instance.tenants().collect::<Vec<_>>(), ["t1"]);
+    assert_eq!(
+        batch.model.symbols().constants(),
+        session.model.symbols().constants()
     );
     // It did load: the constants, the tenant and the grant are there.
     assert!(out.contains("tenants [\"t1\"]"), "{out}");
