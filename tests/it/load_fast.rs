@@ -124,12 +124,14 @@ fn statements_mixed_with_raw_facts_load_the_same() {
     let facts = vec![
         Text::new("g.facts", text.as_str()),
         Text::new("raw.facts", "tenant(extra).\n"),
+        // One file of raw facts and statements: the fast path starts, then hands over.
+        Text::new("mixed.facts", "tenant(mixt).\ntenant mixt2.\n"),
     ];
     let limits = Limits::default();
     let slow = outcome(Workspace::open(&rules, &facts, &limits));
     let fast = outcome(inputs::open(&rules, facts, &limits, true));
     assert_eq!(fast, slow);
-    assert!(fast.contains("extra"));
+    assert!(fast.contains("extra") && fast.contains("mixt2"), "{fast}");
 }
 
 #[test]
