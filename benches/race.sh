@@ -8,9 +8,10 @@
 #
 # It builds both in release, generates DIR/acl.facts (+ DIR/tsv/) per size, checks that
 # both engines give the same `stalled(W)` rows and the same size for every derived
-# relation (at 10k as well as at every SIZE), then runs grantlog, the peer and a
-# grantlog load-only run (the base declarations, no rules) in turn, RUNS times each,
-# and prints min and median wall time, peak RSS and grantlog / peer.
+# relation (at 10k as well as at every SIZE), then runs in turn, RUNS times each:
+# grantlog and the peer on the .facts text, grantlog (`--input-dir`) and the peer on the
+# TSV form, and grantlog load-only runs (the base declarations, no rules) of both forms;
+# it prints min and median wall time, peak RSS and the ratio to the peer on the same form.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=(100000 1000000)
@@ -38,9 +39,10 @@ check() {
     "$grantlog" eval --rules benches/acl.dl "$d/acl.facts" -q "$query" --format csv 2>/dev/null >"$d/grantlog.csv"
     "$peer" run "$d/acl.facts" --sizes >"$d/peer.csv" 2>"$d/peer.sizes"
     "$peer" run "$d/tsv" >"$d/peer-tsv.csv"
+    "$grantlog" eval --rules benches/acl.dl --input-dir "$d/tsv" -q "$query" --format csv 2>/dev/null >"$d/grantlog-tsv.csv"
     grantlog_sizes "$d/acl.facts" >"$d/grantlog.sizes"
     if ! cmp -s "$d/grantlog.csv" "$d/peer.csv" || ! cmp -s "$d/peer.csv" "$d/peer-tsv.csv" ||
-        ! cmp -s "$d/grantlog.sizes" "$d/peer.sizes"; then
+        ! cmp -s "$d/grantlog-tsv.csv" "$d/peer.csv" || ! cmp -s "$d/grantlog.sizes" "$d/peer.sizes"; then
         echo "race.sh: the engines disagree at $n (see $d/*.csv, $d/*.sizes)" >&2
         diff "$d/grantlog.sizes" "$d/peer.sizes" >&2 || true
         exit 1
@@ -83,14 +85,24 @@ for n in "${sizes[@]}"; do
         timed "$d/grantlog.times" "$grantlog" eval --rules benches/acl.dl "$d/acl.facts" -q "$query" --format csv
         timed "$d/peer.times" "$peer" run "$d/acl.facts"
         timed "$d/load.times" "$grantlog" eval --rules "$dir/load-only.dl" "$d/acl.facts"
+        timed "$d/grantlog-tsv.times" "$grantlog" eval --rules benches/acl.dl --input-dir "$d/tsv" -q "$query" --format csv
+        timed "$d/peer-tsv.times" "$peer" run "$d/tsv"
+        timed "$d/load-tsv.times" "$grantlog" eval --rules "$dir/load-only.dl" --input-dir "$d/tsv"
     done
-    read -r pmin pmed _ pcpu < <(stats "$d/peer.times")
-    for e in grantlog peer load; do
+    for e in grantlog peer load grantlog-tsv peer-tsv load-tsv; do
+        # Each row against the peer on the same form of the input.
+        base=peer
+        case $e in *-tsv) base=peer-tsv ;; esac
+        read -r pmin pmed _ pcpu < <(stats "$d/$base.times")
         read -r min med kib cpu < <(stats "$d/$e.times")
-        name=$e
-        [ "$e" = grantlog ] && name="grantlog eval"
-        [ "$e" = peer ] && name="ascent (peer)"
-        [ "$e" = load ] && name="grantlog load only"
+        case $e in
+        grantlog) name="grantlog eval" ;;
+        peer) name="ascent (peer)" ;;
+        load) name="grantlog load only" ;;
+        grantlog-tsv) name="grantlog eval tsv" ;;
+        peer-tsv) name="ascent tsv" ;;
+        load-tsv) name="grantlog load tsv" ;;
+        esac
         awk -v e="$name" -v n="$n" -v min="$min" -v med="$med" -v kib="$kib" -v cpu="$cpu" \
             -v pmin="$pmin" -v pmed="$pmed" -v pcpu="$pcpu" 'BEGIN {
             # GNU time counts CPU in hundredths: too coarse below 0.05 s.
@@ -99,5 +111,5 @@ for n in "${sizes[@]}"; do
                 med / 1000, cpu / 1000, kib / 1024, med / pmed, min / pmin, rc }'
     done
 done
-echo "(ratio = this row / the Ascent peer at the same size; $runs runs each, in turn;" \
+echo "(ratio = this row / the Ascent peer at the same size on the same form (.facts or tsv/); $runs runs each, in turn;" \
     "cpu = median user + system; load average now $(cut -d' ' -f1-3 /proc/loadavg))"

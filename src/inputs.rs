@@ -3,9 +3,18 @@
 //! worked example when nothing at all is named. Every command gathers its inputs here.
 
 use crate::diag::Diagnostic;
-use crate::load::Text;
+use crate::engine::{Limits, Model};
+use crate::facts::Instance;
+use crate::import::{source_of, Source};
+use crate::load::fast::{self, Kind};
+use crate::load::{check_base_fact, Text};
+use crate::program::{Program, RelId};
 use crate::shipped;
+use crate::source::{FileId, SourceMap};
+use crate::syntax::ast::{ColumnType, Const};
+use crate::workspace::{LoadFailure, Workspace};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Read every path; all unreadable paths are reported together.
 pub fn read_all(paths: &[PathBuf]) -> Result<Vec<Text>, Vec<Diagnostic>> {
@@ -52,4 +61,229 @@ pub fn gather(rules: &[PathBuf], facts: &[PathBuf]) -> Result<Inputs, Vec<Diagno
         facts: fact_texts,
         warnings,
     })
+}
+
+/// Opens a workspace on `rules` and `facts`: the same workspace as [`Workspace::open`]
+/// (same model, tuple for tuple and value id for value id, same instance and warnings),
+/// with the facts read by the fast path ([`crate::load::fast`]) where every text allows
+/// it. On any error, or any text the fast path does not read, it is `Workspace::open`
+/// itself that loads, so every diagnostic is the one it always was.
+///
+/// `session`: an interactive session follows (the REPL), so keep the fact texts for
+/// `:reload` and the instance for the statements still to come. Batch commands (it is
+/// false) keep neither (`ws.instance` stays empty: nothing after the load reads it, and
+/// its copy of every grant was a hundred MiB at a million facts), and also read `.tsv`
+/// and `.csv` files ([`crate::delimited`]), after the other fact files; the REPL, whose
+/// `:reload` re-reads texts as fact files, does not.
+pub fn open(
+    rules: &[Text],
+    facts: Vec<Text>,
+    limits: &Limits,
+    session: bool,
+) -> Result<Workspace, LoadFailure> {
+    let mut ws = Workspace::open(rules, &[], limits)?;
+    let mut files = Vec::new();
+    let mut delimited = Vec::new();
+    for t in facts {
+        let table = !session && crate::delimited::format_of(&t.name).is_some();
+        let facts_file = source_of(&t.name, &t.text) == Some(Source::Facts);
+        let statements = !table && (facts_file || crate::load::is_statement_text(&t.name, &t.text));
+        let id = ws.sources.add(t.name, t.text);
+        if table {
+            delimited.push(id);
+        } else {
+            files.push((id, statements));
+        }
+    }
+    let program = Arc::clone(ws.model.program_arc());
+    let loaded = match load_all(&program, &ws.sources, &files, true, session) {
+        Err(Retry::Statements) => load_all(&program, &ws.sources, &files, false, session),
+        other => other,
+    };
+    let texts = |sources: &SourceMap| -> Vec<Text> {
+        files
+            .iter()
+            .map(|&(id, _)| {
+                let f = sources.file(id);
+                Text::new(f.name.clone(), f.text.clone())
+            })
+            .collect()
+    };
+    let Ok((mut model, instance, warnings)) = loaded else {
+        return fallback(
+            rules,
+            &texts(&ws.sources),
+            &program,
+            &ws.sources,
+            &delimited,
+            limits,
+        );
+    };
+    load_delimited(&mut model, &ws.sources, &delimited).map_err(|diagnostics| LoadFailure {
+        diagnostics,
+        sources: ws.sources.clone(),
+    })?;
+    if let Err(e) = model.evaluate(limits) {
+        return Err(LoadFailure {
+            diagnostics: vec![crate::load::eval_diagnostic(e)],
+            sources: ws.sources,
+        });
+    }
+    if session {
+        ws.fact_texts = texts(&ws.sources);
+    }
+    ws.model = model;
+    ws.instance = instance;
+    ws.warnings.extend(warnings);
+    Ok(ws)
+}
+
+/// Every delimited file into `model`; all their diagnostics together.
+fn load_delimited(
+    model: &mut Model,
+    sources: &SourceMap,
+    files: &[FileId],
+) -> Result<(), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    for &id in files {
+        if let Err(d) = crate::delimited::load(model, sources, id) {
+            errors.extend(d);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// `Workspace::open` on the fact files, then the delimited files added and evaluated;
+/// when either has errors, all of them are reported.
+fn fallback(
+    rules: &[Text],
+    facts: &[Text],
+    program: &Arc<Program>,
+    sources: &SourceMap,
+    delimited: &[FileId],
+    limits: &Limits,
+) -> Result<Workspace, LoadFailure> {
+    let opened = Workspace::open(rules, facts, limits);
+    if delimited.is_empty() {
+        return opened;
+    }
+    let add = |to: &mut SourceMap| -> Vec<FileId> {
+        delimited
+            .iter()
+            .map(|&id| {
+                let f = sources.file(id);
+                to.add(f.name.clone(), f.text.clone())
+            })
+            .collect()
+    };
+    let mut ws = match opened {
+        Ok(ws) => ws,
+        Err(mut failure) => {
+            let ids = add(&mut failure.sources);
+            let mut scratch = Model::new(Arc::clone(program));
+            if let Err(more) = load_delimited(&mut scratch, &failure.sources, &ids) {
+                failure.diagnostics.extend(more);
+            }
+            return Err(failure);
+        }
+    };
+    let ids = add(&mut ws.sources);
+    if let Err(diagnostics) = load_delimited(&mut ws.model, &ws.sources, &ids) {
+        return Err(LoadFailure {
+            diagnostics,
+            sources: ws.sources,
+        });
+    }
+    if let Err(e) = ws.model.evaluate(limits) {
+        return Err(LoadFailure {
+            diagnostics: vec![crate::load::eval_diagnostic(e)],
+            sources: ws.sources,
+        });
+    }
+    Ok(ws)
+}
+
+/// Why [`load_all`] stopped: a `.facts` file holds statements (read them all through the
+/// facts language), or anything that needs `Workspace::open`.
+enum Retry {
+    Statements,
+    Fallback,
+}
+
+/// The model and instance the fact files make: raw fact files first, then the statement
+/// files, as `Workspace::open` orders them. `fast_statements`: try the fast path on the
+/// `.facts` files too (it reads raw facts only). `session`: keep the instance.
+fn load_all(
+    program: &Arc<Program>,
+    sources: &SourceMap,
+    files: &[(FileId, bool)],
+    fast_statements: bool,
+    session: bool,
+) -> Result<(Model, Instance, Vec<Diagnostic>), Retry> {
+    let mut model = Model::new(Arc::clone(program));
+    let mut instance = Instance::new();
+    for &(id, _) in files.iter().filter(|f| !f.1) {
+        let text = &sources.file(id).text;
+        fast::load_facts(&mut model, id, text, Kind::Raw).map_err(|_| Retry::Fallback)?;
+    }
+    let statements: Vec<FileId> = files.iter().filter(|f| f.1).map(|f| f.0).collect();
+    if statements.is_empty() {
+        return Ok((model, instance, Vec::new()));
+    }
+    if fast_statements {
+        for &id in &statements {
+            let f = sources.file(id);
+            if source_of(&f.name, &f.text) != Some(Source::Facts) {
+                return Err(Retry::Statements);
+            }
+            let kind = Kind::Statements(session.then_some(&mut instance));
+            fast::load_facts(&mut model, id, &f.text, kind).map_err(|_| Retry::Statements)?;
+        }
+        return Ok((model, instance, Vec::new()));
+    }
+    let changes = crate::load::read_statement_files(&instance, sources, &statements)
+        .map_err(|_| Retry::Fallback)?;
+    if !changes.remove.is_empty() {
+        return Err(Retry::Fallback);
+    }
+    let mut last: Option<(&str, RelId)> = None;
+    let mut row = Vec::new();
+    for b in &changes.add {
+        let rel = match last {
+            Some((name, rel)) if name == b.relation && same_shape(program, rel, b) => rel,
+            _ => {
+                let rel = check_base_fact(b, program).map_err(|_| Retry::Fallback)?;
+                last = Some((&b.relation, rel));
+                rel
+            }
+        };
+        row.clear();
+        row.extend(b.values.iter().map(|c| match c {
+            Const::Sym(s) => model.intern_sym(s),
+            Const::Num(n) => model.intern_num(*n),
+        }));
+        model.add_fact(rel, &row, b.span);
+    }
+    if session {
+        instance.apply(&changes);
+    }
+    Ok((model, instance, changes.warnings))
+}
+
+/// The checks of [`check_base_fact`] beyond the relation's name: arity and column types.
+fn same_shape(program: &Program, rel: RelId, b: &crate::facts::BaseFact) -> bool {
+    let types = program.column_types(rel);
+    types.len() == b.values.len()
+        && types.iter().zip(&b.values).all(|(t, c)| {
+            matches!(
+                (t, c),
+                (None, _)
+                    | (Some(ColumnType::Symbol), Const::Sym(_))
+                    | (Some(ColumnType::Number), Const::Num(_))
+            )
+        })
 }

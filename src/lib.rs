@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod delimited;
 pub mod diag;
 pub mod diff;
 pub mod engine;

@@ -67,8 +67,8 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: &AuditArgs) -> u8 {
-    let ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
-        Ok(ws) => ws,
+    let ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, false) {
+        Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,
     };
     match audit(&ws.model, &ws.sources, &args.user) {

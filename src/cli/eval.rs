@@ -22,16 +22,24 @@ some query answers yes (has rows). Scripts can branch on it:
 Examples:
   grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
   grantlog eval examples/worked-example.facts --query 'can_run(T, W)' --format json
-  grantlog eval --rules graph.dl edges.dl --query 'node(X), !path(X, X)' --format csv";
+  grantlog eval --rules graph.dl edges.dl --query 'node(X), !path(X, X)' --format csv
+  grantlog eval --rules graph.dl --input-dir tsv/ --output-dir out/";
 
 #[derive(clap::Args, Debug, Default)]
 pub struct EvalArgs {
     /// A rule file; repeat for several. Without it, the shipped DataOS rules are used.
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
-    /// Fact files. With no rules and no facts, the worked example is loaded.
+    /// Fact files (`.tsv` and `.csv` files hold the facts of the relation they are named
+    /// after). With no rules and no facts, the worked example is loaded.
     #[arg(value_name = "FACT_FILE")]
     pub facts: Vec<PathBuf>,
+    /// Also read every `<relation>.tsv` and `<relation>.csv` file in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub input_dir: Option<PathBuf>,
+    /// Write each derived relation to `DIR/<relation>.tsv` (sorted, tab-separated).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
     /// A query such as `can_use(U, R), !can_edit(U, R)`; repeat for several.
     #[arg(long = "query", short = 'q', value_name = "QUERY")]
     pub queries: Vec<String>,
@@ -51,17 +59,33 @@ pub struct EvalArgs {
 pub fn run(args: &EvalArgs) -> u8 {
     // The limits bound the whole command: evaluation and every query together.
     let _scope = crate::engine::limits::Scope::enter(&args.limits.limits());
-    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
-        Ok(ws) => ws,
+    let mut facts = args.facts.clone();
+    if let Some(dir) = &args.input_dir {
+        match crate::delimited::input_dir(dir) {
+            Ok(files) => facts.extend(files),
+            Err(d) => {
+                report(&[d], &Default::default());
+                return 1;
+            }
+        }
+    }
+    let ws = match super::open_workspace(&args.rules, &facts, &args.limits, false) {
+        Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,
     };
+    if let Some(dir) = &args.output_dir {
+        if let Err(d) = crate::delimited::write_dir(&ws.model, dir) {
+            report(&[d], &ws.sources);
+            return 1;
+        }
+    }
     // Relations the rules read that these facts leave empty: often a misspelt file.
     if !args.rules.is_empty() {
         report(&ws.model.unfed_relations(), &ws.sources);
     }
     let format = args.format;
     if args.queries.is_empty() {
-        super::emit(&relations(&ws, format));
+        super::emit(&relations(ws, format));
         return 0;
     }
     let mut answers = Vec::new();

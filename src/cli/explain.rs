@@ -79,8 +79,8 @@ pub fn run(args: &ExplainArgs) -> u8 {
     // The limits bound the whole command, fix verification included; an explanation cut
     // short by them is an error, not a partial answer.
     let scope = crate::engine::limits::Scope::enter(&args.limits.limits());
-    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
-        Ok(ws) => ws,
+    let ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, false) {
+        Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,
     };
     let file = ws.sources.add("<fact>", args.fact.clone());

@@ -187,18 +187,19 @@ pub(crate) use crate::inputs::read_all;
 
 /// The workspace most commands start from: the named rules (or the shipped ones) on the
 /// named facts (or, when neither is named, the worked example). Errors are reported on
-/// stderr; `Err` is the exit status.
+/// stderr; `Err` is the exit status. `session`: the REPL follows (see [`crate::inputs::open`]).
 pub(crate) fn open_workspace(
     rules: &[PathBuf],
     facts: &[PathBuf],
     limits: &LimitArgs,
+    session: bool,
 ) -> Result<crate::workspace::Workspace, u8> {
     let (rule_texts, fact_texts) = eval::inputs(rules, facts).map_err(|d| {
         report(&d, &Default::default());
         1
     })?;
-    let ws = crate::workspace::Workspace::open(&rule_texts, &fact_texts, &limits.limits())
-        .map_err(|f| {
+    let ws =
+        crate::inputs::open(&rule_texts, fact_texts, &limits.limits(), session).map_err(|f| {
             report(&f.diagnostics, &f.sources);
             1u8
         })?;
@@ -217,6 +218,14 @@ pub(crate) fn open_workspace(
         report(&ws.warnings, &ws.sources);
     }
     Ok(ws)
+}
+
+/// The workspace of a batch command, never freed: the process ends with the command,
+/// and dropping a million-fact model (its vectors, tables and strings) took 8% of a run.
+pub(crate) fn keep_until_exit(
+    ws: crate::workspace::Workspace,
+) -> &'static mut crate::workspace::Workspace {
+    Box::leak(Box::new(ws))
 }
 
 /// Writes a command's output. A reader that stops early (`grantlog ... | head`) is not

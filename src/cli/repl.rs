@@ -32,7 +32,7 @@ pub struct ReplArgs {
 
 pub fn run(args: &ReplArgs) -> u8 {
     let started = Instant::now();
-    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits) {
+    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, true) {
         Ok(ws) => ws,
         Err(code) => return code,
     };

@@ -13,6 +13,7 @@
 //! - [`limits`]: one command's limits over all its engine work, and the Ctrl-C flag.
 
 mod beside;
+mod bulk;
 mod changes;
 mod eval;
 mod fixpoint;

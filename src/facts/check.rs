@@ -34,7 +34,7 @@ impl Reader<'_> {
     }
 
     pub(super) fn check_user(&mut self, u: &Name) -> bool {
-        if self.users.contains_key(&u.text) {
+        if self.known.users.contains(u.text.as_str()) {
             return true;
         }
         if u.capitalised {
@@ -55,7 +55,7 @@ impl Reader<'_> {
     }
 
     pub(super) fn check_tenant(&mut self, t: &Name) -> bool {
-        if self.tenants.contains_key(&t.text) {
+        if self.known.tenants.contains(t.text.as_str()) {
             return true;
         }
         if t.capitalised {
@@ -83,9 +83,8 @@ impl Reader<'_> {
         name: &str,
         span: Span,
     ) -> Option<String> {
-        let key = (tenant.to_owned(), name.to_owned());
-        if let Some((k, _)) = self.resources.get(&key) {
-            return Some(k.clone());
+        if let Some(k) = self.known.resource(tenant, name) {
+            return Some(k.to_owned());
         }
         let mut d = Diagnostic::error(
             "F0103",

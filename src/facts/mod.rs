@@ -162,6 +162,18 @@ impl Instance {
         }
     }
 
+    /// As [`Instance::apply`] does for one added fact, taking it: a grant is kept as it
+    /// is, not copied (the fast load path builds one for each `grant` fact).
+    pub(crate) fn keep(&mut self, f: BaseFact) {
+        match (f.relation.as_str(), f.values.len()) {
+            ("grant", 5) => self.grants.push(f),
+            ("run_as_grant", 3) => self.run_as.push(f),
+            _ => self.record(&f),
+        }
+    }
+
+    /// Keeps what a fact of the facts language tells about the instance (users, tenants,
+    /// resources, grants in force); [`Instance::apply`] does it for each fact added.
     fn record(&mut self, f: &BaseFact) {
         match (f.relation.as_str(), f.values.len()) {
             ("user", 2) => {

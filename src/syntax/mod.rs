@@ -4,6 +4,7 @@ pub mod ast;
 pub mod lexer;
 pub mod parser;
 pub mod print;
+pub mod scan;
 
 pub use lexer::{highlight_tokens, TokenClass, KEYWORDS};
 pub use parser::{is_incomplete, parse_atom, parse_module, parse_query};

@@ -3,6 +3,8 @@
 //! Loading is all-or-nothing: every file is parsed and checked first, and facts reach the
 //! model only when no file had an error, so a bad file never leaves anything half-loaded.
 
+pub mod fast;
+
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::engine::{EvalError, Model};
 use crate::facts::BaseFact;

@@ -1,0 +1,111 @@
+//! The fast load path: facts read from the text straight into the model, with no token
+//! vector, no AST and no `Const` per value (see [`crate::syntax::scan`]).
+//!
+//! It is only an accelerator. It gives up ([`Fallback`]) on any text it does not read, and
+//! on any fact that fails a check; the caller then loads through the ordinary path, which
+//! reports every diagnostic exactly where it always did. So it reports nothing itself.
+
+use crate::engine::{Model, Value};
+use crate::facts::{BaseFact, Instance};
+use crate::program::{Program, RelId};
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{ColumnType, Const};
+use crate::syntax::scan::{Arg, Scanner};
+use std::sync::Arc;
+
+/// The text (or a fact in it) needs the ordinary reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fallback;
+
+/// How a file's facts are read: as a raw fact file (`check_fact_file`: each fact's span
+/// is its atom) or as raw-fact statements of a `.facts` file (its span is the whole
+/// statement, derived relations are refused, and the instance, if one is kept, records
+/// what it keeps).
+pub enum Kind<'i> {
+    Raw,
+    Statements(Option<&'i mut Instance>),
+}
+
+/// The relation last looked up: facts come in runs of one relation.
+struct Last {
+    name: String,
+    rel: RelId,
+    types: Vec<Option<ColumnType>>,
+}
+
+/// Checks a relation name once per run of facts; `None` when the ordinary reader would
+/// report it.
+fn resolve(program: &Program, name: &str, statements: bool) -> Option<Last> {
+    let rel = program.relation(name)?;
+    if statements && (program.is_derived(rel) || name == "instance_role") {
+        return None;
+    }
+    Some(Last {
+        name: name.to_owned(),
+        rel,
+        types: program.column_types(rel).to_vec(),
+    })
+}
+
+/// Whether the facts language keeps facts of this relation in the [`Instance`].
+fn recorded(name: &str) -> bool {
+    matches!(
+        name,
+        "user" | "tenant" | "resource" | "grant" | "run_as_grant"
+    )
+}
+
+/// Loads every fact of `text` (file `file`) into `model`. On `Err` the model holds some
+/// of them: discard it.
+pub fn load_facts(
+    model: &mut Model,
+    file: FileId,
+    text: &str,
+    mut kind: Kind<'_>,
+) -> Result<usize, Fallback> {
+    let program = Arc::clone(model.program_arc());
+    let statements = matches!(kind, Kind::Statements(_));
+    let mut scanner = Scanner::new(text);
+    let mut args = Vec::new();
+    let mut row: Vec<Value> = Vec::new();
+    let mut last: Option<Last> = None;
+    let mut n = 0;
+    while let Some(fact) = scanner.next_fact(&mut args).map_err(|_| Fallback)? {
+        if last.as_ref().is_none_or(|l| l.name != fact.relation) {
+            last = Some(resolve(&program, fact.relation, statements).ok_or(Fallback)?);
+        }
+        let Some(l) = &last else { return Err(Fallback) };
+        if l.types.len() != args.len() {
+            return Err(Fallback);
+        }
+        row.clear();
+        for (arg, ty) in args.iter().zip(&l.types) {
+            row.push(match (*arg, ty) {
+                (Arg::Sym(s), None | Some(ColumnType::Symbol)) => model.intern_sym(s),
+                (Arg::Num(v), None | Some(ColumnType::Number)) => model.intern_num(v),
+                _ => return Err(Fallback),
+            });
+        }
+        let end = if statements { fact.end } else { fact.atom_end };
+        let span = Span::new(file, fact.start, end);
+        model.add_fact(l.rel, &row, span);
+        if let Kind::Statements(Some(instance)) = &mut kind {
+            if recorded(fact.relation) {
+                instance.keep(BaseFact {
+                    relation: fact.relation.to_owned(),
+                    values: args.iter().map(to_const).collect(),
+                    span,
+                });
+            }
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn to_const(a: &Arg<'_>) -> Const {
+    match *a {
+        Arg::Sym(s) => Const::Sym(s.to_owned()),
+        Arg::Num(n) => Const::Num(n),
+    }
+}
