@@ -34,7 +34,12 @@ impl Reader<'_> {
     }
 
     pub(super) fn check_user(&mut self, u: &Name) -> bool {
-        if self.known.users.contains(u.text.as_str()) {
+        let known = if self.known.built {
+            self.known.users.contains(u.text.as_str())
+        } else {
+            self.users.contains_key(u.text.as_str())
+        };
+        if known {
             return true;
         }
         if u.capitalised {
@@ -55,7 +60,12 @@ impl Reader<'_> {
     }
 
     pub(super) fn check_tenant(&mut self, t: &Name) -> bool {
-        if self.known.tenants.contains(t.text.as_str()) {
+        let known = if self.known.built {
+            self.known.tenants.contains(t.text.as_str())
+        } else {
+            self.tenants.contains_key(t.text.as_str())
+        };
+        if known {
             return true;
         }
         if t.capitalised {
@@ -83,8 +93,15 @@ impl Reader<'_> {
         name: &str,
         span: Span,
     ) -> Option<String> {
-        if let Some(k) = self.known.resource(tenant, name) {
-            return Some(k.to_owned());
+        let kind = if self.known.built {
+            self.known.resource(tenant, name).map(str::to_owned)
+        } else {
+            self.resources
+                .get(&(tenant.to_owned(), name.to_owned()))
+                .map(|(k, _)| k.clone())
+        };
+        if kind.is_some() {
+            return kind;
         }
         let mut d = Diagnostic::error(
             "F0103",
