@@ -378,16 +378,18 @@ fn write_pending(m: &mut Model, rule_id: RuleId, st: &mut State) {
         rule: rule_id.0,
         detail: m.round,
     };
-    let rows = Arc::make_mut(&mut m.rels[head]);
+    let rows = m.rows_mut(head);
     rows.reserve(st.pending.len());
+    let mut written = 0;
     for i in 0..st.pending.len() {
         // A tuple written by an earlier rule of this step is not written twice.
         if rows.find(st.pending.hash(i), st.pending.row(i)).is_none() {
             rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);
-            m.derived_total += 1;
-            st.stats.derived += 1;
+            written += 1;
         }
     }
+    m.derived_total += written;
+    st.stats.derived += written;
 }
 
 fn run_stratum(
@@ -465,7 +467,7 @@ fn run_stratum(
                     rule: rule_id.0,
                     detail: m.round,
                 };
-                let rows = Arc::make_mut(&mut m.rels[head]);
+                let rows = m.rows_mut(head);
                 rows.reserve(st.pending.len());
                 for i in 0..st.pending.len() {
                     rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);

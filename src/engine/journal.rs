@@ -14,6 +14,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub(super) struct Journal {
     rows_len: Vec<u32>,
+    /// Per relation: its rows record appends (see [`Model::rows_mut`]).
+    logging: Vec<bool>,
     /// (relation, row, provenance before) of rows below `rows_len` that changed.
     changed: Vec<(u32, u32, Prov)>,
     seen: Vec<u32>,
@@ -36,6 +38,7 @@ impl Model {
         self.compact();
         self.journal = Some(Box::new(Journal {
             rows_len: self.rels.iter().map(|r| r.len()).collect(),
+            logging: vec![false; self.rels.len()],
             changed: Vec::new(),
             seen: self.seen.clone(),
             killed: self.killed.clone(),
@@ -54,7 +57,24 @@ impl Model {
 
     /// Keeps what the transaction did.
     pub fn commit(&mut self) {
-        self.journal = None;
+        if let Some(j) = self.journal.take() {
+            for (r, _) in j.logging.iter().enumerate().filter(|(_, l)| **l) {
+                Arc::make_mut(&mut self.rels[r]).stop_log();
+            }
+        }
+    }
+
+    /// Relation `r` for writing; in a transaction its appends are recorded from the first
+    /// write on, so that a rollback takes them off.
+    pub(super) fn rows_mut(&mut self, r: usize) -> &mut super::relation::Rows {
+        let rows = Arc::make_mut(&mut self.rels[r]);
+        if let Some(j) = &mut self.journal {
+            if !j.logging[r] {
+                j.logging[r] = true;
+                rows.start_log();
+            }
+        }
+        rows
     }
 
     /// Undoes everything since [`Model::begin`] (nothing when no transaction is open).
@@ -63,9 +83,13 @@ impl Model {
             return;
         };
         for (r, &from) in j.rows_len.iter().enumerate() {
+            if j.logging[r] {
+                Arc::make_mut(&mut self.rels[r]).truncate_log();
+            }
             if self.rels[r].len() == from {
                 continue;
             }
+            // Appended without a log (not through `rows_mut`): leave them dead.
             let rows = Arc::make_mut(&mut self.rels[r]);
             for id in from..rows.len() {
                 if rows.is_alive(id) {

@@ -233,13 +233,13 @@ impl Model {
             let before = self.rels[r].prov(id);
             if before.rule != BASE {
                 self.journal_prov(r, id, before);
-                Arc::make_mut(&mut self.rels[r]).set_prov(id, prov);
+                self.rows_mut(r).set_prov(id, prov);
                 self.base_spans.push(origin);
                 self.derived_total -= 1;
             }
             return false;
         }
-        Arc::make_mut(&mut self.rels[r]).insert_new(hash, tuple, prov);
+        self.rows_mut(r).insert_new(hash, tuple, prov);
         self.base_spans.push(origin);
         true
     }
@@ -265,7 +265,8 @@ impl Model {
     /// Marks row `id` of `rel` dead in this generation, for the journal and the fixpoint.
     fn kill_row(&mut self, rel: RelId, id: u32) {
         let r = rel.0 as usize;
-        let before = Arc::make_mut(&mut self.rels[r]).kill(id, self.gen);
+        let gen = self.gen;
+        let before = self.rows_mut(r).kill(id, gen);
         if before.rule != BASE {
             self.derived_total -= 1;
         }
@@ -342,6 +343,11 @@ impl Model {
     /// tuple's round is at most this).
     pub fn last_round(&self) -> u32 {
         self.round
+    }
+
+    /// Rows held, dead ones (waiting to be compacted away) included: what memory holds.
+    pub fn held_rows(&self) -> usize {
+        self.rels.iter().map(|r| r.len() as usize).sum()
     }
 
     /// Total derived (non-base) tuples held.

@@ -15,6 +15,8 @@
 //! revives them. Lookups see a row through a [`Vis`]; dead rows are dropped by
 //! [`Rows::compact`] when they are many.
 
+mod log;
+
 use super::symbols::Value;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
@@ -118,6 +120,8 @@ pub(crate) struct Rows {
     dedup: HashTable<Entry>,
     indexes: Vec<Index>,
     prov: Vec<Prov>,
+    /// While a transaction writes this relation: how to take its appends off again.
+    log: Option<log::AppendLog>,
 }
 
 impl Rows {
@@ -138,6 +142,7 @@ impl Rows {
                 })
                 .collect(),
             prov: Vec::new(),
+            log: None,
         }
     }
 
@@ -309,10 +314,16 @@ impl Rows {
             index.next.push(END);
             match index.buckets.find_mut(spread(key), |b| b.hash == key) {
                 Some(b) => {
+                    if let Some(log) = &mut self.log {
+                        log.links.push(b.last);
+                    }
                     index.next[b.last as usize] = r;
                     b.last = r;
                 }
                 None => {
+                    if let Some(log) = &mut self.log {
+                        log.links.push(END);
+                    }
                     let bucket = Bucket {
                         hash: key,
                         first: r,
