@@ -164,14 +164,24 @@ impl Diff {
             }
             let columns = pn.columns(rn).to_vec();
             let (user_column, tenant_column) = group_columns(&columns);
+            // Rows the new model took over from the old one are the same tuples.
+            let shared = new.shares_rows(rn, old, ro);
             let mut rd = RelationDiff {
                 relation: name.to_string(),
                 columns,
                 derived: po.is_derived(ro) || pn.is_derived(rn),
                 user_column,
                 tenant_column,
-                gained: missing(new, rn, old, ro, &to_old),
-                lost: missing(old, ro, new, rn, &to_new),
+                gained: if shared {
+                    Vec::new()
+                } else {
+                    missing(new, rn, old, ro, &to_old)
+                },
+                lost: if shared {
+                    Vec::new()
+                } else {
+                    missing(old, ro, new, rn, &to_new)
+                },
             };
             for changes in [&mut rd.gained, &mut rd.lost] {
                 let key = |c: &Change| {

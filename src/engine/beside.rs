@@ -215,6 +215,17 @@ impl Model {
     }
 }
 
+impl Model {
+    /// True when `rel` here and `other_rel` in `other` are the same rows (taken over by
+    /// [`Model::beside`] and not changed since): they hold the same tuples.
+    pub fn shares_rows(&self, rel: RelId, other: &Model, other_rel: RelId) -> bool {
+        Arc::ptr_eq(
+            &self.rels[rel.0 as usize],
+            &other.rels[other_rel.0 as usize],
+        ) && Arc::ptr_eq(&self.symbols, &other.symbols)
+    }
+}
+
 impl Rows {
     /// The column sets of the indexes.
     pub(super) fn index_set(&self) -> Vec<Vec<u32>> {
