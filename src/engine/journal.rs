@@ -16,6 +16,8 @@ pub(super) struct Journal {
     rows_len: Vec<u32>,
     /// Per relation: its rows record appends (see [`Model::rows_mut`]).
     logging: Vec<bool>,
+    /// Rows that died in an evaluation of this transaction: forgotten at commit.
+    died: Vec<(u32, u32)>,
     /// (relation, row, provenance before) of rows below `rows_len` that changed.
     changed: Vec<(u32, u32, Prov)>,
     seen: Vec<u32>,
@@ -39,6 +41,7 @@ impl Model {
         self.journal = Some(Box::new(Journal {
             rows_len: self.rels.iter().map(|r| r.len()).collect(),
             logging: vec![false; self.rels.len()],
+            died: Vec::new(),
             changed: Vec::new(),
             seen: self.seen.clone(),
             killed: self.killed.clone(),
@@ -60,6 +63,12 @@ impl Model {
         if let Some(j) = self.journal.take() {
             for (r, _) in j.logging.iter().enumerate().filter(|(_, l)| **l) {
                 Arc::make_mut(&mut self.rels[r]).stop_log();
+            }
+            for &(r, id) in &j.died {
+                let rows = Arc::make_mut(&mut self.rels[r as usize]);
+                if !rows.is_alive(id) {
+                    rows.forget(id);
+                }
             }
         }
     }
@@ -115,6 +124,30 @@ impl Model {
         self.symbols = j.symbols;
         self.tracker = Default::default();
         self.tracker.start(&self.seen);
+    }
+
+    /// At the end of an evaluation: the rows that died in it are forgotten by the dedup
+    /// tables ([`super::relation::Rows::forget`]), at once or, in a transaction, when it
+    /// commits (a rollback revives them).
+    pub(super) fn forget_killed(&mut self) {
+        for r in 0..self.killed.len() {
+            if self.killed[r].is_empty() {
+                continue;
+            }
+            match &mut self.journal {
+                Some(j) => j
+                    .died
+                    .extend(self.killed[r].iter().map(|&id| (r as u32, id))),
+                None => {
+                    let ids = std::mem::take(&mut self.killed[r]);
+                    let rows = Arc::make_mut(&mut self.rels[r]);
+                    for &id in &ids {
+                        rows.forget(id);
+                    }
+                    self.killed[r] = ids;
+                }
+            }
+        }
     }
 
     /// Records the provenance row `id` of relation `r` had before a change.

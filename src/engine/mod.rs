@@ -350,6 +350,12 @@ impl Model {
         self.rels.iter().map(|r| r.len() as usize).sum()
     }
 
+    /// Entries of the tuple lookup tables over all relations: live tuples, plus dead ones
+    /// of an evaluation not finished (or a transaction not committed).
+    pub fn lookup_entries(&self) -> usize {
+        self.rels.iter().map(|r| r.lookup_entries()).sum()
+    }
+
     /// Total derived (non-base) tuples held.
     pub fn derived_count(&self) -> usize {
         self.derived_total

@@ -82,6 +82,7 @@ pub(super) fn evaluate(
         }
     }
     m.stale.clear();
+    m.forget_killed();
     m.tracker.finish(&m.rels, &mut m.killed);
     for (seen, rows) in m.seen.iter_mut().zip(&m.rels) {
         *seen = rows.len();

@@ -171,6 +171,11 @@ impl Rows {
         self.len - self.dead
     }
 
+    /// Entries of the dedup table (live rows and dead ones not yet forgotten).
+    pub fn lookup_entries(&self) -> usize {
+        self.dedup.len()
+    }
+
     /// Dead rows still held.
     pub fn dead(&self) -> u32 {
         self.dead
@@ -215,6 +220,22 @@ impl Rows {
         self.dead -= 1;
         self.base += u32::from(prov.rule == BASE);
         self.prov[r as usize] = prov;
+        let hash = hash_values(self.row(r).iter().copied());
+        if self.dedup.find(spread(hash), |e| e.row == r).is_none() {
+            self.dedup
+                .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
+        }
+    }
+
+    /// Drops the dedup entry of dead row `r`. Once the generation it died in is over it is
+    /// never looked up again, and the entries of one tuple dying again and again (a
+    /// what-if asserted and undone) would lengthen every probe for it.
+    pub fn forget(&mut self, r: u32) {
+        debug_assert_eq!(self.prov[r as usize].rule, DEAD);
+        let hash = hash_values(self.row(r).iter().copied());
+        if let Ok(e) = self.dedup.find_entry(spread(hash), |e| e.row == r) {
+            e.remove();
+        }
     }
 
     #[inline]
