@@ -230,8 +230,9 @@ fn rolled_back_changes_leave_no_rows_behind() {
 }
 
 /// A change committed and undone again and again (`:assert` then `:undo`) leaves the
-/// lookup tables as they were: dead rows are forgotten once their evaluation is over, so
-/// probes for the same tuple do not walk past one more dead entry each time.
+/// lookup tables (dedup entries and index chains) as they were: dead rows are forgotten
+/// once their evaluation is over, so probes for the same key do not walk past one more
+/// dead row each time.
 #[test]
 fn committed_changes_undone_leave_the_lookup_tables_as_they_were() {
     let (mut m, _) = crate::engine_common::evaluated(

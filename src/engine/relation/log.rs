@@ -71,6 +71,7 @@ impl Rows {
         self.prov.truncate(from);
         for index in &mut self.indexes {
             index.next.truncate(from);
+            index.prev.truncate(from);
         }
         self.len = log.from;
     }

@@ -87,6 +87,9 @@ struct Index {
     buckets: HashTable<Bucket>,
     /// Per row, the next row in its bucket (or `END`).
     next: Vec<u32>,
+    /// Per row, the previous row in its bucket (or `END`): a dead row is unlinked in
+    /// constant time once its evaluation is over ([`Rows::forget`]).
+    prev: Vec<u32>,
 }
 
 /// Ascending row ids of one index bucket.
@@ -139,6 +142,7 @@ impl Rows {
                     columns: c.clone(),
                     buckets: HashTable::new(),
                     next: Vec::new(),
+                    prev: Vec::new(),
                 })
                 .collect(),
             prov: Vec::new(),
@@ -171,9 +175,27 @@ impl Rows {
         self.len - self.dead
     }
 
-    /// Entries of the dedup table (live rows and dead ones not yet forgotten).
+    /// Entries of the dedup table and of the index chains (live rows and dead ones not yet
+    /// forgotten); walks every chain.
     pub fn lookup_entries(&self) -> usize {
-        self.dedup.len()
+        let chained: usize = self
+            .indexes
+            .iter()
+            .map(|index| {
+                index
+                    .buckets
+                    .iter()
+                    .map(|b| {
+                        BucketRows {
+                            next: &index.next,
+                            at: b.first,
+                        }
+                        .count()
+                    })
+                    .sum::<usize>()
+            })
+            .sum();
+        self.dedup.len() + chained
     }
 
     /// Dead rows still held.
@@ -227,14 +249,42 @@ impl Rows {
         }
     }
 
-    /// Drops the dedup entry of dead row `r`. Once the generation it died in is over it is
-    /// never looked up again, and the entries of one tuple dying again and again (a
-    /// what-if asserted and undone) would lengthen every probe for it.
+    /// Drops the dedup entry of dead row `r` and unlinks it from every index chain. Once
+    /// the generation it died in is over it is never looked up again, and the entries of
+    /// one tuple dying again and again (a what-if asserted and undone) would lengthen
+    /// every probe for it.
     pub fn forget(&mut self, r: u32) {
         debug_assert_eq!(self.prov[r as usize].rule, DEAD);
         let hash = hash_values(self.row(r).iter().copied());
         if let Ok(e) = self.dedup.find_entry(spread(hash), |e| e.row == r) {
             e.remove();
+        } else {
+            return; // forgotten already
+        }
+        let start = r as usize * self.arity;
+        let row = &self.data[start..start + self.arity];
+        for index in &mut self.indexes {
+            let key = hash_values(index.columns.iter().map(|&c| row[c as usize]));
+            let (p, n) = (index.prev[r as usize], index.next[r as usize]);
+            let Ok(entry) = index.buckets.find_entry(spread(key), |b| b.hash == key) else {
+                continue;
+            };
+            let b = entry.into_mut();
+            match p {
+                END => b.first = n,
+                p => index.next[p as usize] = n,
+            }
+            match n {
+                END => b.last = p,
+                n => index.prev[n as usize] = p,
+            }
+            if b.first == END {
+                if let Ok(entry) = index.buckets.find_entry(spread(key), |b| b.hash == key) {
+                    entry.remove();
+                }
+            }
+            index.next[r as usize] = END;
+            index.prev[r as usize] = END;
         }
     }
 
@@ -318,6 +368,7 @@ impl Rows {
         self.dedup.reserve(additional, |e| spread(e.hash));
         for index in &mut self.indexes {
             index.next.reserve(additional);
+            index.prev.reserve(additional);
         }
     }
 
@@ -339,12 +390,14 @@ impl Rows {
                         log.links.push(b.last);
                     }
                     index.next[b.last as usize] = r;
+                    index.prev.push(b.last);
                     b.last = r;
                 }
                 None => {
                     if let Some(log) = &mut self.log {
                         log.links.push(END);
                     }
+                    index.prev.push(END);
                     let bucket = Bucket {
                         hash: key,
                         first: r,
