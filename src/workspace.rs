@@ -8,7 +8,7 @@
 //!
 //! `:undo` applies the inverse change (the facts a step added are retracted, those it
 //! removed added back) through the same incremental maintenance. The history keeps at
-//! most [`UNDO_STEPS`] steps and [`UNDO_FACTS`] facts; older steps are dropped, and the
+//! most [`UNDO_STEPS`] steps and [`UNDO_BYTES`] bytes of facts; older steps are dropped, and the
 //! change that dropped them says so.
 
 use crate::diag::Diagnostic;
@@ -35,6 +35,8 @@ pub struct Workspace {
     /// Users, tenants, resources and grants stated in `.facts` texts so far.
     pub instance: Instance,
     undo: Vec<Step>,
+    /// Most bytes of facts the undo history keeps ([`UNDO_BYTES`] unless set).
+    pub undo_bytes: usize,
 }
 
 /// Why a workspace could not be opened; `sources` renders the diagnostics.
@@ -45,8 +47,8 @@ pub struct LoadFailure {
 
 /// Most steps `:undo` can reverse.
 pub const UNDO_STEPS: usize = 100;
-/// Most facts (added plus removed, over all steps) the undo history holds.
-pub const UNDO_FACTS: usize = 2_000_000;
+/// Most bytes the facts of the undo history may take (added plus removed, all steps).
+pub const UNDO_BYTES: usize = 128 << 20;
 
 /// Derived tuples gained and lost by one change, as (relation, tuple), sorted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -114,6 +116,7 @@ impl Workspace {
             limits: *limits,
             instance: Instance::new(),
             undo: Vec::new(),
+            undo_bytes: UNDO_BYTES,
         };
         match ws.check_texts(facts) {
             Ok(checked) => {
@@ -179,6 +182,7 @@ impl Workspace {
             limits: *limits,
             instance: old.instance.clone(),
             undo: Vec::new(),
+            undo_bytes: UNDO_BYTES,
         }))
     }
 
@@ -399,16 +403,22 @@ impl Workspace {
         Ok(delta)
     }
 
-    /// Drops the oldest undo steps past [`UNDO_STEPS`] or [`UNDO_FACTS`] (never the step
+    /// Drops the oldest undo steps past [`UNDO_STEPS`] or `undo_bytes` (never the step
     /// just taken); returns how many.
     fn trim_history(&mut self) -> usize {
-        let facts = |s: &Step| s.added.len() + s.removed.len();
-        let mut total: usize = self.undo.iter().map(facts).sum();
+        let bytes = |s: &Step| {
+            s.added
+                .iter()
+                .chain(&s.removed)
+                .map(|f| std::mem::size_of::<Fact>() + std::mem::size_of_val(&f.values[..]))
+                .sum::<usize>()
+        };
+        let mut total: usize = self.undo.iter().map(bytes).sum();
         let mut drop = 0;
         while self.undo.len() - drop > 1
-            && (self.undo.len() - drop > UNDO_STEPS || total > UNDO_FACTS)
+            && (self.undo.len() - drop > UNDO_STEPS || total > self.undo_bytes)
         {
-            total -= facts(&self.undo[drop]);
+            total -= bytes(&self.undo[drop]);
             drop += 1;
         }
         self.undo.drain(..drop);

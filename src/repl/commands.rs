@@ -622,9 +622,9 @@ pub(crate) fn changes(delta: &Delta, verbose: bool) -> String {
     if delta.undo_dropped > 0 {
         let _ = writeln!(
             out,
-            "note: the undo history is full ({} steps or {} facts): the oldest {} can no longer be undone",
+            "note: the undo history is full ({} steps or {} MiB of facts): the oldest {} can no longer be undone",
             crate::workspace::UNDO_STEPS,
-            crate::workspace::UNDO_FACTS,
+            crate::workspace::UNDO_BYTES >> 20,
             if delta.undo_dropped == 1 { "step".to_string() } else { format!("{} steps", delta.undo_dropped) },
         );
     }

@@ -457,3 +457,22 @@ fn undo_history_keeps_the_last_hundred_changes_and_says_when_one_is_dropped() {
     // The first user stays: its step was dropped.
     assert_ne!(ws.0, ws.1);
 }
+
+#[test]
+fn undo_history_is_bounded_by_the_bytes_of_its_facts() {
+    let mut ws = worked_example();
+    // Room for one step's facts only: the second change pushes the first out.
+    ws.undo_bytes = 1;
+    let first = ws
+        .assert("<a>", "user tmp1 type person email \"t1@example.com\".")
+        .expect("asserts");
+    assert_eq!(first.undo_dropped, 0, "the step just taken is kept");
+    let second = ws
+        .assert("<b>", "user tmp2 type person email \"t2@example.com\".")
+        .expect("asserts");
+    assert_eq!(second.undo_dropped, 1);
+    assert!(ws.undo().expect("one step").is_ok());
+    assert!(ws.undo().is_none(), "the first step was dropped");
+    let (out, _) = session(&mut worked_example(), ":assert user tmp3 type person.\n");
+    assert!(!out.contains("undo history is full"), "{out}");
+}
