@@ -37,6 +37,8 @@ pub struct Workspace {
     undo: Vec<Step>,
     /// Most bytes of facts the undo history keeps ([`UNDO_BYTES`] unless set).
     pub undo_bytes: usize,
+    /// How many of `warnings` (the first ones) are the rule files'.
+    rule_warnings: usize,
 }
 
 /// Why a workspace could not be opened; `sources` renders the diagnostics.
@@ -117,7 +119,9 @@ impl Workspace {
             instance: Instance::new(),
             undo: Vec::new(),
             undo_bytes: UNDO_BYTES,
+            rule_warnings: 0,
         };
+        ws.rule_warnings = ws.warnings.len();
         match ws.check_texts(facts) {
             Ok(checked) => {
                 for f in &checked.add {
@@ -173,10 +177,19 @@ impl Workspace {
                 sources,
             }));
         }
+        // The fact files' warnings hold under any rules: keep them for this side too.
+        let rule_warnings = warnings.len();
+        let mut warnings = warnings;
+        warnings.extend(
+            old.warnings[old.rule_warnings.min(old.warnings.len())..]
+                .iter()
+                .cloned(),
+        );
         Some(Ok(Workspace {
             sources,
             model,
             warnings,
+            rule_warnings,
             rule_texts: rules.to_vec(),
             fact_texts: old.fact_texts.clone(),
             limits: *limits,

@@ -512,3 +512,20 @@ fn groups_come_from_column_names() {
     );
     assert_eq!(group_columns(&cols(&["from", "to"])), (None, None));
 }
+
+/// The fact files' warnings are reported for the NEW side even though its model is built
+/// beside the old one (regression: they went missing when the facts stopped being read
+/// twice).
+#[test]
+fn fact_warnings_are_reported_once_when_the_new_model_is_built_beside_the_old() {
+    let (_, err, code) = cli_run::grantlog(&[
+        "diff",
+        "--against",
+        "rules/dataos-s13-broad.dl",
+        "examples/onboarding-and-revoke.facts",
+        "--no-proofs",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("warning[F0501]").count(), 1, "{err}");
+    assert!(err.contains("onboarding-and-revoke.facts:27:1"), "{err}");
+}
