@@ -252,3 +252,42 @@ fn run_as_example_facts() {
     assert!(!c.add.iter().any(|f| f.relation == "instance_role"
         && f.values[0] == grantlog::syntax::ast::Const::Sym("dpdeveloper".into())));
 }
+
+/// A large read checks names through a hashed index, a small one through the reader's
+/// maps (`facts::read::KNOWN_FROM`): the same statements read either way give the same
+/// model.
+#[test]
+fn large_and_small_reads_check_names_alike() {
+    use grantlog::engine::Limits;
+    use grantlog::load::Text;
+    use grantlog::workspace::Workspace;
+    let text = grantlog::generate::instance(3, 600);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.len() > 4096,
+        "one read of the whole text takes the indexed path"
+    );
+    let rules = grantlog::shipped::rules();
+    let whole = Workspace::open(
+        &rules,
+        &[Text::new("all.facts", text.clone())],
+        &Limits::default(),
+    )
+    .ok()
+    .expect("loads");
+    let mut parts = Workspace::open(&rules, &[], &Limits::default())
+        .ok()
+        .expect("opens");
+    for (i, chunk) in lines.chunks(1000).enumerate() {
+        parts
+            .load(&[Text::new(format!("part{i}.facts"), chunk.join("\n"))])
+            .unwrap_or_else(|d| panic!("part {i}: {d:?}"));
+    }
+    let all = |ws: &Workspace| -> Vec<(String, usize)> {
+        let p = ws.program();
+        p.relations()
+            .map(|r| (p.relation_name(r).to_string(), ws.model.len(r)))
+            .collect()
+    };
+    assert_eq!(all(&whole), all(&parts));
+}
