@@ -2,17 +2,17 @@
 //! are rows by id (rows of the fixpoint that died, or live rows past `seen`), read by the
 //! seed plans `program::plan::plan_seeded` builds.
 
-use super::State;
-use crate::engine::eval::Run;
-use crate::engine::relation::{hash_values, Prov, Vis, BASE};
+use super::{run_plan, write_pending, State};
+use crate::engine::relation::{hash_values, Vis, BASE};
 use crate::engine::{EvalError, Model};
-use crate::program::{BodyLiteral, Plan, Program, RelId, RuleId};
-use std::sync::Arc;
+use crate::program::{BodyLiteral, CompiledRule, Plan, Program, RelId};
 
 /// Which rows seed a plan: `Lost` = rows of the fixpoint that died (from `from` in the
-/// list), `Gained` = live rows past `seen`.
+/// list), `Died` = every row that died in this generation, `Gained` = live rows past
+/// `seen`.
 enum Seeds {
     Lost { from: usize },
+    Died,
     Gained,
 }
 
@@ -34,48 +34,12 @@ impl Model {
                 let seen = self.seen[ri];
                 out.extend(self.killed[ri][*from..].iter().filter(|&&id| id < seen));
             }
+            Seeds::Died => out.extend(&self.killed[ri]),
             Seeds::Gained => {
                 let rows = &self.rels[ri];
                 out.extend((self.seen[ri]..rows.len()).filter(|&id| rows.is_alive(id)));
             }
         }
-    }
-}
-
-/// Runs `plan` from the seed rows in `st.seed`, seeing `vis`; the head tuples land in
-/// `st.pending` (those the head relation already has are skipped when `skip_known`).
-fn run_seeded(
-    m: &Model,
-    plan: &Plan,
-    head: usize,
-    vis: Vis,
-    skip_known: bool,
-    st: &mut State,
-) -> Result<(), EvalError> {
-    st.regs.clear();
-    st.regs.resize(plan.slots, crate::engine::Value(0));
-    let mut run = Run {
-        rels: &m.rels,
-        consts: &m.consts,
-        numbers: m.symbols.numbers(),
-        extra_numbers: &[],
-        lo: &st.hi,
-        hi: &st.hi,
-        vis,
-        seed: &st.seed,
-        head: &plan.head,
-        head_rel: skip_known.then(|| &*m.rels[head]),
-        out: &mut st.pending,
-        scratch: std::mem::take(&mut st.scratch),
-        budget: st.budget,
-        stopped: None,
-    };
-    run.run(&plan.ops, &mut st.regs);
-    st.budget = run.budget;
-    st.scratch = run.scratch;
-    match run.stopped {
-        Some(e) => Err(e),
-        None => Ok(()),
     }
 }
 
@@ -130,7 +94,7 @@ pub(super) fn over_delete(
                     seen: &m.seen,
                     gen: m.gen,
                 };
-                if let Err(e) = run_seeded(m, plan, head, vis, false, st) {
+                if let Err(e) = run_plan(m, plan, head, vis, false, st) {
                     result = Err(e);
                     break 'rules;
                 }
@@ -175,23 +139,9 @@ pub(super) fn rederive(
     s: usize,
     st: &mut State,
 ) -> Result<(), EvalError> {
-    let stratum = &program.strata()[s];
-    capture_now(m, st);
-    m.round += 1;
-    st.stats.rounds += 1;
-    for &rule_id in &stratum.rules {
-        let rule = program.rule(rule_id);
-        let head = rule.info.head;
-        st.seed.clear();
-        st.seed.extend(m.killed[head.0 as usize].iter().copied());
-        if st.seed.is_empty() {
-            continue;
-        }
-        st.pending.clear(rule.head_args.len());
-        run_seeded(m, &rule.rederive, head.0 as usize, Vis::Now, true, st)?;
-        write_pending(m, rule_id, st);
-    }
-    Ok(())
+    insert_step(m, program, s, st, |rule| {
+        vec![(&rule.rederive, rule.info.head, Seeds::Died)]
+    })
 }
 
 /// Step 3a: derivations through a negated premise whose relation lost tuples.
@@ -201,53 +151,44 @@ pub(super) fn insert_through_negation(
     s: usize,
     st: &mut State,
 ) -> Result<(), EvalError> {
-    let stratum = &program.strata()[s];
-    capture_now(m, st);
+    insert_step(m, program, s, st, |rule| {
+        rule.seeded
+            .iter()
+            .filter_map(|(lit, plan)| match &rule.body[*lit] {
+                BodyLiteral::Negative(a) => Some((plan, a.rel, Seeds::Lost { from: 0 })),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// One round of stratum `s` run from seeds: for each rule, the plans `plans` picks (each
+/// with the relation and rows that seed it), reading the model as it is now; what they
+/// derive is written with the new round.
+fn insert_step(
+    m: &mut Model,
+    program: &Program,
+    s: usize,
+    st: &mut State,
+    plans: impl for<'r> Fn(&'r CompiledRule) -> Vec<(&'r Plan, RelId, Seeds)>,
+) -> Result<(), EvalError> {
+    // `hi` = every row now, so rows written during the step wait for the next one.
+    for (h, rows) in st.hi.iter_mut().zip(&m.rels) {
+        *h = rows.len();
+    }
     m.round += 1;
     st.stats.rounds += 1;
-    for &rule_id in &stratum.rules {
+    for &rule_id in &program.strata()[s].rules {
         let rule = program.rule(rule_id);
-        for (lit, plan) in &rule.seeded {
-            let BodyLiteral::Negative(a) = &rule.body[*lit] else {
-                continue;
-            };
-            m.seeds(a.rel, &Seeds::Lost { from: 0 }, &mut st.seed);
+        for (plan, rel, which) in plans(rule) {
+            m.seeds(rel, &which, &mut st.seed);
             if st.seed.is_empty() {
                 continue;
             }
             st.pending.clear(rule.head_args.len());
-            run_seeded(m, plan, rule.info.head.0 as usize, Vis::Now, true, st)?;
+            run_plan(m, plan, rule.info.head.0 as usize, Vis::Now, true, st)?;
             write_pending(m, rule_id, st);
         }
     }
     Ok(())
-}
-
-/// `hi` = every row now, so rows written during a step wait for the next one.
-fn capture_now(m: &Model, st: &mut State) {
-    for (h, rows) in st.hi.iter_mut().zip(&m.rels) {
-        *h = rows.len();
-    }
-}
-
-/// Appends the pending tuples of `rule` to its head with the current round.
-fn write_pending(m: &mut Model, rule_id: RuleId, st: &mut State) {
-    let program = Arc::clone(&m.program);
-    let head = program.rule(rule_id).info.head.0 as usize;
-    let prov = Prov {
-        rule: rule_id.0,
-        detail: m.round,
-    };
-    let rows = m.rows_mut(head);
-    rows.reserve(st.pending.len());
-    let mut written = 0;
-    for i in 0..st.pending.len() {
-        // A tuple written by an earlier rule of this step is not written twice.
-        if rows.find(st.pending.hash(i), st.pending.row(i)).is_none() {
-            rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);
-            written += 1;
-        }
-    }
-    m.derived_total += written;
-    st.stats.derived += written;
 }

@@ -40,7 +40,7 @@ mod dred;
 use super::eval::{Budget, Run};
 use super::relation::{Pending, Prov, Vis, BASE};
 use super::{EvalError, EvalStats, Limits, Model};
-use crate::program::{BodyLiteral, Program, RelId};
+use crate::program::{BodyLiteral, Plan, Program, RelId, RuleId};
 use dred::{insert_through_negation, over_delete, rederive};
 use std::sync::Arc;
 use std::time::Instant;
@@ -205,41 +205,8 @@ fn run_stratum(
                     continue;
                 }
                 st.pending.clear(rule.head_args.len());
-                st.regs.clear();
-                st.regs.resize(plan.slots, super::Value(0));
-                let mut run = Run {
-                    rels: &m.rels,
-                    consts: &m.consts,
-                    numbers: m.symbols.numbers(),
-                    extra_numbers: &[],
-                    lo: &st.lo,
-                    hi: &st.hi,
-                    vis: Vis::Now,
-                    seed: &[],
-                    head: &plan.head,
-                    head_rel: Some(&m.rels[head]),
-                    out: &mut st.pending,
-                    scratch: std::mem::take(&mut st.scratch),
-                    budget: st.budget,
-                    stopped: None,
-                };
-                run.run(&plan.ops, &mut st.regs);
-                st.budget = run.budget;
-                st.scratch = run.scratch;
-                if let Some(e) = run.stopped {
-                    return Err(e);
-                }
-                let prov = Prov {
-                    rule: rule_id.0,
-                    detail: m.round,
-                };
-                let rows = m.rows_mut(head);
-                rows.reserve(st.pending.len());
-                for i in 0..st.pending.len() {
-                    rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);
-                }
-                m.derived_total += st.pending.len();
-                st.stats.derived += st.pending.len();
+                run_plan(m, plan, head, Vis::Now, true, st)?;
+                write_pending(m, rule_id, st);
             }
         }
         first = false;
@@ -249,4 +216,59 @@ fn run_stratum(
             st.hi[r] = m.rels[r].len();
         }
     }
+}
+
+/// Runs `plan` (reading `st.lo`/`st.hi`, and `st.seed` for a seed scan), seeing `vis`;
+/// the head tuples land in `st.pending`, those the head relation already has skipped when
+/// `skip_known`.
+fn run_plan(
+    m: &Model,
+    plan: &Plan,
+    head: usize,
+    vis: Vis,
+    skip_known: bool,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    st.regs.clear();
+    st.regs.resize(plan.slots, super::Value(0));
+    let mut run = Run {
+        rels: &m.rels,
+        consts: &m.consts,
+        numbers: m.symbols.numbers(),
+        extra_numbers: &[],
+        lo: &st.lo,
+        hi: &st.hi,
+        vis,
+        seed: &st.seed,
+        head: &plan.head,
+        head_rel: skip_known.then(|| &*m.rels[head]),
+        out: &mut st.pending,
+        scratch: std::mem::take(&mut st.scratch),
+        budget: st.budget,
+        stopped: None,
+    };
+    run.run(&plan.ops, &mut st.regs);
+    st.budget = run.budget;
+    st.scratch = run.scratch;
+    match run.stopped {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Appends the pending tuples of `rule` to its head with the current round. They are new:
+/// the run skipped what the head held, rows written by earlier runs included.
+fn write_pending(m: &mut Model, rule_id: RuleId, st: &mut State) {
+    let head = m.program.rule(rule_id).info.head.0 as usize;
+    let prov = Prov {
+        rule: rule_id.0,
+        detail: m.round,
+    };
+    let rows = m.rows_mut(head);
+    rows.reserve(st.pending.len());
+    for i in 0..st.pending.len() {
+        rows.insert_new(st.pending.hash(i), st.pending.row(i), prov);
+    }
+    m.derived_total += st.pending.len();
+    st.stats.derived += st.pending.len();
 }
