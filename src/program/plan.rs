@@ -150,21 +150,56 @@ pub fn plan_body(
     delta: Option<usize>,
     indexes: &mut dyn IndexChooser,
 ) -> Plan {
-    let slots = max_slot(body, head);
-    let mut bound = vec![false; slots];
-    let mut placed = vec![false; body.len()];
-    let mut ops = Vec::new();
+    let first = delta.map(|d| {
+        let BodyLiteral::Positive(atom) = &body[d] else {
+            unreachable!("the delta literal is a positive atom")
+        };
+        (atom, RowRange::Delta, Some(d))
+    });
     let range = |i: usize| match delta {
         Some(d) if i == d => RowRange::Delta,
         Some(d) if i < d => RowRange::Stable,
         _ => RowRange::All,
     };
-    if let Some(d) = delta {
-        let BodyLiteral::Positive(atom) = &body[d] else {
-            unreachable!("the delta literal is a positive atom")
-        };
-        placed[d] = true;
-        ops.push(Op::Scan(scan(atom, RowRange::Delta, &mut bound, None)));
+    let mut plan = plan_from(body, head, first, range, indexes);
+    plan.delta = delta;
+    plan
+}
+
+/// Plans `body` for incremental maintenance: first a scan of the seed rows of `seed` (an
+/// atom over the same variables: a body literal, positive or negated, or the head), then
+/// the whole body (the seed's own literal included) over `All` rows. Only the seed's
+/// variables that occur elsewhere get bound: `_` and variables local to a negation stay
+/// free, so a negated literal is still checked as "no row at all".
+pub fn plan_seeded(
+    body: &[BodyLiteral],
+    head: &[Arg],
+    seed: &BodyAtom,
+    indexes: &mut dyn IndexChooser,
+) -> Plan {
+    let first = Some((seed, RowRange::Seed, None));
+    plan_from(body, head, first, |_| RowRange::All, indexes)
+}
+
+/// `first` (an atom, its rows, the body literal it stands for if any) scanned first, then
+/// the rest of `body` greedily: filters as soon as their inputs are bound, then the
+/// positive atom with the most bound columns, reading `range(literal)`.
+fn plan_from(
+    body: &[BodyLiteral],
+    head: &[Arg],
+    first: Option<(&BodyAtom, RowRange, Option<usize>)>,
+    range: impl Fn(usize) -> RowRange,
+    indexes: &mut dyn IndexChooser,
+) -> Plan {
+    let slots = max_slot(body, head);
+    let mut bound = vec![false; slots];
+    let mut placed = vec![false; body.len()];
+    let mut ops = Vec::new();
+    if let Some((atom, rows, literal)) = first {
+        if let Some(i) = literal {
+            placed[i] = true;
+        }
+        ops.push(Op::Scan(scan(atom, rows, &mut bound, None)));
     }
     loop {
         place_filters(body, &mut placed, &mut bound, &mut ops, indexes);
@@ -183,51 +218,6 @@ pub fn plan_body(
         placed.iter().all(|&p| p),
         "a literal was never placed: unsafe rule"
     );
-    let head = head
-        .iter()
-        .map(|a| operand(*a).expect("safe heads have no `_`"))
-        .collect();
-    Plan {
-        ops,
-        head,
-        delta,
-        slots,
-    }
-}
-
-/// Plans `body` for incremental maintenance: first a scan of the seed rows of `seed` (an
-/// atom over the same variables: a body literal, positive or negated, or the head), then
-/// the whole body (the seed's own literal included) over `All` rows. Only the seed's
-/// variables that occur elsewhere get bound: `_` and variables local to a negation stay
-/// free, so a negated literal is still checked as "no row at all".
-pub fn plan_seeded(
-    body: &[BodyLiteral],
-    head: &[Arg],
-    seed: &BodyAtom,
-    indexes: &mut dyn IndexChooser,
-) -> Plan {
-    let slots = max_slot(body, head);
-    let mut bound = vec![false; slots];
-    let mut placed = vec![false; body.len()];
-    let mut ops = vec![Op::Scan(scan(seed, RowRange::Seed, &mut bound, None))];
-    loop {
-        place_filters(body, &mut placed, &mut bound, &mut ops, indexes);
-        let next = (0..body.len())
-            .filter(|&i| !placed[i])
-            .filter_map(|i| match &body[i] {
-                BodyLiteral::Positive(a) => Some((i, a)),
-                _ => None,
-            })
-            .max_by_key(|(i, a)| (bound_columns(a, &bound).len(), usize::MAX - i));
-        let Some((i, atom)) = next else { break };
-        placed[i] = true;
-        ops.push(Op::Scan(scan(
-            atom,
-            RowRange::All,
-            &mut bound,
-            Some(indexes),
-        )));
-    }
     let head = head
         .iter()
         .map(|a| operand(*a).expect("safe heads have no `_`"))
