@@ -174,15 +174,19 @@ impl Model {
                     if shared.index_set() == indexes && !remap {
                         Arc::clone(shared)
                     } else {
-                        Arc::new(shared.copied(indexes, |p| match rule_map.get(&p.rule) {
-                            Some(&rule) => Prov { rule, ..p },
-                            None => p,
-                        }))
+                        Arc::new(shared.copied(
+                            indexes,
+                            |_| true,
+                            |p| match rule_map.get(&p.rule) {
+                                Some(&rule) => Prov { rule, ..p },
+                                None => p,
+                            },
+                        ))
                     }
                 }
                 // Not taken over: its base facts only.
                 Some(o) => {
-                    Arc::new(old.rels[o.0 as usize].copied_where(indexes, |p| p.rule == BASE))
+                    Arc::new(old.rels[o.0 as usize].copied(indexes, |p| p.rule == BASE, |p| p))
                 }
                 None => Arc::new(Rows::new(program.arity(r), indexes)),
             };
@@ -232,29 +236,20 @@ impl Rows {
         self.index_columns_all()
     }
 
-    /// A copy with the indexes `indexes` and provenance passed through `prov` (dead rows
-    /// left out).
-    pub(super) fn copied(&self, indexes: &[Vec<u32>], mut prov: impl FnMut(Prov) -> Prov) -> Rows {
-        let mut out = Rows::new(self.arity(), indexes);
-        out.reserve(self.live() as usize);
-        for id in 0..self.len() {
-            let p = self.prov(id);
-            if p.rule != DEAD {
-                let row = self.row(id);
-                out.insert_new(hash_values(row.iter().copied()), row, prov(p));
-            }
-        }
-        out
-    }
-
-    /// A copy of the live rows whose provenance `keep` accepts, with indexes `indexes`.
-    pub(super) fn copied_where(&self, indexes: &[Vec<u32>], keep: impl Fn(Prov) -> bool) -> Rows {
+    /// A copy of the live rows whose provenance `keep` accepts, with the indexes
+    /// `indexes` and provenance passed through `prov`.
+    pub(super) fn copied(
+        &self,
+        indexes: &[Vec<u32>],
+        keep: impl Fn(Prov) -> bool,
+        prov: impl Fn(Prov) -> Prov,
+    ) -> Rows {
         let mut out = Rows::new(self.arity(), indexes);
         for id in 0..self.len() {
             let p = self.prov(id);
             if p.rule != DEAD && keep(p) {
                 let row = self.row(id);
-                out.insert_new(hash_values(row.iter().copied()), row, p);
+                out.insert_new(hash_values(row.iter().copied()), row, prov(p));
             }
         }
         out

@@ -7,7 +7,7 @@
 //! per-relation bookkeeping is copied at `begin`. The cost is proportional to what the
 //! transaction touched.
 
-use super::relation::{Prov, DEAD, NEVER};
+use super::relation::{Prov, DEAD};
 use super::{Model, Symbols};
 use std::sync::Arc;
 
@@ -95,16 +95,8 @@ impl Model {
             if j.logging[r] {
                 Arc::make_mut(&mut self.rels[r]).truncate_log();
             }
-            if self.rels[r].len() == from {
-                continue;
-            }
-            // Appended without a log (not through `rows_mut`): leave them dead.
-            let rows = Arc::make_mut(&mut self.rels[r]);
-            for id in from..rows.len() {
-                if rows.is_alive(id) {
-                    rows.kill(id, NEVER);
-                }
-            }
+            // Every write in a transaction goes through `rows_mut`, which logs.
+            debug_assert_eq!(self.rels[r].len(), from, "rows appended without a log");
         }
         for &(r, id, prov) in j.changed.iter().rev() {
             let rows = Arc::make_mut(&mut self.rels[r as usize]);

@@ -26,8 +26,6 @@ use std::hash::Hasher;
 pub(crate) const BASE: u32 = u32::MAX;
 /// Marks a dead row in [`Prov::rule`]; `detail` is the generation it died in.
 pub(crate) const DEAD: u32 = u32::MAX - 1;
-/// The generation of rows killed by a rollback: never "killed in this change".
-pub(crate) const NEVER: u32 = u32::MAX;
 
 /// Which rows a lookup sees.
 #[derive(Clone, Copy)]
