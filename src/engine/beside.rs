@@ -1,13 +1,22 @@
-//! A model of a changed program built beside an evaluated one (`grantlog diff`): the
-//! strata the change does not touch are taken over, tuples and provenance, and only the
-//! rest is evaluated.
+//! A model of a changed program built beside an evaluated one (`grantlog diff`): what
+//! the change does not touch is taken over, and what it touches is maintained from the
+//! old fixpoint rather than evaluated again.
 //!
-//! A stratum of the new program is taken over when the old program has a stratum with the
-//! same relations (by name and arity), the same rules (compared as resolved text: head,
-//! body, constants) and everything it reads is taken over too; base relations are taken
-//! over with their facts. Relations keep sharing their rows (`Arc`) unless the new plans
-//! index them differently or their rules got other ids, when they are copied and fixed up
-//! row by row, which is still far cheaper than deriving them again.
+//! Per stratum of the new program, in order:
+//! - **Taken over** when the old program has a stratum with the same relations (by name
+//!   and arity), the same rules (compared as resolved text: head, body, constants) and
+//!   everything it reads is taken over too. Relations keep sharing their rows (`Arc`)
+//!   unless the new plans index them differently or their rules got other ids, when they
+//!   are copied and fixed up.
+//! - **Maintained** when it has the same relations as an old stratum and reads only what
+//!   is taken over or maintained, but rules were added or removed (or what it reads
+//!   changes): it starts from the old rows; tuples recorded as derived by a removed rule
+//!   die here, and the next evaluation carries that, the added rules and the changes
+//!   below through delete and rederive (`fixpoint`). The work is that of the tuples the
+//!   change touches, not of the strata they live in.
+//! - **Recomputed** from scratch otherwise (its base facts kept).
+//!
+//! Base relations are taken over with their facts.
 
 use super::relation::{hash_values, Prov, Rows, BASE, DEAD};
 use super::Model;
@@ -89,54 +98,14 @@ impl Model {
                 return None;
             }
         }
-        // Which strata are taken over, and the old rule id of each taken-over rule.
-        let mut taken = vec![false; program.strata().len()];
-        let mut rule_map: FxHashMap<u32, u32> = FxHashMap::default();
-        let relation_taken = |r: RelId, taken: &[bool]| match old_of(r) {
+        let (carry, rule_map, added) = match_strata(op, &program, &old_of);
+        let carried = |r: RelId| match old_of(r) {
             None => false,
-            Some(o) if program.is_derived(r) => taken[program.stratum_of(r)] && op.is_derived(o),
+            Some(o) if program.is_derived(r) => {
+                carry[program.stratum_of(r)] != Carry::Stale && op.is_derived(o)
+            }
             Some(o) => !op.is_derived(o),
         };
-        for (s, stratum) in program.strata().iter().enumerate() {
-            if stratum.rules.is_empty() {
-                continue;
-            }
-            let Some(first_old) = old_of(stratum.relations[0]) else {
-                continue;
-            };
-            let old_s = op.stratum_of(first_old);
-            let old_stratum = &op.strata()[old_s];
-            let same_relations = stratum.relations.len() == old_stratum.relations.len()
-                && stratum
-                    .relations
-                    .iter()
-                    .all(|&r| old_of(r).is_some_and(|o| op.stratum_of(o) == old_s));
-            if !same_relations || old_stratum.rules.len() != stratum.rules.len() {
-                continue;
-            }
-            let mut unused: Vec<(String, RuleId)> = old_stratum
-                .rules
-                .iter()
-                .map(|&r| (signature(op, r), r))
-                .collect();
-            let mut pairs = Vec::new();
-            for &r in &stratum.rules {
-                let sig = signature(&program, r);
-                match unused.iter().position(|(s, _)| *s == sig) {
-                    Some(i) => pairs.push((unused.swap_remove(i).1, r)),
-                    None => break,
-                }
-            }
-            let reads_taken = stratum
-                .reads
-                .iter()
-                .filter(|r| !stratum.relations.contains(r))
-                .all(|&r| relation_taken(r, &taken));
-            if pairs.len() == stratum.rules.len() && reads_taken {
-                taken[s] = true;
-                rule_map.extend(pairs.iter().map(|(o, n)| (o.0, n.0)));
-            }
-        }
         let mut symbols = Arc::clone(&old.symbols);
         let consts = program
             .constants()
@@ -162,41 +131,35 @@ impl Model {
             tracker: Default::default(),
             round: old.round,
             derived_total: 0,
+            added: Vec::new(),
         };
+        let mut doomed: Vec<(RelId, Vec<u32>)> = Vec::new();
         for r in program.relations() {
             let indexes = program.indexes(r);
             let rows = match old_of(r) {
-                Some(o) if relation_taken(r, &taken) => {
-                    let shared = &old.rels[o.0 as usize];
-                    let remap = op
-                        .rules_for(o)
-                        .any(|or| rule_map.get(&or.0).is_some_and(|&nr| nr != or.0));
-                    if shared.index_set() == indexes && !remap {
-                        Arc::clone(shared)
-                    } else {
-                        Arc::new(shared.copied(
-                            indexes,
-                            |_| true,
-                            |p| match rule_map.get(&p.rule) {
-                                Some(&rule) => Prov { rule, ..p },
-                                None => p,
-                            },
-                        ))
+                Some(o) if carried(r) => {
+                    let (rows, removed) = carry_rows(&old.rels[o.0 as usize], indexes, &rule_map);
+                    if !removed.is_empty() {
+                        doomed.push((r, removed));
                     }
+                    rows
                 }
-                // Not taken over: its base facts only.
+                // Recomputed: its base facts only.
                 Some(o) => {
                     Arc::new(old.rels[o.0 as usize].copied(indexes, |p| p.rule == BASE, |p| p))
                 }
                 None => Arc::new(Rows::new(program.arity(r), indexes)),
             };
             m.derived_total += (rows.live() - rows.base_count()) as usize;
-            m.seen[r.0 as usize] = if relation_taken(r, &taken) {
-                rows.len()
-            } else {
-                0
-            };
+            m.seen[r.0 as usize] = if carried(r) { rows.len() } else { 0 };
             m.rels.push(rows);
+        }
+        // Tuples whose recorded derivation used a rule the change removed die now; the
+        // next evaluation over-deletes from them and rederives what still holds.
+        for (r, ids) in doomed {
+            for id in ids {
+                m.kill_row(r, id);
+            }
         }
         // The rule files' facts (equal to the old ones) now point at the new files.
         for f in program.facts() {
@@ -212,11 +175,132 @@ impl Model {
                 Arc::make_mut(&mut m.rels[r]).set_prov(id, prov);
             }
         }
-        for (s, t) in taken.iter().enumerate() {
-            m.stale[s] = !t;
+        for (s, c) in carry.iter().enumerate() {
+            m.stale[s] = *c == Carry::Stale;
         }
+        m.added = added;
         Some(m)
     }
+}
+
+/// What [`Model::beside`] does with a stratum of the new program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Carry {
+    /// Same rules, reading only what is taken over: rows shared as they are.
+    Taken,
+    /// Same relations as an old stratum, but rules added or removed, or reading a
+    /// maintained stratum: the old fixpoint is copied and maintained (delete and
+    /// rederive) into the new one.
+    Maintained,
+    /// Recomputed from scratch.
+    Stale,
+}
+
+/// Per stratum of `new`, what is carried over from `old` (strata in order, so what a
+/// stratum reads is decided first); the old id -> new id of every rule paired up (same
+/// signature) in a carried stratum; and the rules of maintained strata that are new.
+fn match_strata(
+    old: &Program,
+    new: &Program,
+    old_of: &dyn Fn(RelId) -> Option<RelId>,
+) -> (Vec<Carry>, FxHashMap<u32, u32>, Vec<RuleId>) {
+    let mut carry = vec![Carry::Stale; new.strata().len()];
+    let mut rule_map: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut added = Vec::new();
+    'strata: for (s, stratum) in new.strata().iter().enumerate() {
+        if stratum.rules.is_empty() {
+            continue;
+        }
+        let Some(first_old) = old_of(stratum.relations[0]) else {
+            continue;
+        };
+        let old_s = old.stratum_of(first_old);
+        let old_stratum = &old.strata()[old_s];
+        // The old stratum derived exactly these relations (so its rows are their fixpoint).
+        let same_relations = stratum.relations.len() == old_stratum.relations.len()
+            && stratum.relations.iter().all(|&r| {
+                old_of(r).is_some_and(|o| old.stratum_of(o) == old_s && old.is_derived(o))
+            });
+        if !same_relations {
+            continue;
+        }
+        let mut reads_taken = true;
+        for &r in stratum
+            .reads
+            .iter()
+            .filter(|r| !stratum.relations.contains(r))
+        {
+            let c = match old_of(r) {
+                Some(o) if new.is_derived(r) && old.is_derived(o) => carry[new.stratum_of(r)],
+                Some(o) if !new.is_derived(r) && !old.is_derived(o) => Carry::Taken,
+                _ => Carry::Stale,
+            };
+            match c {
+                Carry::Stale => continue 'strata,
+                Carry::Maintained => reads_taken = false,
+                Carry::Taken => {}
+            }
+        }
+        let mut unused: Vec<(String, RuleId)> = old_stratum
+            .rules
+            .iter()
+            .map(|&r| (signature(old, r), r))
+            .collect();
+        let mut new_rules = Vec::new();
+        for &r in &stratum.rules {
+            let sig = signature(new, r);
+            match unused.iter().position(|(s, _)| *s == sig) {
+                Some(i) => {
+                    rule_map.insert(unused.swap_remove(i).1 .0, r.0);
+                }
+                None => new_rules.push(r),
+            }
+        }
+        carry[s] = if reads_taken && new_rules.is_empty() && unused.is_empty() {
+            Carry::Taken
+        } else {
+            added.extend(new_rules);
+            Carry::Maintained
+        };
+    }
+    (carry, rule_map, added)
+}
+
+/// The old rows of a carried relation for the new model, with rule ids remapped, and the
+/// ids of rows whose recorded rule the change removed. Shared when nothing needs fixing
+/// (a maintained relation is copied on its first write), else copied.
+fn carry_rows(
+    old: &Arc<Rows>,
+    indexes: &[Vec<u32>],
+    rule_map: &FxHashMap<u32, u32>,
+) -> (Arc<Rows>, Vec<u32>) {
+    let derived = |p: Prov| p.rule != BASE && p.rule != DEAD;
+    let fixes = (0..old.len()).any(|id| {
+        let p = old.prov(id);
+        derived(p) && rule_map.get(&p.rule) != Some(&p.rule)
+    });
+    let same_indexes = old.index_set() == indexes;
+    if same_indexes && !fixes {
+        return (Arc::clone(old), Vec::new());
+    }
+    let mut rows = if same_indexes {
+        (**old).clone()
+    } else {
+        old.copied(indexes, |_| true, |p| p)
+    };
+    let mut removed = Vec::new();
+    for id in 0..rows.len() {
+        let p = rows.prov(id);
+        if !derived(p) {
+            continue;
+        }
+        match rule_map.get(&p.rule) {
+            Some(&rule) if rule != p.rule => rows.set_prov(id, Prov { rule, ..p }),
+            Some(_) => {}
+            None => removed.push(id),
+        }
+    }
+    (Arc::new(rows), removed)
 }
 
 impl Model {

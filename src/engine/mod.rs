@@ -145,6 +145,9 @@ pub struct Model {
     /// The last round number used.
     round: u32,
     derived_total: usize,
+    /// Rules a rule change added to strata [`Model::beside`] maintains: the next
+    /// evaluation inserts all their derivations (then forgets them).
+    added: Vec<RuleId>,
 }
 
 impl Model {
@@ -176,6 +179,7 @@ impl Model {
             tracker: changes::Tracker::default(),
             round: 0,
             derived_total: 0,
+            added: Vec::new(),
         };
         let mut tuple = Vec::new();
         for fact in program.facts() {

@@ -5,7 +5,7 @@
 use super::{run_plan, write_pending, State};
 use crate::engine::relation::{hash_values, Vis, BASE};
 use crate::engine::{EvalError, Model};
-use crate::program::{BodyLiteral, CompiledRule, Plan, Program, RelId};
+use crate::program::{BodyLiteral, CompiledRule, Plan, Program, RelId, RuleId};
 
 /// Which rows seed a plan: `Lost` = rows of the fixpoint that died (from `from` in the
 /// list), `Died` = every row that died in this generation, `Gained` = live rows past
@@ -189,6 +189,35 @@ fn insert_step(
             run_plan(m, plan, rule.info.head.0 as usize, Vis::Now, true, st)?;
             write_pending(m, rule_id, st);
         }
+    }
+    Ok(())
+}
+
+/// Step 3b, after a rule change: every derivation of the rules the change added, reading
+/// the model now, written with a new round.
+pub(super) fn insert_added(
+    m: &mut Model,
+    program: &Program,
+    rules: &[RuleId],
+    st: &mut State,
+) -> Result<(), EvalError> {
+    // No row is stable (`lo` = 0), so the plan whose delta is the first positive atom
+    // reads every row of every atom; a body without positive atoms has one plan.
+    st.lo.fill(0);
+    for (h, rows) in st.hi.iter_mut().zip(&m.rels) {
+        *h = rows.len();
+    }
+    m.round += 1;
+    st.stats.rounds += 1;
+    for &rule_id in rules {
+        let rule = program.rule(rule_id);
+        let first = (rule.body.iter()).position(|l| matches!(l, BodyLiteral::Positive(_)));
+        let Some(plan) = rule.plans.iter().find(|p| p.delta == first) else {
+            continue;
+        };
+        st.pending.clear(rule.head_args.len());
+        run_plan(m, plan, rule.info.head.0 as usize, Vis::Now, true, st)?;
+        write_pending(m, rule_id, st);
     }
     Ok(())
 }

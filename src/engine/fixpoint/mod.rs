@@ -31,6 +31,16 @@
 //! tuple that keeps its row kept every derivation (else step 1 would have killed it), and
 //! a tuple written in steps 2-3 gets a round newer than every premise it used.
 //!
+//! Each seed costs a probe or more, so a stratum whose seeds (at least
+//! `RECOMPUTE_MIN_SEEDS`) outnumber the rows a computation from scratch would scan is
+//! computed again instead (`cheaper_to_recompute`): a small stratum that negates a
+//! relation which gained millions of tuples, most matching nothing in it.
+//!
+//! A rule change (`Model::beside`, for `grantlog diff`) is maintained the same way: the
+//! new model starts from the old fixpoint, tuples recorded as derived by a removed rule
+//! die before step 1, and after step 3a every derivation of an added rule is inserted
+//! (reading all rows), so the rounds of step 3 carry both on.
+//!
 //! A stratum at or after `Model::reset_from` (a new model, or one whose evaluation a limit
 //! stopped) is recomputed from scratch instead: its derived rows die and every relation it
 //! reads is a delta from row 0.
@@ -41,7 +51,7 @@ use super::eval::{Budget, Run};
 use super::relation::{Pending, Prov, Vis, BASE};
 use super::{EvalError, EvalStats, Limits, Model};
 use crate::program::{BodyLiteral, Plan, Program, RelId, RuleId};
-use dred::{insert_through_negation, over_delete, rederive};
+use dred::{insert_added, insert_through_negation, over_delete, rederive};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -71,17 +81,20 @@ pub(super) fn evaluate(
         stats: EvalStats::default(),
     };
     for s in 0..strata.len() {
-        let result = if s >= forced || m.stale.get(s).copied().unwrap_or(false) {
+        let stale = m.stale.get(s).copied().unwrap_or(false);
+        let result = if s >= forced || stale || cheaper_to_recompute(m, &program, s) {
             recompute(m, &program, s, &mut state)
         } else {
             maintain(m, &program, s, &mut state)
         };
         if let Err(e) = result {
             m.reset_from = Some(forced.min(s));
+            m.added.clear();
             return Err(e);
         }
     }
     m.stale.clear();
+    m.added.clear();
     m.forget_killed();
     m.tracker.finish(&m.rels, &mut m.killed);
     for (seen, rows) in m.seen.iter_mut().zip(&m.rels) {
@@ -125,6 +138,50 @@ fn recompute(m: &mut Model, program: &Program, s: usize, st: &mut State) -> Resu
     run_stratum(m, program, s, true, st)
 }
 
+/// Below this many seeds, maintenance always wins (and the property tests, whose models
+/// are small, exercise it).
+const RECOMPUTE_MIN_SEEDS: usize = 4096;
+
+/// True when stratum `s` is cheaper to compute again than to maintain: the seeds of
+/// over-deletion and of insertion through negation (rows lost by what it reads, rows
+/// gained or lost by what it negates; each costs a probe or more) outnumber the rows a
+/// computation from scratch scans (what it reads positively, its own relations
+/// included). Typical: a small stratum negating a relation that gained millions of
+/// tuples, none of which match its other premises.
+fn cheaper_to_recompute(m: &Model, program: &Program, s: usize) -> bool {
+    let stratum = &program.strata()[s];
+    if stratum.rules.is_empty() {
+        return false;
+    }
+    let ri = |r: &RelId| r.0 as usize;
+    let lost = |r: &RelId| m.lost_rows(*r).count();
+    let gained = |r: &RelId| (m.rels[ri(r)].len() as usize).saturating_sub(m.seen[ri(r)] as usize);
+    let negated = |r: &RelId| stratum.negated.contains(r);
+    // What it reads, and its own relations (a recursive stratum reads them too).
+    let own = stratum
+        .relations
+        .iter()
+        .filter(|r| !stratum.reads.contains(r));
+    let all: Vec<&RelId> = stratum.reads.iter().chain(own).collect();
+    let seeds: usize = (all.iter())
+        .map(|r| {
+            if negated(r) {
+                lost(r) + gained(r)
+            } else {
+                lost(r)
+            }
+        })
+        .sum();
+    if seeds < RECOMPUTE_MIN_SEEDS {
+        return false;
+    }
+    let scanned: usize = (all.iter())
+        .filter(|r| !negated(r))
+        .map(|r| m.rels[ri(r)].live() as usize)
+        .sum();
+    seeds > scanned
+}
+
 /// The changes of what stratum `s` reads, carried into its relations (module doc).
 fn maintain(m: &mut Model, program: &Program, s: usize, st: &mut State) -> Result<(), EvalError> {
     let stratum = &program.strata()[s];
@@ -154,6 +211,12 @@ fn maintain(m: &mut Model, program: &Program, s: usize, st: &mut State) -> Resul
     }
     if stratum.negated.iter().any(|r| lost(m, r)) {
         insert_through_negation(m, program, s, st)?;
+    }
+    let added: Vec<RuleId> = (stratum.rules.iter().copied())
+        .filter(|r| m.added.contains(r))
+        .collect();
+    if !added.is_empty() {
+        insert_added(m, program, &added, st)?;
     }
     run_stratum(m, program, s, false, st)
 }
