@@ -1,6 +1,6 @@
 //! Running plans: nested loops over row ranges and indexes, writing into a register file.
 
-use super::relation::{hash_values, Pending, Rows, Vis};
+use super::relation::{hash_values, Pending, Prov, Rows, Vis};
 use super::symbols::Value;
 use super::EvalError;
 use crate::program::{Lookup, Op, Operand, RowRange, Scan};
@@ -30,6 +30,9 @@ pub(crate) struct Run<'a> {
     /// Tuples already here are not emitted again.
     pub head_rel: Option<&'a Rows>,
     pub out: &'a mut Pending,
+    /// Write head tuples straight into this relation (with this provenance) instead of
+    /// `out`: for plans that do not read their head relation.
+    pub direct: Option<(&'a mut Rows, Prov)>,
     pub scratch: Vec<Value>,
     pub budget: Budget,
     pub stopped: Option<EvalError>,
@@ -312,10 +315,24 @@ impl Run<'_> {
         tuple.clear();
         tuple.extend(self.head.iter().map(|&o| self.value(o, regs)));
         let hash = hash_values(tuple.iter().copied());
+        let mut ok = true;
+        if let Some((rows, prov)) = &mut self.direct {
+            if self.budget.tuples_left > 0 {
+                if rows.insert_if_absent(hash, &tuple, *prov) {
+                    self.budget.tuples_left -= 1;
+                }
+            } else if rows.find(hash, &tuple).is_none() {
+                self.stopped = Some(super::limits::stopped(EvalError::TupleLimit {
+                    limit: self.budget.max_tuples,
+                }));
+                ok = false;
+            }
+            self.scratch = tuple;
+            return ok;
+        }
         let known = self
             .head_rel
             .is_some_and(|rel| rel.find(hash, &tuple).is_some());
-        let mut ok = true;
         if !known && self.out.insert(hash, &tuple) {
             if self.budget.tuples_left == 0 {
                 self.stopped = Some(super::limits::stopped(EvalError::TupleLimit {

@@ -73,6 +73,7 @@ impl Model {
             head: &plan.head,
             head_rel: None,
             out: &mut pending,
+            direct: None,
             scratch: Vec::new(),
             budget: Budget::new(&Limits::default(), Instant::now(), 0),
             stopped: None,

@@ -2,7 +2,7 @@
 //! are rows by id (rows of the fixpoint that died, or live rows past `seen`), read by the
 //! seed plans `program::plan::plan_seeded` builds.
 
-use super::{run_plan, write_pending, State};
+use super::{run_plan, run_rule_plan, write_pending, State};
 use crate::engine::relation::{hash_values, Vis, BASE};
 use crate::engine::{EvalError, Model};
 use crate::program::{BodyLiteral, CompiledRule, Plan, Program, RelId, RuleId};
@@ -215,9 +215,7 @@ pub(super) fn insert_added(
         let Some(plan) = rule.plans.iter().find(|p| p.delta == first) else {
             continue;
         };
-        st.pending.clear(rule.head_args.len());
-        run_plan(m, plan, rule.info.head.0 as usize, Vis::Now, true, st)?;
-        write_pending(m, rule_id, st);
+        run_rule_plan(m, rule_id, plan, st)?;
     }
     Ok(())
 }

@@ -48,7 +48,7 @@
 mod dred;
 
 use super::eval::{Budget, Run};
-use super::relation::{Pending, Prov, Vis, BASE};
+use super::relation::{Pending, Prov, Rows, Vis, BASE};
 use super::{EvalError, EvalStats, Limits, Model};
 use crate::program::{BodyLiteral, Plan, Program, RelId, RuleId};
 use dred::{insert_added, insert_through_negation, over_delete, rederive};
@@ -79,6 +79,7 @@ pub(super) fn evaluate(
         scratch: Vec::new(),
         seed: Vec::new(),
         stats: EvalStats::default(),
+        vacant: Arc::new(Rows::new(0, &[])),
     };
     for s in 0..strata.len() {
         let stale = m.stale.get(s).copied().unwrap_or(false);
@@ -118,6 +119,8 @@ pub(super) struct State {
     scratch: Vec<super::Value>,
     seed: Vec<u32>,
     stats: EvalStats,
+    /// Stands in for a head relation while a plan writes into it (`run_into_head`).
+    vacant: Arc<Rows>,
 }
 
 /// From scratch: the stratum's derived rows die, then every relation it reads is a delta
@@ -253,7 +256,6 @@ fn run_stratum(
         st.stats.rounds += 1;
         for &rule_id in &stratum.rules {
             let rule = program.rule(rule_id);
-            let head = rule.info.head.0 as usize;
             for plan in &rule.plans {
                 let runs = match plan.delta {
                     None => first && initial,
@@ -267,9 +269,7 @@ fn run_stratum(
                 if !runs {
                     continue;
                 }
-                st.pending.clear(rule.head_args.len());
-                run_plan(m, plan, head, Vis::Now, true, st)?;
-                write_pending(m, rule_id, st);
+                run_rule_plan(m, rule_id, plan, st)?;
             }
         }
         first = false;
@@ -279,6 +279,55 @@ fn run_stratum(
             st.hi[r] = m.rels[r].len();
         }
     }
+}
+
+/// Runs `plan` of rule `rule_id` on the model as it is now and adds what it derives that
+/// the head relation lacks, with the current round.
+fn run_rule_plan(
+    m: &mut Model,
+    rule_id: RuleId,
+    plan: &Plan,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    let rule = m.program.rule(rule_id);
+    let head = rule.info.head;
+    let reads_head = rule.body.iter().any(|lit| match lit {
+        BodyLiteral::Positive(a) | BodyLiteral::Negative(a) => a.rel == head,
+        BodyLiteral::Compare { .. } => false,
+    });
+    if !reads_head {
+        return run_into_head(m, rule_id, plan, st);
+    }
+    st.pending.clear(rule.head_args.len());
+    run_plan(m, plan, head.0 as usize, Vis::Now, true, st)?;
+    write_pending(m, rule_id, st);
+    Ok(())
+}
+
+/// [`run_rule_plan`] for a rule whose body does not read its head relation: the head
+/// relation is taken out of the model while the plan runs and written as tuples come
+/// (one dedup probe each, no pending buffer).
+fn run_into_head(
+    m: &mut Model,
+    rule_id: RuleId,
+    plan: &Plan,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    let head = m.program.rule(rule_id).info.head.0 as usize;
+    let prov = Prov {
+        rule: rule_id.0,
+        detail: m.round,
+    };
+    m.rows_mut(head); // unshared, and logged in a transaction
+    let mut rows = std::mem::replace(&mut m.rels[head], Arc::clone(&st.vacant));
+    let before = rows.len();
+    let target = Arc::get_mut(&mut rows).expect("rows_mut unshares the head");
+    let result = run_plan_with(m, plan, Vis::Now, None, Some((target, prov)), st);
+    let derived = (rows.len() - before) as usize;
+    m.rels[head] = rows;
+    m.derived_total += derived;
+    st.stats.derived += derived;
+    result
 }
 
 /// Runs `plan` (reading `st.lo`/`st.hi`, and `st.seed` for a seed scan), seeing `vis`;
@@ -292,6 +341,19 @@ fn run_plan(
     skip_known: bool,
     st: &mut State,
 ) -> Result<(), EvalError> {
+    let head_rel = skip_known.then(|| &*m.rels[head]);
+    run_plan_with(m, plan, vis, head_rel, None, st)
+}
+
+/// [`run_plan`] with the head relation to skip known tuples of, or to write into.
+fn run_plan_with<'a>(
+    m: &'a Model,
+    plan: &'a Plan,
+    vis: Vis<'a>,
+    head_rel: Option<&'a Rows>,
+    direct: Option<(&'a mut Rows, Prov)>,
+    st: &'a mut State,
+) -> Result<(), EvalError> {
     st.regs.clear();
     st.regs.resize(plan.slots, super::Value(0));
     let mut run = Run {
@@ -304,8 +366,9 @@ fn run_plan(
         vis,
         seed: &st.seed,
         head: &plan.head,
-        head_rel: skip_known.then(|| &*m.rels[head]),
+        head_rel,
         out: &mut st.pending,
+        direct,
         scratch: std::mem::take(&mut st.scratch),
         budget: st.budget,
         stopped: None,

@@ -373,12 +373,39 @@ impl Rows {
     /// Appends a tuple known to be absent, with its precomputed hash.
     pub fn insert_new(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> u32 {
         let r = self.len;
+        self.dedup
+            .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
+        self.append(tuple, prov)
+    }
+
+    /// Appends `tuple` (hash `hash`) unless a live row holds it, with one probe of the
+    /// dedup table where a check then an insert would take two. True when appended.
+    #[inline]
+    pub fn insert_if_absent(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> bool {
+        let (r, arity, dead) = (self.len, self.arity, self.dead);
+        let (data, provs) = (&self.data, &self.prov);
+        let same = |e: &Entry| {
+            e.hash == hash
+                && (dead == 0 || provs[e.row as usize].rule != DEAD)
+                && &data[e.row as usize * arity..(e.row as usize + 1) * arity] == tuple
+        };
+        match self.dedup.entry(spread(hash), same, |e| spread(e.hash)) {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(Entry { hash, row: r });
+                self.append(tuple, prov);
+                true
+            }
+        }
+    }
+
+    /// Appends a row whose dedup entry is in place: data, provenance, index chains.
+    fn append(&mut self, tuple: &[Value], prov: Prov) -> u32 {
+        let r = self.len;
         self.data.extend_from_slice(tuple);
         self.len += 1;
         self.base += u32::from(prov.rule == BASE);
         self.prov.push(prov);
-        self.dedup
-            .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
         for index in &mut self.indexes {
             let key = hash_values(index.columns.iter().map(|&c| tuple[c as usize]));
             index.next.push(END);
