@@ -485,8 +485,8 @@ fn tuples_are_compared_by_constants_not_by_interned_values() {
     );
     let d = Diff::compute(&old.model, &new.model);
     let p = d.relations.iter().find(|r| r.relation == "p").unwrap();
-    let shown = |cs: &[grantlog::diff::Change]| -> Vec<String> {
-        cs.iter().map(|c| c.fact.to_string()).collect()
+    let shown = |cs: &grantlog::diff::Changes| -> Vec<String> {
+        cs.facts().map(|f| f.to_string()).collect()
     };
     assert_eq!(shown(&p.gained), Vec::<String>::new());
     assert_eq!(shown(&p.lost), ["p(\"3\", 3)", "p(q, 7)"]);
