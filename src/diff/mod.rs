@@ -12,9 +12,11 @@
 //! is the first column named, in this order of preference, one of [`USER_COLUMNS`]; its
 //! tenant is the column named [`TENANT_COLUMN`]. A relation with neither is not grouped.
 //!
+//! - [`compute`]: the comparison, both sides and all relations at once on the cores.
 //! - [`order`]: sorting by ranks of constants.
 //! - [`text`], [`json`]: the two renderings, streamed to any writer.
 
+mod compute;
 mod json;
 mod order;
 mod shown;
@@ -27,7 +29,6 @@ use crate::engine::{Model, Symbols, Value};
 use crate::explain::{prove, Fact, Proof};
 use crate::program::RelId;
 use crate::syntax::ast::Const;
-use order::Ranks;
 use std::fmt;
 use std::ops::Range;
 
@@ -255,84 +256,6 @@ pub fn group_columns(columns: &[String]) -> (Option<usize>, Option<usize>) {
 }
 
 impl<'m> Diff<'m> {
-    /// Compare every relation of `old` and `new` (two models of the same facts under two
-    /// rule sets). No proofs yet: see [`Diff::prove`].
-    pub fn compute(old: &'m Model, new: &'m Model) -> Diff<'m> {
-        let (po, pn) = (old.program(), new.program());
-        let to_new = Translation::new(old, new);
-        let to_old = Translation::new(new, old);
-        let mut ranks = SideRanks {
-            old,
-            new,
-            shared: new.shares_symbols(old),
-            old_ranks: None,
-            new_ranks: None,
-        };
-        let mut diff = Diff {
-            relations: Vec::new(),
-            only_old: Vec::new(),
-            only_new: Vec::new(),
-            arity_changed: Vec::new(),
-            old,
-            new,
-        };
-        for ro in po.relations() {
-            let name = po.relation_name(ro);
-            let Some(rn) = pn.relation(name) else {
-                diff.only_old.push(Unmatched {
-                    relation: name.to_string(),
-                    tuples: old.len(ro),
-                });
-                continue;
-            };
-            if po.arity(ro) != pn.arity(rn) {
-                diff.arity_changed.push(ArityChange {
-                    relation: name.to_string(),
-                    old_arity: po.arity(ro),
-                    new_arity: pn.arity(rn),
-                    new_tuples: new.len(rn),
-                });
-                continue;
-            }
-            let columns = pn.columns(rn).to_vec();
-            let (user_column, tenant_column) = group_columns(&columns);
-            // Rows the new model took over from the old one are the same tuples.
-            let (mut gained, mut lost) = if new.shares_rows(rn, old, ro) {
-                (Changes::none(new, rn), Changes::none(old, ro))
-            } else {
-                (
-                    missing(new, rn, old, ro, &to_old),
-                    missing(old, ro, new, rn, &to_new),
-                )
-            };
-            for (c, new_side) in [(&mut gained, true), (&mut lost, false)] {
-                if c.len > 1 {
-                    let ranks = ranks.of(new_side);
-                    order::sort_rows(&mut c.rows, c.arity, user_column, tenant_column, ranks);
-                }
-            }
-            diff.relations.push(RelationDiff {
-                relation: name.to_string(),
-                columns,
-                derived: po.is_derived(ro) || pn.is_derived(rn),
-                user_column,
-                tenant_column,
-                gained,
-                lost,
-            });
-        }
-        for rn in pn.relations() {
-            let name = pn.relation_name(rn);
-            if po.relation(name).is_none() {
-                diff.only_new.push(Unmatched {
-                    relation: name.to_string(),
-                    tuples: new.len(rn),
-                });
-            }
-        }
-        diff
-    }
-
     /// Attach proofs to the changes of the relations `include` accepts: a gain's proof
     /// under NEW, a loss's under OLD (`max_depth` as for `explain --depth`).
     pub fn prove(&mut self, max_depth: Option<usize>, include: impl Fn(&str) -> bool) {
@@ -380,104 +303,4 @@ impl<'m> Diff<'m> {
             .chain(unmatched.map(|u| u.relation.as_str()))
             .chain(changed)
     }
-}
-
-/// The ranks of each side's values, computed when first needed (one table when the
-/// sides share their symbols).
-struct SideRanks<'m> {
-    old: &'m Model,
-    new: &'m Model,
-    shared: bool,
-    old_ranks: Option<Ranks>,
-    new_ranks: Option<Ranks>,
-}
-
-impl SideRanks<'_> {
-    fn of(&mut self, new_side: bool) -> &Ranks {
-        if new_side && !self.shared {
-            self.new_ranks
-                .get_or_insert_with(|| Ranks::of(self.new.symbols()))
-        } else {
-            self.old_ranks
-                .get_or_insert_with(|| Ranks::of(self.old.symbols()))
-        }
-    }
-}
-
-/// How one model's values map to another's.
-enum Translation {
-    /// Every value is the same constant in both (one symbol table, or a copy of it).
-    Same,
-    /// Values below this are the same in both; the others are unknown to the other side
-    /// (it is a copy of this table before they were interned).
-    Prefix(u32),
-    /// Per value, the same constant's value on the other side (`None`: never seen).
-    Table(Vec<Option<Value>>),
-}
-
-impl Translation {
-    fn new(from: &Model, to: &Model) -> Translation {
-        if from.shares_symbols(to) {
-            return Translation::Same;
-        }
-        let table: Vec<Option<Value>> = (0..from.symbols().len() as u32)
-            .map(|v| to.symbols().get(from.constant(Value(v))))
-            .collect();
-        let same = table
-            .iter()
-            .enumerate()
-            .take_while(|&(v, w)| *w == Some(Value(v as u32)))
-            .count();
-        if table[same..].iter().all(Option::is_none) {
-            Translation::Prefix(same as u32)
-        } else {
-            Translation::Table(table)
-        }
-    }
-}
-
-impl<'m> Changes<'m> {
-    fn none(model: &'m Model, rel: RelId) -> Changes<'m> {
-        Changes {
-            model,
-            rel,
-            arity: model.program().arity(rel),
-            len: 0,
-            rows: Vec::new(),
-            proofs: Vec::new(),
-        }
-    }
-}
-
-/// Tuples of `a`'s relation `ra` that `b`'s relation `rb` does not hold.
-fn missing<'m>(a: &'m Model, ra: RelId, b: &Model, rb: RelId, to_b: &Translation) -> Changes<'m> {
-    let mut c = Changes::none(a, ra);
-    let mut keep = |t: &[Value]| {
-        c.rows.extend_from_slice(t);
-        c.len += 1;
-    };
-    match to_b {
-        Translation::Same => {
-            for t in a.tuples(ra).filter(|t| !b.contains(rb, t)) {
-                keep(t);
-            }
-        }
-        Translation::Prefix(n) => {
-            let unknown = |t: &[Value]| t.iter().any(|v| v.0 >= *n);
-            for t in a.tuples(ra).filter(|t| unknown(t) || !b.contains(rb, t)) {
-                keep(t);
-            }
-        }
-        Translation::Table(to_b) => {
-            let mut buf = Vec::new();
-            for t in a.tuples(ra) {
-                buf.clear();
-                buf.extend(t.iter().map_while(|v| to_b[v.0 as usize]));
-                if buf.len() < t.len() || !b.contains(rb, &buf) {
-                    keep(t);
-                }
-            }
-        }
-    }
-    c
 }
