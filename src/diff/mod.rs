@@ -4,7 +4,8 @@
 //!
 //! Changes are rows of their own side's values (a gain NEW's, a loss OLD's); constants
 //! are looked up only to order, render or prove them. When the two models share one
-//! symbol table (NEW built beside OLD), tuples are compared value for value; otherwise
+//! symbol table (NEW built beside OLD), or NEW's is OLD's extended with constants of the
+//! new rules, tuples are compared value for value; otherwise
 //! OLD's values are translated into NEW's once per symbol (a value NEW never interned
 //! cannot occur in any NEW tuple), and the other way round.
 //!
@@ -105,6 +106,7 @@ pub struct Changes<'m> {
     model: &'m Model,
     rel: RelId,
     arity: usize,
+    /// Tuples (`rows` alone cannot say for arity 0).
     len: usize,
     rows: Vec<Value>,
     /// Empty, or one per tuple.
