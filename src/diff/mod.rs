@@ -2,25 +2,36 @@
 //! NEW), and per relation the tuples NEW gained and lost, grouped by user and tenant,
 //! each with its proof (under NEW for a gain, under OLD for a loss).
 //!
-//! The two models have separate symbol tables, so tuples are compared through their
-//! constants: OLD's values are translated into NEW's once per symbol (a value NEW never
-//! interned cannot occur in any NEW tuple), and the other way round.
+//! Changes are rows of their own side's values (a gain NEW's, a loss OLD's); constants
+//! are looked up only to order, render or prove them. When the two models share one
+//! symbol table (NEW built beside OLD), or NEW's is OLD's extended with constants of the
+//! new rules, tuples are compared value for value; otherwise
+//! OLD's values are translated into NEW's once per symbol (a value NEW never interned
+//! cannot occur in any NEW tuple), and the other way round.
 //!
 //! Grouping is generic, from column names (the tool runs any rules): the user of a tuple
 //! is the first column named, in this order of preference, one of [`USER_COLUMNS`]; its
 //! tenant is the column named [`TENANT_COLUMN`]. A relation with neither is not grouped.
 //!
-//! - [`render`]: text and JSON.
+//! - [`compute`]: the comparison, both sides and all relations at once on the cores.
+//! - [`order`]: sorting by ranks of constants.
+//! - [`text`], [`json`]: the two renderings, streamed to any writer.
 
-mod render;
+mod compute;
+mod json;
+mod order;
+mod shown;
+mod text;
 
-pub use render::{to_json, to_text};
+pub use json::{to_json, write_json};
+pub use text::{to_text, write_text};
 
-use crate::engine::{Model, Value};
-use crate::explain::{fact_of, prove, values_of, Fact, Proof};
+use crate::engine::{Model, Symbols, Value};
+use crate::explain::{prove, Fact, Proof};
 use crate::program::RelId;
 use crate::syntax::ast::Const;
-use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
 
 /// Column names that say which user a tuple is about, most preferred first.
 pub const USER_COLUMNS: &[&str] = &["user", "grantee", "identity", "submitter"];
@@ -28,17 +39,30 @@ pub const USER_COLUMNS: &[&str] = &["user", "grantee", "identity", "submitter"];
 pub const TENANT_COLUMN: &str = "tenant";
 
 /// Everything that differs between two models of the same facts.
-#[derive(Clone, Debug, Default)]
-pub struct Diff {
+#[derive(Clone)]
+pub struct Diff<'m> {
     /// Relations declared on both sides with the same arity, in OLD's declaration order
     /// (unchanged ones included, with nothing gained or lost).
-    pub relations: Vec<RelationDiff>,
+    pub relations: Vec<RelationDiff<'m>>,
     /// Declared only in OLD: not compared.
     pub only_old: Vec<Unmatched>,
     /// Declared only in NEW: not compared.
     pub only_new: Vec<Unmatched>,
     /// Declared on both sides with different arities: not compared.
     pub arity_changed: Vec<ArityChange>,
+    old: &'m Model,
+    new: &'m Model,
+}
+
+impl fmt::Debug for Diff<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Diff")
+            .field("relations", &self.relations)
+            .field("only_old", &self.only_old)
+            .field("only_new", &self.only_new)
+            .field("arity_changed", &self.arity_changed)
+            .finish()
+    }
 }
 
 /// A relation one side does not declare, with the tuples the other side holds.
@@ -59,7 +83,7 @@ pub struct ArityChange {
 
 /// One relation's change. `gained` and `lost` are sorted by group, then by value.
 #[derive(Clone, Debug)]
-pub struct RelationDiff {
+pub struct RelationDiff<'m> {
     pub relation: String,
     /// NEW's column names.
     pub columns: Vec<String>,
@@ -69,61 +93,158 @@ pub struct RelationDiff {
     pub user_column: Option<usize>,
     /// The column grouping by tenant, if any.
     pub tenant_column: Option<usize>,
-    /// In NEW, not in OLD.
-    pub gained: Vec<Change>,
-    /// In OLD, not in NEW.
-    pub lost: Vec<Change>,
+    /// In NEW, not in OLD (NEW's values).
+    pub gained: Changes<'m>,
+    /// In OLD, not in NEW (OLD's values).
+    pub lost: Changes<'m>,
 }
 
-/// A tuple gained or lost, with its proof once [`Diff::prove`] has run.
-#[derive(Clone, Debug)]
-pub struct Change {
-    pub fact: Fact,
-    pub proof: Option<Proof>,
+/// The tuples one side gained or lost in one relation: a flat vector of that side's
+/// values, `arity` per tuple, with their proofs once [`Diff::prove`] has run.
+#[derive(Clone)]
+pub struct Changes<'m> {
+    model: &'m Model,
+    rel: RelId,
+    arity: usize,
+    /// Tuples (`rows` alone cannot say for arity 0).
+    len: usize,
+    rows: Vec<Value>,
+    /// Empty, or one per tuple.
+    proofs: Vec<Proof>,
 }
 
-/// The changes of one relation about one user and tenant (either may be absent).
-#[derive(Debug)]
+impl fmt::Debug for Changes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries((0..self.len).map(|i| self.fact(i)))
+            .finish()
+    }
+}
+
+impl<'m> Changes<'m> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`th tuple, as values of its side's model.
+    pub fn row(&self, i: usize) -> &[Value] {
+        &self.rows[i * self.arity..][..self.arity]
+    }
+
+    /// The symbol table of the row values.
+    pub fn symbols(&self) -> &'m Symbols {
+        self.model.symbols()
+    }
+
+    pub fn constant(&self, i: usize, column: usize) -> &'m Const {
+        self.model.constant(self.row(i)[column])
+    }
+
+    /// The `i`th tuple as a fact (built on each call).
+    pub fn fact(&self, i: usize) -> Fact {
+        Fact {
+            relation: self.model.program().relation_name(self.rel).to_string(),
+            values: (0..self.arity)
+                .map(|c| self.constant(i, c).clone())
+                .collect(),
+        }
+    }
+
+    /// Every tuple as a fact, in order.
+    pub fn facts(&self) -> impl Iterator<Item = Fact> + '_ {
+        (0..self.len).map(|i| self.fact(i))
+    }
+
+    pub fn proof(&self, i: usize) -> Option<&Proof> {
+        self.proofs.get(i)
+    }
+
+    /// The (user, tenant) values of the `i`th tuple.
+    fn key(&self, i: usize, user: Option<usize>, tenant: Option<usize>) -> GroupKey {
+        let row = self.row(i);
+        (user.map(|c| row[c]), tenant.map(|c| row[c]))
+    }
+
+    fn prove(&mut self, max_depth: Option<usize>) {
+        self.proofs = (0..self.len)
+            .map(|i| prove(self.model, self.rel, self.row(i), max_depth))
+            .collect();
+    }
+}
+
+type GroupKey = (Option<Value>, Option<Value>);
+
+/// The changes of one relation about one user and tenant (either may be absent): index
+/// ranges into the relation's `gained` and `lost`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group<'a> {
     pub user: Option<&'a Const>,
     pub tenant: Option<&'a Const>,
-    pub gained: Vec<&'a Change>,
-    pub lost: Vec<&'a Change>,
+    pub gained: Range<usize>,
+    pub lost: Range<usize>,
 }
 
-impl RelationDiff {
+impl<'m> RelationDiff<'m> {
     pub fn is_empty(&self) -> bool {
         self.gained.is_empty() && self.lost.is_empty()
     }
 
-    /// The (user, tenant) a tuple of this relation is about.
-    pub fn key<'a>(&self, values: &'a [Const]) -> (Option<&'a Const>, Option<&'a Const>) {
-        (
-            self.user_column.and_then(|c| values.get(c)),
-            self.tenant_column.and_then(|c| values.get(c)),
-        )
-    }
-
     /// Changes grouped by user and tenant, in key order (ungrouped first); within a
-    /// group, gains then losses, each in value order.
-    pub fn groups(&self) -> Vec<Group<'_>> {
-        let mut groups: BTreeMap<_, Group<'_>> = BTreeMap::new();
-        let changes = self.gained.iter().map(|c| (c, true));
-        for (c, gained) in changes.chain(self.lost.iter().map(|c| (c, false))) {
-            let (user, tenant) = self.key(&c.fact.values);
-            let g = groups.entry((user, tenant)).or_insert_with(|| Group {
-                user,
-                tenant,
-                gained: Vec::new(),
-                lost: Vec::new(),
-            });
-            if gained {
-                g.gained.push(c);
-            } else {
-                g.lost.push(c);
+    /// group, gains then losses, each in value order. One pass: both sides are sorted
+    /// by group already.
+    pub fn groups(&self) -> Vec<Group<'m>> {
+        let (u, t) = (self.user_column, self.tenant_column);
+        let runs = |c: &Changes<'_>| {
+            let mut runs: Vec<Range<usize>> = Vec::new();
+            for i in 0..c.len() {
+                match runs.last_mut() {
+                    Some(r) if c.key(r.start, u, t) == c.key(i, u, t) => r.end = i + 1,
+                    _ => runs.push(i..i + 1),
+                }
             }
+            runs
+        };
+        fn consts<'m>(
+            c: &Changes<'m>,
+            r: &Range<usize>,
+            u: Option<usize>,
+            t: Option<usize>,
+        ) -> (Option<&'m Const>, Option<&'m Const>) {
+            (
+                u.map(|col| c.constant(r.start, col)),
+                t.map(|col| c.constant(r.start, col)),
+            )
         }
-        groups.into_values().collect()
+        let (gained, lost) = (runs(&self.gained), runs(&self.lost));
+        let mut groups = Vec::with_capacity(gained.len().max(lost.len()));
+        let (mut g, mut l) = (gained.iter().peekable(), lost.iter().peekable());
+        loop {
+            // The two sides' keys compare as constants: their values may be of two tables.
+            let kg = g.peek().map(|r| consts(&self.gained, r, u, t));
+            let kl = l.peek().map(|r| consts(&self.lost, r, u, t));
+            let (key, take_g, take_l) = match (kg, kl) {
+                (None, None) => break,
+                (Some(a), None) => (a, true, false),
+                (None, Some(b)) => (b, false, true),
+                (Some(a), Some(b)) => match a.cmp(&b) {
+                    std::cmp::Ordering::Less => (a, true, false),
+                    std::cmp::Ordering::Greater => (b, false, true),
+                    std::cmp::Ordering::Equal => (a, true, true),
+                },
+            };
+            let empty = |n: usize| n..n;
+            groups.push(Group {
+                user: key.0,
+                tenant: key.1,
+                gained: if take_g { g.next().cloned() } else { None }.unwrap_or(empty(0)),
+                lost: if take_l { l.next().cloned() } else { None }.unwrap_or(empty(0)),
+            });
+        }
+        groups
     }
 }
 
@@ -136,96 +257,23 @@ pub fn group_columns(columns: &[String]) -> (Option<usize>, Option<usize>) {
     (user, tenant)
 }
 
-impl Diff {
-    /// Compare every relation of `old` and `new` (two models of the same facts under two
-    /// rule sets). No proofs yet: see [`Diff::prove`].
-    pub fn compute(old: &Model, new: &Model) -> Diff {
-        let (po, pn) = (old.program(), new.program());
-        let to_new = translation(old, new);
-        let to_old = translation(new, old);
-        let mut diff = Diff::default();
-        for ro in po.relations() {
-            let name = po.relation_name(ro);
-            let Some(rn) = pn.relation(name) else {
-                diff.only_old.push(Unmatched {
-                    relation: name.to_string(),
-                    tuples: old.len(ro),
-                });
-                continue;
-            };
-            if po.arity(ro) != pn.arity(rn) {
-                diff.arity_changed.push(ArityChange {
-                    relation: name.to_string(),
-                    old_arity: po.arity(ro),
-                    new_arity: pn.arity(rn),
-                    new_tuples: new.len(rn),
-                });
-                continue;
-            }
-            let columns = pn.columns(rn).to_vec();
-            let (user_column, tenant_column) = group_columns(&columns);
-            // Rows the new model took over from the old one are the same tuples.
-            let shared = new.shares_rows(rn, old, ro);
-            let mut rd = RelationDiff {
-                relation: name.to_string(),
-                columns,
-                derived: po.is_derived(ro) || pn.is_derived(rn),
-                user_column,
-                tenant_column,
-                gained: if shared {
-                    Vec::new()
-                } else {
-                    missing(new, rn, old, ro, &to_old)
-                },
-                lost: if shared {
-                    Vec::new()
-                } else {
-                    missing(old, ro, new, rn, &to_new)
-                },
-            };
-            for changes in [&mut rd.gained, &mut rd.lost] {
-                let key = |c: &Change| {
-                    let (u, t) = (user_column, tenant_column);
-                    let v = &c.fact.values;
-                    (u.map(|i| v[i].clone()), t.map(|i| v[i].clone()), v.clone())
-                };
-                changes.sort_by_cached_key(key);
-            }
-            diff.relations.push(rd);
+impl<'m> Diff<'m> {
+    /// Attach proofs to the changes of the relations `include` accepts: a gain's proof
+    /// under NEW, a loss's under OLD (`max_depth` as for `explain --depth`).
+    pub fn prove(&mut self, max_depth: Option<usize>, include: impl Fn(&str) -> bool) {
+        for rd in self.relations.iter_mut().filter(|r| include(&r.relation)) {
+            rd.gained.prove(max_depth);
+            rd.lost.prove(max_depth);
         }
-        for rn in pn.relations() {
-            let name = pn.relation_name(rn);
-            if po.relation(name).is_none() {
-                diff.only_new.push(Unmatched {
-                    relation: name.to_string(),
-                    tuples: new.len(rn),
-                });
-            }
-        }
-        diff
     }
 
-    /// Attach proofs to the changes of the relations `include` accepts: a gain's proof
-    /// under `new`, a loss's under `old` (`max_depth` as for `explain --depth`).
-    pub fn prove(
-        &mut self,
-        old: &Model,
-        new: &Model,
-        max_depth: Option<usize>,
-        include: impl Fn(&str) -> bool,
-    ) {
-        for rd in self.relations.iter_mut().filter(|r| include(&r.relation)) {
-            for c in &mut rd.gained {
-                c.proof = proof_of(new, &c.fact, max_depth);
-            }
-            for c in &mut rd.lost {
-                c.proof = proof_of(old, &c.fact, max_depth);
-            }
-        }
+    /// The two models compared.
+    pub fn models(&self) -> (&'m Model, &'m Model) {
+        (self.old, self.new)
     }
 
     /// The changed relations, in order.
-    pub fn changed(&self) -> impl Iterator<Item = &RelationDiff> {
+    pub fn changed(&self) -> impl Iterator<Item = &RelationDiff<'m>> {
         self.relations.iter().filter(|r| !r.is_empty())
     }
 
@@ -257,40 +305,4 @@ impl Diff {
             .chain(unmatched.map(|u| u.relation.as_str()))
             .chain(changed)
     }
-}
-
-/// Per value of `from`, the same constant's value in `to` (`None`: `to` never saw it).
-fn translation(from: &Model, to: &Model) -> Vec<Option<Value>> {
-    (0..from.symbols().len() as u32)
-        .map(|v| to.symbols().get(from.constant(Value(v))))
-        .collect()
-}
-
-/// Tuples of `a`'s relation `ra` that `b`'s relation `rb` does not hold.
-fn missing(a: &Model, ra: RelId, b: &Model, rb: RelId, to_b: &[Option<Value>]) -> Vec<Change> {
-    let mut buf = Vec::new();
-    a.tuples(ra)
-        .filter(|t| {
-            buf.clear();
-            for v in t.iter() {
-                match to_b[v.0 as usize] {
-                    Some(w) => buf.push(w),
-                    None => return true,
-                }
-            }
-            !b.contains(rb, &buf)
-        })
-        .map(|t| Change {
-            fact: fact_of(a, ra, t),
-            proof: None,
-        })
-        .collect()
-}
-
-fn proof_of(model: &Model, fact: &Fact, max_depth: Option<usize>) -> Option<Proof> {
-    let rel = model.program().relation(&fact.relation)?;
-    let tuple = values_of(model, &fact.values)?;
-    model
-        .contains(rel, &tuple)
-        .then(|| prove(model, rel, &tuple, max_depth))
 }

@@ -370,4 +370,9 @@ impl Model {
     pub fn unfed_relations(&self) -> Vec<Diagnostic> {
         self.program.unfed_relations(|r| self.len(r) > 0)
     }
+
+    /// True when both models use the same symbol table: equal values are equal constants.
+    pub fn shares_symbols(&self, other: &Model) -> bool {
+        Arc::ptr_eq(&self.symbols, &other.symbols)
+    }
 }

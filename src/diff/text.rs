@@ -1,87 +1,134 @@
-//! A [`Diff`] as text for people and as JSON for scripts.
+//! A [`Diff`] as text for people, written as it goes (a large diff is hundreds of
+//! megabytes: never one string).
 //!
-//! In text, proofs read as in `grantlog explain`, except that fact numbers run over the
-//! whole output: a fact shown in full once (per side) is `(see [n])` afterwards, so the
+//! Proofs read as in `grantlog explain`, except that fact numbers run over the whole
+//! output: a fact shown in full once (per side) is `(see [n])` afterwards, so the
 //! proofs of many tuples resting on the same facts stay short.
 
-use super::{Change, Diff, Group, RelationDiff};
+use super::shown::SideShown;
+use super::{Diff, RelationDiff};
 use crate::explain::{file_line, Fact, NodeOrigin, Premise, Proof};
 use crate::program::RuleInfo;
 use crate::source::SourceMap;
-use crate::table::json_value;
+use crate::syntax::ast::Const;
 use rustc_hash::FxHashMap;
-use serde_json::{json, Value as Json};
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// The diff as text: a summary line per changed relation (and one per relation not
 /// compared), then per relation and group each tuple gained (`+`) or lost (`-`) with its
 /// proof when it has one, then a total line. Only relations `include` accepts are listed.
-pub fn to_text(
-    diff: &Diff,
+pub fn write_text(
+    diff: &Diff<'_>,
     old: &SourceMap,
     new: &SourceMap,
     include: &dyn Fn(&str) -> bool,
-) -> String {
-    let mut out = String::new();
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let listed: Vec<&RelationDiff> = diff.changed().filter(|r| include(&r.relation)).collect();
+    // Whether anything precedes the total line (which is then set apart by a blank).
+    let mut any = false;
     for r in &listed {
-        let _ = writeln!(out, "{}: +{} -{}", r.relation, r.gained.len(), r.lost.len());
+        writeln!(out, "{}: +{} -{}", r.relation, r.gained.len(), r.lost.len())?;
+        any = true;
     }
     for (side, only) in [("OLD", &diff.only_old), ("NEW", &diff.only_new)] {
         for u in only.iter().filter(|u| include(&u.relation)) {
             let (name, n) = (&u.relation, tuples(u.tuples));
-            let _ = writeln!(out, "relation `{name}` only in {side} ({n}); not compared");
+            writeln!(out, "relation `{name}` only in {side} ({n}); not compared")?;
+            any = true;
         }
     }
     for a in diff.arity_changed.iter().filter(|a| include(&a.relation)) {
-        let _ = writeln!(
+        writeln!(
             out,
             "relation `{}`: arity {} in OLD, {} in NEW ({} in NEW); not compared",
             a.relation,
             a.old_arity,
             a.new_arity,
             tuples(a.new_tuples)
-        );
+        )?;
+        any = true;
     }
+    let (old_model, new_model) = diff.models();
+    let mut shown = SideShown::new(old_model.symbols(), new_model.symbols());
     let mut numbers = Numbers::default();
+    let mut line: Vec<u8> = Vec::new();
+    let mut proof_text = String::new();
     for r in &listed {
         for g in r.groups() {
-            let _ = writeln!(out, "\n{}:", heading(r, &g));
-            for (sign, changes, sources, side) in
-                [("+", &g.gained, new, New), ("-", &g.lost, old, Old)]
-            {
-                for c in changes {
-                    change_text(c, sign, sources, side, &mut numbers, &mut out);
+            writeln!(out, "\n{}:", heading(r, g.user, g.tenant))?;
+            for (sign, changes, range, sources, side) in [
+                ("+", &r.gained, g.gained, new, New),
+                ("-", &r.lost, g.lost, old, Old),
+            ] {
+                let shown = shown.side(side == New);
+                for i in range {
+                    match changes.proof(i) {
+                        None => {
+                            line.clear();
+                            line.extend_from_slice(b"  ");
+                            line.extend_from_slice(sign.as_bytes());
+                            line.push(b' ');
+                            shown.fact(&r.relation, changes, i, &mut line);
+                            line.push(b'\n');
+                            out.write_all(&line)?;
+                        }
+                        Some(p) => {
+                            proof_text.clear();
+                            let mut w = TextWalk {
+                                proof: p,
+                                sources,
+                                side,
+                                numbers: &mut numbers,
+                                out: &mut proof_text,
+                            };
+                            w.node(p.root, 0, &format!("  {sign} "), "    ");
+                            out.write_all(proof_text.as_bytes())?;
+                        }
+                    }
                 }
             }
+            any = true;
         }
     }
     let (gained, lost) = listed
         .iter()
         .fold((0, 0), |(g, l), r| (g + r.gained.len(), l + r.lost.len()));
-    if !out.is_empty() {
-        out.push('\n');
+    if any {
+        writeln!(out)?;
     }
     if listed.is_empty() {
-        out.push_str("total: no change");
+        write!(out, "total: no change")?;
     } else {
-        let _ = write!(
+        write!(
             out,
             "total: +{gained} -{lost} in {} relation{}",
             listed.len(),
             plural(listed.len())
-        );
+        )?;
     }
     let hidden = diff.changed().count() - listed.len();
     if hidden > 0 {
-        let _ = write!(
+        write!(
             out,
             " ({hidden} more changed relation{} not listed)",
             plural(hidden)
-        );
+        )?;
     }
-    out.push('\n');
-    out
+    writeln!(out)
+}
+
+/// [`write_text`] into a string.
+pub fn to_text(
+    diff: &Diff<'_>,
+    old: &SourceMap,
+    new: &SourceMap,
+    include: &dyn Fn(&str) -> bool,
+) -> String {
+    let mut out = Vec::new();
+    write_text(diff, old, new, include, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("text is UTF-8")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -98,13 +145,13 @@ fn tuples(n: usize) -> String {
 
 /// `permission, user dana, tenant engineering`; a relation without a user or tenant
 /// column is its name alone.
-fn heading(r: &RelationDiff, g: &Group<'_>) -> String {
+fn heading(r: &RelationDiff, user: Option<&Const>, tenant: Option<&Const>) -> String {
     let mut h = r.relation.clone();
-    if let Some(u) = g.user {
+    if let Some(u) = user {
         let col = &r.columns[r.user_column.expect("user column")];
         let _ = write!(h, ", {col} {u}");
     }
-    if let Some(t) = g.tenant {
+    if let Some(t) = tenant {
         let _ = write!(h, ", tenant {t}");
     }
     h
@@ -138,31 +185,6 @@ impl Numbers {
 
     fn set_shown(&mut self, side: Side, fact: &Fact, levels: usize) {
         self.shown.insert((side, fact.clone()), levels);
-    }
-}
-
-fn change_text(
-    c: &Change,
-    sign: &str,
-    sources: &SourceMap,
-    side: Side,
-    numbers: &mut Numbers,
-    out: &mut String,
-) {
-    match &c.proof {
-        None => {
-            let _ = writeln!(out, "  {sign} {}", c.fact);
-        }
-        Some(p) => {
-            let mut w = TextWalk {
-                proof: p,
-                sources,
-                side,
-                numbers,
-                out,
-            };
-            w.node(p.root, 0, &format!("  {sign} "), "    ");
-        }
     }
 }
 
@@ -234,74 +256,4 @@ fn rule_line(rule: &RuleInfo) -> String {
     } else {
         format!("by @{} at {}", rule.name, rule.label)
     }
-}
-
-/// The diff as JSON (shape documented in `grantlog diff --help`); only relations
-/// `include` accepts are listed, and `total` counts those.
-pub fn to_json(
-    diff: &Diff,
-    old: &SourceMap,
-    new: &SourceMap,
-    include: &dyn Fn(&str) -> bool,
-) -> Json {
-    let listed: Vec<&RelationDiff> = diff.changed().filter(|r| include(&r.relation)).collect();
-    let change = |c: &Change, sources: &SourceMap| {
-        json!({
-            "fact": c.fact.to_string(),
-            "values": c.fact.values.iter().map(json_value).collect::<Vec<_>>(),
-            "proof": c.proof.as_ref().map(|p| p.to_json(sources)),
-        })
-    };
-    let relations: Vec<Json> = listed
-        .iter()
-        .map(|r| {
-            let groups: Vec<Json> = r
-                .groups()
-                .iter()
-                .map(|g| {
-                    json!({
-                        "user": g.user.map(json_value),
-                        "tenant": g.tenant.map(json_value),
-                        "gained": g.gained.iter().map(|c| change(c, new)).collect::<Vec<_>>(),
-                        "lost": g.lost.iter().map(|c| change(c, old)).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            json!({
-                "relation": r.relation,
-                "columns": r.columns,
-                "user_column": r.user_column.map(|i| &r.columns[i]),
-                "tenant_column": r.tenant_column.map(|i| &r.columns[i]),
-                "gained": r.gained.len(),
-                "lost": r.lost.len(),
-                "groups": groups,
-            })
-        })
-        .collect();
-    let unmatched = |us: &[super::Unmatched]| -> Vec<Json> {
-        us.iter()
-            .filter(|u| include(&u.relation))
-            .map(|u| json!({"relation": u.relation, "tuples": u.tuples}))
-            .collect()
-    };
-    let arity: Vec<Json> = diff
-        .arity_changed
-        .iter()
-        .filter(|a| include(&a.relation))
-        .map(|a| {
-            json!({"relation": a.relation, "old_arity": a.old_arity,
-                   "new_arity": a.new_arity, "new_tuples": a.new_tuples})
-        })
-        .collect();
-    json!({
-        "relations": relations,
-        "only_old": unmatched(&diff.only_old),
-        "only_new": unmatched(&diff.only_new),
-        "arity_changed": arity,
-        "total": {
-            "gained": listed.iter().map(|r| r.gained.len()).sum::<usize>(),
-            "lost": listed.iter().map(|r| r.lost.len()).sum::<usize>(),
-            "relations": listed.len(),
-        },
-    })
 }

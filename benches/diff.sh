@@ -1,0 +1,31 @@
+#!/bin/sh
+# `grantlog diff` (the shipped rules against the broad S13 reading, --no-proofs) on a
+# generated DataOS instance, text and JSON, each output checked against a baseline
+# binary's when one is given. Usage: benches/diff.sh [USERS] [BASELINE_BINARY]
+# (USERS defaults to 20000; 75000 prints about 6M changed tuples).
+set -eu
+cd "$(dirname "$0")/.."
+users="${1:-20000}"
+before="${2:-}"
+cargo build --release --quiet
+dir="${TMPDIR:-/tmp}/grantlog-diff-bench"
+mkdir -p "$dir"
+facts="$dir/$users.facts"
+[ -f "$facts" ] || ./target/release/grantlog generate --seed 1 --users "$users" > "$facts"
+for format in text json; do
+    for side in after ${before:+before}; do
+        bin=./target/release/grantlog
+        [ "$side" = before ] && bin="$before"
+        cat > "$dir/$side-$format.sh" <<SH
+#!/bin/sh
+exec $bin diff --against rules/dataos-s13-broad.dl $facts --no-proofs --format $format > $dir/$side-$format.out 2>/dev/null
+SH
+        chmod +x "$dir/$side-$format.sh"
+    done
+    if [ -n "$before" ]; then
+        farm-bench -n 3 --warmup 0 --timeout 600 --vs "$dir/before-$format.sh" -- "$dir/after-$format.sh"
+        cmp "$dir/before-$format.out" "$dir/after-$format.out" && echo "$format: output identical"
+    else
+        farm-bench -n 3 --warmup 0 --timeout 600 -- "$dir/after-$format.sh"
+    fi
+done
