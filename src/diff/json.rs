@@ -33,18 +33,6 @@ pub fn write_json(
     writeln!(out)
 }
 
-/// [`write_json`] as a value, without extra members.
-pub fn to_json(
-    diff: &Diff<'_>,
-    old: &SourceMap,
-    new: &SourceMap,
-    include: &dyn Fn(&str) -> bool,
-) -> Json {
-    let mut out = Vec::new();
-    write_json(diff, old, new, include, &[], &mut out).expect("writing to memory");
-    serde_json::from_slice(&out).expect("valid JSON")
-}
-
 struct Doc<'a, 'm> {
     diff: &'a Diff<'m>,
     /// OLD's, NEW's.

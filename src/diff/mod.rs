@@ -23,7 +23,7 @@ mod order;
 mod shown;
 mod text;
 
-pub use json::{to_json, write_json};
+pub use json::write_json;
 pub use text::{to_text, write_text};
 
 use crate::engine::{Model, Symbols, Value};
