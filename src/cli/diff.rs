@@ -200,14 +200,15 @@ fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
         }
     };
     let limits = args.limits.limits();
-    let old = Workspace::open(&old_rules, &facts, &limits);
+    // The batch load path, as `eval` takes: the old side is one evaluation.
+    let old = crate::inputs::open(&old_rules, facts.clone(), &limits, false);
     // The same facts under the new rules: taken over from the old model where the rules
     // agree, else read and evaluated again (which also reports any mismatch).
     let new = match &old {
         Ok(o) => Workspace::open_beside(o, &new_rules, &limits),
         Err(_) => None,
     }
-    .unwrap_or_else(|| Workspace::open(&new_rules, &facts, &limits));
+    .unwrap_or_else(|| crate::inputs::open(&new_rules, facts, &limits, false));
     match (old, new) {
         (Ok(old), Ok(new)) => {
             // The shipped rules are known to be clean; warnings matter for the user's own.

@@ -530,3 +530,53 @@ fn fact_warnings_are_reported_once_when_the_new_model_is_built_beside_the_old() 
     assert_eq!(err.matches("warning[F0501]").count(), 1, "{err}");
     assert!(err.contains("onboarding-and-revoke.facts:27:1"), "{err}");
 }
+
+/// `diff` loads its facts as `eval` does: a `.tsv` file holds the facts of the relation
+/// it is named after (before, diff read it as a `.facts` text and failed on the tabs).
+#[test]
+fn a_delimited_fact_file_is_read_as_eval_reads_it() {
+    let dir = scratch(
+        "delimited",
+        &[
+            ("edge.tsv", "a\tb\nb\tc\n"),
+            (
+                "old.dl",
+                ".decl edge(x: symbol, y: symbol)\n.decl path(x: symbol, y: symbol)\npath(X, Y) :- edge(X, Y).\n",
+            ),
+            (
+                "new.dl",
+                ".decl edge(x: symbol, y: symbol)\n.decl path(x: symbol, y: symbol)\npath(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n",
+            ),
+        ],
+    );
+    let (old, new, tsv) = (
+        path(&dir, "old.dl"),
+        path(&dir, "new.dl"),
+        path(&dir, "edge.tsv"),
+    );
+    let run = grantlog(&[
+        "diff",
+        "--rules",
+        &old,
+        "--against",
+        &new,
+        &tsv,
+        "--no-proofs",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let out = json(&run);
+    let relations = out["relations"].as_array().unwrap();
+    assert_eq!(relations.len(), 1, "{out}");
+    assert_eq!(relations[0]["relation"], "path");
+    assert_eq!(
+        (
+            relations[0]["gained"].as_u64(),
+            relations[0]["lost"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(relations[0]["groups"][0]["gained"][0]["fact"], "path(a, c)");
+    assert_eq!(out["facts"][0].as_str(), Some(tsv.as_str()));
+}
