@@ -39,7 +39,12 @@ pub(crate) fn grantlog(args: &[&str]) -> Run {
 }
 
 fn diff(old: &str, new: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["diff", "--rules", old, "--against", new, WORKED];
+    diff_on(old, new, WORKED, extra)
+}
+
+/// `grantlog diff --rules OLD --against NEW FACTS EXTRA...`.
+fn diff_on(old: &str, new: &str, facts: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["diff", "--rules", old, "--against", new, facts];
     args.extend_from_slice(extra);
     grantlog(&args)
 }
@@ -409,15 +414,7 @@ fn relations_on_one_side_or_with_another_arity_are_listed_apart_and_gated() {
         path(&dir, "new.dl"),
         path(&dir, "e.facts"),
     );
-    let run = grantlog(&[
-        "diff",
-        "--rules",
-        &old,
-        "--against",
-        &new,
-        &facts,
-        "--no-proofs",
-    ]);
+    let run = diff_on(&old, &new, &facts, &["--no-proofs"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
@@ -434,16 +431,7 @@ total: +1 -1 in 1 relation
 "
     );
     for (rel, status) in [("fresh", 3), ("shape", 3), ("gone", 0), ("path", 3)] {
-        let run = grantlog(&[
-            "diff",
-            "--rules",
-            &old,
-            "--against",
-            &new,
-            &facts,
-            "--fail-on-gain",
-            rel,
-        ]);
+        let run = diff_on(&old, &new, &facts, &["--fail-on-gain", rel]);
         assert_eq!(run.status, status, "{rel}: {}", run.stderr);
     }
     // The loss's proof is under OLD, the gain's under NEW.
@@ -554,17 +542,7 @@ fn a_delimited_fact_file_is_read_as_eval_reads_it() {
         path(&dir, "new.dl"),
         path(&dir, "edge.tsv"),
     );
-    let run = grantlog(&[
-        "diff",
-        "--rules",
-        &old,
-        "--against",
-        &new,
-        &tsv,
-        "--no-proofs",
-        "--format",
-        "json",
-    ]);
+    let run = diff_on(&old, &new, &tsv, &["--no-proofs", "--format", "json"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let out = json(&run);
     let relations = out["relations"].as_array().unwrap();
