@@ -81,6 +81,21 @@ pub fn open(
     limits: &Limits,
     session: bool,
 ) -> Result<Workspace, LoadFailure> {
+    open_evaluating(rules, facts, limits, session, &mut |model, _| {
+        model.evaluate(limits).map(|_| ())
+    })
+}
+
+/// [`open`], with the loaded model evaluated by `evaluate` (given the sources its spans
+/// point into), e.g. with another model evaluated beside it (`grantlog diff`). Not called
+/// when the fast path does not read the facts (`Workspace::open` then evaluates).
+pub fn open_evaluating(
+    rules: &[Text],
+    facts: Vec<Text>,
+    limits: &Limits,
+    session: bool,
+    evaluate: &mut dyn FnMut(&mut Model, &SourceMap) -> Result<(), crate::engine::EvalError>,
+) -> Result<Workspace, LoadFailure> {
     let mut ws = Workspace::open(rules, &[], limits)?;
     let mut files = Vec::new();
     let mut delimited = Vec::new();
@@ -123,7 +138,7 @@ pub fn open(
         diagnostics,
         sources: ws.sources.clone(),
     })?;
-    if let Err(e) = model.evaluate(limits) {
+    if let Err(e) = evaluate(&mut model, &ws.sources) {
         return Err(LoadFailure {
             diagnostics: vec![crate::load::eval_diagnostic(e)],
             sources: ws.sources,

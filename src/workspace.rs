@@ -12,7 +12,7 @@
 //! change that dropped them says so.
 
 use crate::diag::Diagnostic;
-use crate::engine::{Limits, Model, Origin, Value};
+use crate::engine::{Feed, Limits, Model, Origin, Value};
 use crate::facts::{self, Instance};
 use crate::load::{check_base_fact, check_fact_file, compile_texts, eval_diagnostic, Text};
 use crate::program::{Program, RelId};
@@ -156,47 +156,11 @@ impl Workspace {
         rules: &[Text],
         limits: &Limits,
     ) -> Option<Result<Workspace, LoadFailure>> {
-        let mut sources = old.sources.clone();
-        let texts: Vec<(&str, &str)> = rules
-            .iter()
-            .map(|t| (t.name.as_str(), t.text.as_str()))
-            .collect();
-        let (program, warnings) = match compile_texts(&mut sources, &texts) {
-            Ok(ok) => ok,
-            Err(diagnostics) => {
-                return Some(Err(LoadFailure {
-                    sources,
-                    diagnostics,
-                }))
-            }
+        let mut beside = match Beside::prepare(&old.sources, &old.model, rules, None)? {
+            Ok(b) => b,
+            Err(failure) => return Some(Err(failure)),
         };
-        let mut model = Model::beside(&old.model, Arc::new(program))?;
-        if let Err(e) = model.evaluate(limits) {
-            return Some(Err(LoadFailure {
-                diagnostics: vec![eval_diagnostic(e)],
-                sources,
-            }));
-        }
-        // The fact files' warnings hold under any rules: keep them for this side too.
-        let rule_warnings = warnings.len();
-        let mut warnings = warnings;
-        warnings.extend(
-            old.warnings[old.rule_warnings.min(old.warnings.len())..]
-                .iter()
-                .cloned(),
-        );
-        Some(Ok(Workspace {
-            sources,
-            model,
-            warnings,
-            rule_warnings,
-            rule_texts: rules.to_vec(),
-            fact_texts: old.fact_texts.clone(),
-            limits: *limits,
-            instance: old.instance.clone(),
-            undo: Vec::new(),
-            undo_bytes: UNDO_BYTES,
-        }))
+        Some(beside.evaluate(limits).map(|()| beside.finish(old, limits)))
     }
 
     pub fn program(&self) -> &Program {
@@ -478,4 +442,86 @@ pub fn downstream(program: &Program, touched: &[RelId]) -> Vec<RelId> {
         .collect();
     out.sort();
     out
+}
+
+/// A workspace of other rules being built beside an open one (`grantlog diff`), before
+/// it is evaluated: see [`Workspace::open_beside`].
+pub struct Beside {
+    sources: SourceMap,
+    model: Model,
+    warnings: Vec<Diagnostic>,
+    rules: Vec<Text>,
+}
+
+impl Beside {
+    /// `rules` compiled beside `old` (whose sources are `old_sources`). With a feed, `old`
+    /// need not be evaluated yet: its evaluation fills the feed while this one is
+    /// evaluated on another thread ([`Model::beside_feed`]). `None` as for
+    /// [`Workspace::open_beside`].
+    pub fn prepare(
+        old_sources: &SourceMap,
+        old: &Model,
+        rules: &[Text],
+        feed: Option<Arc<Feed>>,
+    ) -> Option<Result<Beside, LoadFailure>> {
+        let mut sources = old_sources.clone();
+        let texts: Vec<(&str, &str)> = rules
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str()))
+            .collect();
+        let (program, warnings) = match compile_texts(&mut sources, &texts) {
+            Ok(ok) => ok,
+            Err(diagnostics) => {
+                return Some(Err(LoadFailure {
+                    sources,
+                    diagnostics,
+                }))
+            }
+        };
+        let program = Arc::new(program);
+        let model = match feed {
+            Some(feed) => Model::beside_feed(old, program, feed),
+            None => Model::beside(old, program),
+        }?;
+        Some(Ok(Beside {
+            sources,
+            model,
+            warnings,
+            rules: rules.to_vec(),
+        }))
+    }
+
+    pub fn evaluate(&mut self, limits: &Limits) -> Result<(), LoadFailure> {
+        self.model
+            .evaluate(limits)
+            .map(|_| ())
+            .map_err(|e| LoadFailure {
+                diagnostics: vec![eval_diagnostic(e)],
+                sources: self.sources.clone(),
+            })
+    }
+
+    /// The workspace, once `old` is complete (its fact files' warnings hold under any
+    /// rules: this side keeps them too).
+    pub fn finish(self, old: &Workspace, limits: &Limits) -> Workspace {
+        let rule_warnings = self.warnings.len();
+        let mut warnings = self.warnings;
+        warnings.extend(
+            old.warnings[old.rule_warnings.min(old.warnings.len())..]
+                .iter()
+                .cloned(),
+        );
+        Workspace {
+            sources: self.sources,
+            model: self.model,
+            warnings,
+            rule_warnings,
+            rule_texts: self.rules,
+            fact_texts: old.fact_texts.clone(),
+            limits: *limits,
+            instance: old.instance.clone(),
+            undo: Vec::new(),
+            undo_bytes: UNDO_BYTES,
+        }
+    }
 }

@@ -4,12 +4,16 @@
 use super::{eval, read_all, LimitArgs};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::diff::{self, Diff};
+use crate::engine::limits::Inherited;
+use crate::engine::{EvalError, Limits, Model};
+use crate::load::Text;
 use crate::source::{SourceMap, Span};
-use crate::workspace::Workspace;
+use crate::workspace::{Beside, LoadFailure, Workspace};
 use clap::ValueEnum;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const HELP: &str = "OLD (--rules) and NEW (--against) are evaluated on the same facts; every relation
 both declare with the same arity is compared by its constants. Listed: a summary line
@@ -200,13 +204,24 @@ fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
         }
     };
     let limits = args.limits.limits();
-    // The batch load path, as `eval` takes: the old side is one evaluation.
-    let old = crate::inputs::open(&old_rules, facts.clone(), &limits, false);
+    // The batch load path, as `eval` takes: the old side is one evaluation, and the new
+    // side is built beside it and evaluated on a second thread meanwhile.
+    let mut beside = None;
+    let old = crate::inputs::open_evaluating(
+        &old_rules,
+        facts.clone(),
+        &limits,
+        false,
+        &mut |model, sources| evaluate_both(model, sources, &new_rules, &limits, &mut beside),
+    );
     // The same facts under the new rules: taken over from the old model where the rules
-    // agree, else read and evaluated again (which also reports any mismatch).
-    let new = match &old {
-        Ok(o) => Workspace::open_beside(o, &new_rules, &limits),
-        Err(_) => None,
+    // agree, else read and evaluated again (which also reports any mismatch, and every
+    // error when the old side failed).
+    let new = match (&old, beside) {
+        (Ok(o), Some(Ok(b))) => Some(Ok(b.finish(o, &limits))),
+        (Ok(_), Some(Err(failure))) => Some(Err(failure)),
+        (Ok(o), None) => Workspace::open_beside(o, &new_rules, &limits),
+        (Err(_), _) => None,
     }
     .unwrap_or_else(|| crate::inputs::open(&new_rules, facts, &limits, false));
     match (old, new) {
@@ -233,6 +248,40 @@ fn open(args: &DiffArgs) -> Result<(Workspace, Workspace), u8> {
             Err(1)
         }
     }
+}
+
+/// Evaluates the old model (`old`, facts loaded) and, on a second thread, the new rules
+/// beside it ([`Model::beside_feed`]): the new side takes over each old stratum as the
+/// old evaluation finishes it. `beside` gets the new side when the programs match up.
+fn evaluate_both(
+    old: &mut Model,
+    sources: &SourceMap,
+    rules: &[Text],
+    limits: &Limits,
+    beside: &mut Option<Result<Beside, LoadFailure>>,
+) -> Result<(), EvalError> {
+    let feed = Arc::new(old.feed());
+    let mut new = match Beside::prepare(sources, old, rules, Some(Arc::clone(&feed))) {
+        Some(Ok(new)) => new,
+        other => {
+            *beside = other;
+            return old.evaluate(limits).map(|_| ());
+        }
+    };
+    let inherited = Inherited::here();
+    std::thread::scope(|s| {
+        let other = s.spawn(move || {
+            inherited.enter();
+            new.evaluate(limits).map(|()| new)
+        });
+        let result = old.evaluate_feeding(limits, &feed).map(|_| ());
+        *beside = Some(
+            other
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        );
+        result
+    })
 }
 
 /// E0101 for a relation named on the command line that neither side declares, located in

@@ -18,8 +18,9 @@
 //!
 //! Base relations are taken over with their facts.
 
+use super::eval::Budget;
 use super::relation::{hash_values, Prov, Rows, BASE, DEAD};
-use super::Model;
+use super::{EvalError, Feed, Model};
 use crate::program::{Arg, BodyLiteral, Program, RelId, RuleId};
 use crate::syntax::ast::Const;
 use rustc_hash::FxHashMap;
@@ -76,6 +77,19 @@ impl Model {
     /// (a relation holding facts is missing or has another arity, or the rule files' facts
     /// differ): open the new program from its texts instead.
     pub fn beside(old: &Model, program: Arc<Program>) -> Option<Model> {
+        let feed = old.feed();
+        for r in old.program.relations() {
+            feed.publish(r, &old.rels[r.0 as usize], old.round);
+        }
+        feed.close();
+        Model::beside_feed(old, program, Arc::new(feed))
+    }
+
+    /// [`Model::beside`] a model whose base facts are loaded but whose evaluation may not
+    /// have run yet: each derived relation is taken over from `feed` (which
+    /// [`Model::evaluate_feeding`] on `old` fills, on another thread) when this model's
+    /// evaluation reaches its stratum, waiting for it if need be.
+    pub fn beside_feed(old: &Model, program: Arc<Program>, feed: Arc<Feed>) -> Option<Model> {
         let op = &old.program;
         let to_old: Vec<Option<RelId>> = program
             .relations()
@@ -125,62 +139,129 @@ impl Model {
             seen: vec![0; n],
             reset_from: None,
             stale: vec![true; program.strata().len()],
-            gen: old.gen,
+            // Newer than any death among the rows taken over.
+            gen: old.gen + 1,
             killed: vec![Vec::new(); n],
             journal: None,
             tracker: Default::default(),
             round: old.round,
             derived_total: 0,
             added: Vec::new(),
+            carrying: None,
         };
-        let mut doomed: Vec<(RelId, Vec<u32>)> = Vec::new();
+        let mut pending = vec![None; n];
         for r in program.relations() {
             let indexes = program.indexes(r);
+            let base_only = |o: RelId| {
+                let rows = &old.rels[o.0 as usize];
+                if rows.base_count() == 0 {
+                    Rows::new(program.arity(r), indexes)
+                } else {
+                    rows.copied(indexes, |p| p.rule == BASE, |p| p)
+                }
+            };
             let rows = match old_of(r) {
+                // Derived: taken over when its stratum comes (see `take_over`); until
+                // then its base facts stand in, so that a stop before then leaves a
+                // model a recomputation completes.
+                Some(o) if carried(r) && program.is_derived(r) => {
+                    pending[r.0 as usize] = Some(o);
+                    Arc::new(base_only(o))
+                }
                 Some(o) if carried(r) => {
                     let (rows, removed) = carry_rows(&old.rels[o.0 as usize], indexes, &rule_map);
-                    if !removed.is_empty() {
-                        doomed.push((r, removed));
-                    }
+                    debug_assert!(removed.is_empty(), "base rows have no rule");
                     rows
                 }
                 // Recomputed: its base facts only.
-                Some(o) => {
-                    Arc::new(old.rels[o.0 as usize].copied(indexes, |p| p.rule == BASE, |p| p))
-                }
+                Some(o) => Arc::new(base_only(o)),
                 None => Arc::new(Rows::new(program.arity(r), indexes)),
             };
             m.derived_total += (rows.live() - rows.base_count()) as usize;
             m.seen[r.0 as usize] = if carried(r) { rows.len() } else { 0 };
             m.rels.push(rows);
         }
-        // Tuples whose recorded derivation used a rule the change removed die now; the
-        // next evaluation over-deletes from them and rederives what still holds.
-        for (r, ids) in doomed {
-            for id in ids {
-                m.kill_row(r, id);
-            }
-        }
-        // The rule files' facts (equal to the old ones) now point at the new files.
-        for f in program.facts() {
-            let tuple: Vec<super::Value> = f.args.iter().map(|c| m.consts[c.0 as usize]).collect();
-            let r = f.rel.0 as usize;
-            let hash = hash_values(tuple.iter().copied());
-            if let Some(id) = m.rels[r].find(hash, &tuple) {
-                let prov = Prov {
-                    rule: BASE,
-                    detail: m.base_spans.len() as u32,
-                };
-                m.base_spans.push(f.span);
-                Arc::make_mut(&mut m.rels[r]).set_prov(id, prov);
-            }
-        }
+        let waiting: Vec<RelId> = program
+            .relations()
+            .filter(|r| pending[r.0 as usize].is_none())
+            .collect();
+        m.point_rule_file_facts(&waiting);
         for (s, c) in carry.iter().enumerate() {
             m.stale[s] = *c == Carry::Stale;
         }
         m.added = added;
+        m.carrying = Some(Box::new(Carrying {
+            feed,
+            rule_map,
+            pending,
+        }));
         Some(m)
     }
+
+    /// The rule files' facts of `rels` (equal to the old ones) now point at the new files.
+    fn point_rule_file_facts(&mut self, rels: &[RelId]) {
+        let program = Arc::clone(&self.program);
+        for f in program.facts().iter().filter(|f| rels.contains(&f.rel)) {
+            let tuple: Vec<super::Value> =
+                f.args.iter().map(|c| self.consts[c.0 as usize]).collect();
+            let r = f.rel.0 as usize;
+            let hash = hash_values(tuple.iter().copied());
+            if let Some(id) = self.rels[r].find(hash, &tuple) {
+                let prov = Prov {
+                    rule: BASE,
+                    detail: self.base_spans.len() as u32,
+                };
+                self.base_spans.push(f.span);
+                Arc::make_mut(&mut self.rels[r]).set_prov(id, prov);
+            }
+        }
+    }
+
+    /// Before stratum `s` runs: its relations that come from the old model, taken over
+    /// (waiting until the old evaluation has them). Tuples whose recorded derivation used
+    /// a rule the change removed die now; the stratum's evaluation over-deletes from them
+    /// and rederives what still holds.
+    pub(super) fn take_over(&mut self, s: usize, budget: &mut Budget) -> Result<(), EvalError> {
+        let Some(mut c) = self.carrying.take() else {
+            return Ok(());
+        };
+        let program = Arc::clone(&self.program);
+        let mut result = Ok(());
+        for &r in &program.strata()[s].relations {
+            let Some(o) = c.pending[r.0 as usize].take() else {
+                continue;
+            };
+            // The old evaluation stopped (its error is reported): so does this one.
+            let Some((old, round)) = c.feed.wait(o) else {
+                result = Err(EvalError::Interrupted);
+                break;
+            };
+            let (rows, removed) = carry_rows(&old, program.indexes(r), &c.rule_map);
+            let derived = (rows.live() - rows.base_count()) as usize;
+            self.derived_total += derived;
+            budget.tuples_left = budget.tuples_left.saturating_sub(derived);
+            self.seen[r.0 as usize] = rows.len();
+            self.rels[r.0 as usize] = rows;
+            // What this model derives from here is newer than what it took over.
+            self.round = self.round.max(round);
+            for id in removed {
+                self.kill_row(r, id);
+            }
+            self.point_rule_file_facts(&[r]);
+        }
+        self.carrying = Some(c);
+        result
+    }
+}
+
+/// What a model built beside another still takes over from it.
+#[derive(Clone)]
+pub(super) struct Carrying {
+    feed: Arc<Feed>,
+    /// Old rule id -> new rule id, for every rule both programs have.
+    rule_map: FxHashMap<u32, u32>,
+    /// Per relation: the old relation whose final rows it takes over, until it has.
+    pending: Vec<Option<RelId>>,
 }
 
 /// What [`Model::beside`] does with a stratum of the new program.

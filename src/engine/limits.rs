@@ -63,6 +63,28 @@ pub(crate) fn watched() -> Option<&'static Interrupt> {
     WATCHED.with(Cell::get)
 }
 
+/// This thread's interrupt flag and scope, to carry to a thread doing part of its work.
+#[derive(Clone, Copy)]
+pub struct Inherited {
+    watched: Option<&'static Interrupt>,
+    scope: Option<Bounds>,
+}
+
+impl Inherited {
+    pub fn here() -> Inherited {
+        Inherited {
+            watched: watched(),
+            scope: SCOPE.with(Cell::get),
+        }
+    }
+
+    /// On the other thread: its work is bounded as the first thread's is.
+    pub fn enter(self) {
+        WATCHED.with(|w| w.set(self.watched));
+        SCOPE.with(|s| s.set(self.scope));
+    }
+}
+
 /// One command's bounds, until dropped (scopes nest; the inner one replaces the outer).
 pub struct Scope {
     previous: Option<Bounds>,

@@ -16,6 +16,7 @@ mod beside;
 mod bulk;
 mod changes;
 mod eval;
+mod feed;
 mod fixpoint;
 mod journal;
 pub mod limits;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use changes::Changes;
+pub use feed::Feed;
 pub use query::Answer;
 pub use symbols::{Symbols, Value};
 
@@ -148,6 +150,9 @@ pub struct Model {
     /// Rules a rule change added to strata [`Model::beside`] maintains: the next
     /// evaluation inserts all their derivations (then forgets them).
     added: Vec<RuleId>,
+    /// Relations a model built [`Model::beside`] another takes over when its evaluation
+    /// reaches their stratum (the other may still be evaluating them).
+    carrying: Option<Box<beside::Carrying>>,
 }
 
 impl Model {
@@ -180,6 +185,7 @@ impl Model {
             round: 0,
             derived_total: 0,
             added: Vec::new(),
+            carrying: None,
         };
         let mut tuple = Vec::new();
         for fact in program.facts() {
@@ -291,7 +297,24 @@ impl Model {
 
     /// Runs to the fixpoint, continuing from the previous one (see [`fixpoint`]).
     pub fn evaluate(&mut self, limits: &Limits) -> Result<EvalStats, EvalError> {
-        fixpoint::evaluate(self, limits, usize::MAX)
+        fixpoint::evaluate(self, limits, usize::MAX, None)
+    }
+
+    /// [`Model::evaluate`], publishing each stratum's relations to `feed` as they reach
+    /// the fixpoint, for a model built beside this one on another thread
+    /// ([`Model::beside_feed`]). The feed is closed when this returns.
+    pub fn evaluate_feeding(
+        &mut self,
+        limits: &Limits,
+        feed: &Feed,
+    ) -> Result<EvalStats, EvalError> {
+        let _closing = feed::Closing(feed);
+        fixpoint::evaluate(self, limits, usize::MAX, Some(feed))
+    }
+
+    /// A feed for models built beside this one (see [`Model::evaluate_feeding`]).
+    pub fn feed(&self) -> Feed {
+        Feed::new(self.rels.len())
     }
 
     /// Runs only as far as `rel` needs: the strata up to its own. What comes later is
@@ -299,7 +322,7 @@ impl Model {
     /// only ask about `rel` (verifying a fix).
     pub fn evaluate_for(&mut self, rel: RelId, limits: &Limits) -> Result<EvalStats, EvalError> {
         let last = self.program.stratum_of(rel);
-        fixpoint::evaluate(self, limits, last)
+        fixpoint::evaluate(self, limits, last, None)
     }
 
     pub fn len(&self, rel: RelId) -> usize {

@@ -558,3 +558,43 @@ fn a_delimited_fact_file_is_read_as_eval_reads_it() {
     assert_eq!(relations[0]["groups"][0]["gained"][0]["fact"], "path(a, c)");
     assert_eq!(out["facts"][0].as_str(), Some(tsv.as_str()));
 }
+
+/// A tuple limit stops whichever side reaches it (the two are evaluated at once, the new
+/// side waiting on the old one's strata): the error is reported once, nothing is listed.
+#[test]
+fn a_tuple_limit_on_either_side_is_reported_once_and_lists_nothing() {
+    let edges: String = (1..=40)
+        .map(|i| format!("edge(n{i}, n{}).\n", i + 1))
+        .collect();
+    let decls = ".decl edge(x: symbol, y: symbol)\n.decl path(x: symbol, y: symbol)\npath(X, Y) :- edge(X, Y).\n";
+    let closure = "path(X, Z) :- path(X, Y), edge(Y, Z).\n";
+    let dir = scratch(
+        "limit",
+        &[
+            ("chain.facts", edges.as_str()),
+            ("flat.dl", decls),
+            ("closed.dl", &format!("{decls}{closure}")),
+            (
+                "both.dl",
+                &format!("{decls}{closure}path(Y, X) :- path(X, Y).\n"),
+            ),
+        ],
+    );
+    let facts = path(&dir, "chain.facts");
+    for (old, new) in [("closed.dl", "both.dl"), ("flat.dl", "closed.dl")] {
+        let run = diff_on(
+            &path(&dir, old),
+            &path(&dir, new),
+            &facts,
+            &["--no-proofs", "--max-tuples", "200"],
+        );
+        assert_eq!(run.status, 1, "{old} -> {new}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.matches("E0401").count(),
+            1,
+            "{old} -> {new}: {}",
+            run.stderr
+        );
+        assert_eq!(run.stdout, "", "{old} -> {new}");
+    }
+}

@@ -17,6 +17,13 @@ use proptest::prelude::*;
 use std::sync::Arc;
 
 fn model(g: &crate::engine_props::Gen) -> Model {
+    let mut m = loaded(g);
+    m.evaluate(&Limits::default()).unwrap();
+    m
+}
+
+/// The facts of `g` loaded, not evaluated.
+fn loaded(g: &crate::engine_props::Gen) -> Model {
     let mut sources = SourceMap::new();
     sources.add("gen.dl", "");
     let (program, _) = Program::compile(&sources, &[ast(g)]).unwrap_or_else(|d| panic!("{d:#?}"));
@@ -26,7 +33,6 @@ fn model(g: &crate::engine_props::Gen) -> Model {
         let t: Vec<_> = t.iter().map(|x| m.intern(&Const::Num(*x))).collect();
         m.add_fact(rel, &t, Span::default());
     }
-    m.evaluate(&Limits::default()).unwrap();
     m
 }
 
@@ -54,7 +60,8 @@ fn check(seed: u64) {
     sources.add("gen.dl", "");
     let (program, _) =
         Program::compile(&sources, &[ast(&new)]).unwrap_or_else(|d| panic!("{d:#?}"));
-    let mut beside = Model::beside(&old_model, Arc::new(program)).expect("same relations");
+    let program = Arc::new(program);
+    let mut beside = Model::beside(&old_model, Arc::clone(&program)).expect("same relations");
     beside.evaluate(&Limits::default()).unwrap();
     let n = new.arity.len();
     assert_eq!(
@@ -65,6 +72,27 @@ fn check(seed: u64) {
     );
     if let Err(e) = engine_proof::check_all(&beside) {
         panic!("seed {seed}: {e}");
+    }
+    // The same, built before the old model is evaluated and evaluated while it is (on
+    // another thread, taking each old stratum over as it is finished).
+    let mut old_loaded = loaded(&old);
+    let feed = Arc::new(old_loaded.feed());
+    let mut fed = Model::beside_feed(&old_loaded, program, Arc::clone(&feed)).expect("same");
+    std::thread::scope(|s| {
+        let new_side = s.spawn(|| fed.evaluate(&Limits::default()).map(|_| ()));
+        old_loaded
+            .evaluate_feeding(&Limits::default(), &feed)
+            .unwrap();
+        new_side.join().unwrap().unwrap();
+    });
+    assert_eq!(integer_db(&fed, n), naive(&new), "seed {seed}: fed");
+    assert_eq!(
+        integer_db(&old_loaded, old.arity.len()),
+        naive(&old),
+        "seed {seed}: old"
+    );
+    if let Err(e) = engine_proof::check_all(&fed) {
+        panic!("seed {seed}: fed: {e}");
     }
 }
 
@@ -193,6 +221,38 @@ fn a_changed_rule_is_maintained_from_the_old_fixpoint_not_recomputed() {
         stats.derived,
         from_scratch.derived
     );
+}
+
+#[test]
+fn a_model_fed_by_an_evaluation_that_stops_at_a_limit_stops_too_and_recovers() {
+    // The old evaluation stops at a tuple limit (p alone has 3,240 tuples): the new one,
+    // waiting for p, stops too instead of waiting forever, and a later evaluation
+    // completes it from its base facts.
+    let mut sources = SourceMap::new();
+    let (old_program, _) =
+        crate::engine_common::program(&mut sources, &chain("p(X, Y) :- f(X, Y), X < 50."));
+    let (program, _) =
+        crate::engine_common::program(&mut sources, &chain("p(X, Y) :- f(X, Y), X > 50."));
+    let mut old = Model::new(old_program);
+    let feed = Arc::new(old.feed());
+    let mut fed = Model::beside_feed(&old, Arc::clone(&program), Arc::clone(&feed)).unwrap();
+    let tight = Limits {
+        max_tuples: Some(500),
+        ..Limits::default()
+    };
+    std::thread::scope(|s| {
+        let new_side = s.spawn(|| fed.evaluate(&Limits::default()).map(|_| ()));
+        assert!(old.evaluate_feeding(&tight, &feed).is_err());
+        assert!(
+            new_side.join().unwrap().is_err(),
+            "stopped with the old side"
+        );
+    });
+    fed.evaluate(&Limits::default()).unwrap();
+    let mut fresh = Model::new(program);
+    fresh.evaluate(&Limits::default()).unwrap();
+    assert_eq!(every_row(&fed), every_row(&fresh));
+    engine_proof::check_all(&fed).unwrap();
 }
 
 /// Five thousand `src` facts; `big` holds those below `bound`, `out` the `small` ones

@@ -49,7 +49,7 @@ mod dred;
 
 use super::eval::{Budget, Run};
 use super::relation::{Pending, Prov, Rows, Vis, BASE};
-use super::{EvalError, EvalStats, Limits, Model};
+use super::{EvalError, EvalStats, Feed, Limits, Model};
 use crate::program::{BodyLiteral, Plan, Program, RelId, RuleId};
 use dred::{insert_added, insert_through_negation, over_delete, rederive};
 use std::sync::Arc;
@@ -61,6 +61,7 @@ pub(super) fn evaluate(
     m: &mut Model,
     limits: &Limits,
     last: usize,
+    feed: Option<&Feed>,
 ) -> Result<EvalStats, EvalError> {
     let started = Instant::now();
     if m.journal.is_none() {
@@ -83,17 +84,28 @@ pub(super) fn evaluate(
     };
     for s in 0..strata.len() {
         let stale = m.stale.get(s).copied().unwrap_or(false);
-        let result = if s >= forced || stale || cheaper_to_recompute(m, &program, s) {
-            recompute(m, &program, s, &mut state)
-        } else {
-            maintain(m, &program, s, &mut state)
-        };
+        let result = m.take_over(s, &mut state.budget).and_then(|()| {
+            if s >= forced || stale || cheaper_to_recompute(m, &program, s) {
+                recompute(m, &program, s, &mut state)
+            } else {
+                maintain(m, &program, s, &mut state)
+            }
+        });
+        if let (Ok(()), Some(feed)) = (&result, feed) {
+            for &r in &program.strata()[s].relations {
+                feed.publish(r, &m.rels[r.0 as usize], m.round);
+            }
+        }
         if let Err(e) = result {
             m.reset_from = Some(forced.min(s));
             m.added.clear();
+            // What was not taken over yet is recomputed from there (its base facts are
+            // in place).
+            m.carrying = None;
             return Err(e);
         }
     }
+    m.carrying = None;
     m.stale.clear();
     m.added.clear();
     m.forget_killed();
