@@ -20,6 +20,18 @@ struct Job<'m> {
     ra: RelId,
     b: &'m Model,
     rb: RelId,
+    /// Only these rows of `ra` can be missing from `rb` (NEW built beside OLD), and
+    /// whether all of them are.
+    only: Option<(Vec<u32>, bool)>,
+}
+
+impl Job<'_> {
+    /// Rows to look at.
+    fn size(&self) -> usize {
+        self.only
+            .as_ref()
+            .map_or_else(|| self.a.len(self.ra), |(ids, _)| ids.len())
+    }
 }
 
 impl<'m> Diff<'m> {
@@ -59,16 +71,22 @@ impl<'m> Diff<'m> {
             let relation = diff.relations.len();
             // Rows the new model took over from the old one are the same tuples.
             if !new.shares_rows(rn, old, ro) {
-                let job = |new_side, a, ra, b, rb| Job {
+                // Rows NEW took over from OLD are the same tuples: only the others differ.
+                let (gained, lost) = match new.changed_rows(rn, old, ro) {
+                    Some(c) => (Some((c.gained, c.gained_exact)), Some((c.lost, false))),
+                    None => (None, None),
+                };
+                let job = |new_side, a, ra, b, rb, only| Job {
                     relation,
                     new_side,
                     a,
                     ra,
                     b,
                     rb,
+                    only,
                 };
-                jobs.push(job(true, new, rn, old, ro));
-                jobs.push(job(false, old, ro, new, rn));
+                jobs.push(job(true, new, rn, old, ro, gained));
+                jobs.push(job(false, old, ro, new, rn, lost));
             }
             diff.relations.push(RelationDiff {
                 relation: name.to_string(),
@@ -143,14 +161,21 @@ fn run_jobs<'m>(
         } else {
             &sides.to_new
         };
-        let mut c = missing(job.a, job.ra, job.b, job.rb, to_b);
+        let mut c = match &job.only {
+            Some((ids, true)) => all_of(job.a, job.ra, ids),
+            Some((ids, false)) => {
+                let rows = ids.iter().map(|&id| job.a.row(job.ra, id));
+                missing(job.a, job.ra, rows, job.b, job.rb, to_b)
+            }
+            None => missing(job.a, job.ra, job.a.tuples(job.ra), job.b, job.rb, to_b),
+        };
         if c.len > 1 {
             let ranks = sides.ranks(job.a, job.new_side);
             order::sort_rows(&mut c.rows, c.arity, r.user_column, r.tenant_column, ranks);
         }
         c
     };
-    let total: usize = jobs.iter().map(|j| j.a.len(j.ra)).sum();
+    let total: usize = jobs.iter().map(Job::size).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if total < PARALLEL_FROM || threads < 2 || jobs.len() < 2 {
         return jobs
@@ -161,7 +186,7 @@ fn run_jobs<'m>(
             })
             .collect();
     }
-    jobs.sort_by_key(|j| std::cmp::Reverse(j.a.len(j.ra)));
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.size()));
     let next = AtomicUsize::new(0);
     let done: Vec<Mutex<Option<Changes<'m>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
@@ -226,8 +251,27 @@ impl<'m> Changes<'m> {
     }
 }
 
-/// Tuples of `a`'s relation `ra` that `b`'s relation `rb` does not hold, unsorted.
-fn missing<'m>(a: &'m Model, ra: RelId, b: &Model, rb: RelId, to_b: &Translation) -> Changes<'m> {
+/// The rows `ids` of `a`'s relation `ra`, unsorted.
+fn all_of<'m>(a: &'m Model, ra: RelId, ids: &[u32]) -> Changes<'m> {
+    let mut c = Changes::none(a, ra);
+    c.rows.reserve(ids.len() * c.arity);
+    for &id in ids {
+        c.rows.extend_from_slice(a.row(ra, id));
+    }
+    c.len = ids.len();
+    c
+}
+
+/// The tuples `rows` (of `a`'s relation `ra`) that `b`'s relation `rb` does not hold,
+/// unsorted.
+fn missing<'m, 'r>(
+    a: &'m Model,
+    ra: RelId,
+    rows: impl Iterator<Item = &'r [Value]>,
+    b: &Model,
+    rb: RelId,
+    to_b: &Translation,
+) -> Changes<'m> {
     let mut c = Changes::none(a, ra);
     let mut keep = |t: &[Value]| {
         c.rows.extend_from_slice(t);
@@ -235,19 +279,19 @@ fn missing<'m>(a: &'m Model, ra: RelId, b: &Model, rb: RelId, to_b: &Translation
     };
     match to_b {
         Translation::Same => {
-            for t in a.tuples(ra).filter(|t| !b.contains(rb, t)) {
+            for t in rows.filter(|t| !b.contains(rb, t)) {
                 keep(t);
             }
         }
         Translation::Prefix(n) => {
             let unknown = |t: &[Value]| t.iter().any(|v| v.0 >= *n);
-            for t in a.tuples(ra).filter(|t| unknown(t) || !b.contains(rb, t)) {
+            for t in rows.filter(|t| unknown(t) || !b.contains(rb, t)) {
                 keep(t);
             }
         }
         Translation::Table(to_b) => {
             let mut buf = Vec::new();
-            for t in a.tuples(ra) {
+            for t in rows {
                 buf.clear();
                 buf.extend(t.iter().map_while(|v| to_b[v.0 as usize]));
                 if buf.len() < t.len() || !b.contains(rb, &buf) {

@@ -148,6 +148,7 @@ impl Model {
             derived_total: 0,
             added: Vec::new(),
             carrying: None,
+            taken: vec![None; n],
         };
         let mut pending = vec![None; n];
         for r in program.relations() {
@@ -169,8 +170,11 @@ impl Model {
                     Arc::new(base_only(o))
                 }
                 Some(o) if carried(r) => {
-                    let (rows, removed) = carry_rows(&old.rels[o.0 as usize], indexes, &rule_map);
+                    let old_rows = &old.rels[o.0 as usize];
+                    let (rows, removed) = carry_rows(old_rows, indexes, &rule_map);
                     debug_assert!(removed.is_empty(), "base rows have no rule");
+                    m.taken[r.0 as usize] =
+                        same_ids(old_rows, indexes).then(|| Arc::clone(old_rows));
                     rows
                 }
                 // Recomputed: its base facts only.
@@ -217,6 +221,13 @@ impl Model {
         }
     }
 
+    /// True when stratum `s` has relations still to take over.
+    pub(super) fn takes_over(&self, s: usize) -> bool {
+        self.carrying.as_ref().is_some_and(|c| {
+            (self.program.strata()[s].relations.iter()).any(|r| c.pending[r.0 as usize].is_some())
+        })
+    }
+
     /// Before stratum `s` runs: its relations that come from the old model, taken over
     /// (waiting until the old evaluation has them). Tuples whose recorded derivation used
     /// a rule the change removed die now; the stratum's evaluation over-deletes from them
@@ -237,6 +248,7 @@ impl Model {
                 break;
             };
             let (rows, removed) = carry_rows(&old, program.indexes(r), &c.rule_map);
+            self.taken[r.0 as usize] = same_ids(&old, program.indexes(r)).then_some(old);
             let derived = (rows.live() - rows.base_count()) as usize;
             self.derived_total += derived;
             budget.tuples_left = budget.tuples_left.saturating_sub(derived);
@@ -347,6 +359,11 @@ fn match_strata(
     (carry, rule_map, added)
 }
 
+/// True when [`carry_rows`] keeps every row's id (it drops dead rows when it re-indexes).
+fn same_ids(old: &Rows, indexes: &[Vec<u32>]) -> bool {
+    old.dead() == 0 || old.index_set() == indexes
+}
+
 /// The old rows of a carried relation for the new model, with rule ids remapped, and the
 /// ids of rows whose recorded rule the change removed. Shared when nothing needs fixing
 /// (a maintained relation is copied on its first write), else copied.
@@ -384,7 +401,42 @@ fn carry_rows(
     (Arc::new(rows), removed)
 }
 
+/// Where the tuples of a relation of a model built beside another can differ from the
+/// other's, read off the rows it took over ([`Model::changed_rows`]).
+pub struct Candidates {
+    /// Live rows of this model appended after those taken over.
+    pub gained: Vec<u32>,
+    /// Every row of `gained` is a tuple the other model lacks. When false, some may be
+    /// tuples that died here and were derived again: look them up.
+    pub gained_exact: bool,
+    /// Rows of the other model alive there and dead here (a tuple may have been derived
+    /// again in another row: look them up).
+    pub lost: Vec<u32>,
+}
+
 impl Model {
+    /// The rows of `rel` that can differ from `old`'s `old_rel`, when this model was built
+    /// beside `old` and took that relation's rows over (and neither has renumbered them
+    /// since); `None` when the relations must be compared in full.
+    pub fn changed_rows(&self, rel: RelId, old: &Model, old_rel: RelId) -> Option<Candidates> {
+        let taken = self.taken.get(rel.0 as usize)?.as_ref()?;
+        let old_rows = &old.rels[old_rel.0 as usize];
+        if !Arc::ptr_eq(taken, old_rows) {
+            return None;
+        }
+        let rows = &self.rels[rel.0 as usize];
+        let n = taken.len().min(rows.len());
+        let lost: Vec<u32> = (0..n)
+            .filter(|&id| old_rows.is_alive(id) && !rows.is_alive(id))
+            .collect();
+        let gained = (n..rows.len()).filter(|&id| rows.is_alive(id)).collect();
+        Some(Candidates {
+            gained,
+            gained_exact: lost.is_empty(),
+            lost,
+        })
+    }
+
     /// True when `rel` here and `other_rel` in `other` are the same rows (taken over by
     /// [`Model::beside`] and not changed since): they hold the same tuples.
     pub fn shares_rows(&self, rel: RelId, other: &Model, other_rel: RelId) -> bool {

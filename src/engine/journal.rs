@@ -167,6 +167,10 @@ impl Model {
             let alive_below = (0..seen).filter(|&id| rows.is_alive(id)).count() as u32;
             Arc::make_mut(&mut self.rels[r]).compact();
             self.seen[r] = alive_below;
+            // Row ids moved: they no longer match the rows taken over.
+            if let Some(t) = self.taken.get_mut(r) {
+                *t = None;
+            }
         }
     }
 }

@@ -34,6 +34,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use beside::Candidates;
 pub use changes::Changes;
 pub use feed::Feed;
 pub use query::Answer;
@@ -153,6 +154,9 @@ pub struct Model {
     /// Relations a model built [`Model::beside`] another takes over when its evaluation
     /// reaches their stratum (the other may still be evaluating them).
     carrying: Option<Box<beside::Carrying>>,
+    /// Per relation of a model built beside another (else empty): the other's rows it
+    /// took over, which are its own rows below their length, id for id.
+    taken: Vec<Option<Arc<Rows>>>,
 }
 
 impl Model {
@@ -186,6 +190,7 @@ impl Model {
             derived_total: 0,
             added: Vec::new(),
             carrying: None,
+            taken: Vec::new(),
         };
         let mut tuple = Vec::new();
         for fact in program.facts() {
@@ -340,6 +345,11 @@ impl Model {
         (0..rows.len())
             .filter(|&r| rows.is_alive(r))
             .map(move |r| rows.row(r))
+    }
+
+    /// The tuple of row `id` of `rel` (ids as [`Candidates`] gives them).
+    pub fn row(&self, rel: RelId, id: u32) -> &[Value] {
+        self.rels[rel.0 as usize].row(id)
     }
 
     pub fn contains(&self, rel: RelId, tuple: &[Value]) -> bool {

@@ -7,7 +7,7 @@
 use crate::engine_common::integer_db;
 use crate::engine_proof;
 use crate::engine_props::{ast, generate_with, naive, name};
-use grantlog::engine::{Limits, Model};
+use grantlog::engine::{Limits, Model, Value};
 use grantlog::load::Text;
 use grantlog::program::Program;
 use grantlog::source::{SourceMap, Span};
@@ -73,6 +73,7 @@ fn check(seed: u64) {
     if let Err(e) = engine_proof::check_all(&beside) {
         panic!("seed {seed}: {e}");
     }
+    changed_rows_are_the_changes(&old_model, &beside, seed);
     // The same, built before the old model is evaluated and evaluated while it is (on
     // another thread, taking each old stratum over as it is finished).
     let mut old_loaded = loaded(&old);
@@ -93,6 +94,37 @@ fn check(seed: u64) {
     );
     if let Err(e) = engine_proof::check_all(&fed) {
         panic!("seed {seed}: fed: {e}");
+    }
+}
+
+/// What `Model::changed_rows` offers, looked up as `grantlog diff` does, is exactly each
+/// relation's set difference both ways.
+fn changed_rows_are_the_changes(old: &Model, new: &Model, seed: u64) {
+    use std::collections::BTreeSet;
+    let set =
+        |m: &Model, r| -> BTreeSet<Vec<Value>> { m.tuples(r).map(<[Value]>::to_vec).collect() };
+    for r in new.program().relations() {
+        let Some(ro) = old.program().relation(new.program().relation_name(r)) else {
+            continue;
+        };
+        let Some(c) = new.changed_rows(r, old, ro) else {
+            continue;
+        };
+        let gained: BTreeSet<Vec<Value>> = c
+            .gained
+            .iter()
+            .map(|&id| new.row(r, id).to_vec())
+            .filter(|t| c.gained_exact || !old.contains(ro, t))
+            .collect();
+        let lost: BTreeSet<Vec<Value>> = c
+            .lost
+            .iter()
+            .map(|&id| old.row(ro, id).to_vec())
+            .filter(|t| !new.contains(r, t))
+            .collect();
+        let (now, before) = (set(new, r), set(old, ro));
+        assert_eq!(gained, &now - &before, "seed {seed}: gained in {r:?}");
+        assert_eq!(lost, &before - &now, "seed {seed}: lost in {r:?}");
     }
 }
 
@@ -150,6 +182,18 @@ fn the_s13_readings_beside_each_other_equal_opening_from_scratch() {
             .collect()
     };
     assert_eq!(all(&beside.model), all(&fresh.model));
+    let permission = |m: &Model| m.program().relation("permission").unwrap();
+    assert!(
+        (beside.model)
+            .changed_rows(
+                permission(&beside.model),
+                &old.model,
+                permission(&old.model)
+            )
+            .is_some_and(|c| !c.gained.is_empty()),
+        "permission's changes are read off the rows taken over"
+    );
+    changed_rows_are_the_changes(&old.model, &beside.model, 0);
     // Proofs: a few tuples of every relation (all of them take minutes in a debug build).
     let m = &beside.model;
     for r in m.program().relations() {

@@ -210,6 +210,11 @@ pub(super) fn insert_added(
     m.round += 1;
     st.stats.rounds += 1;
     for &rule_id in rules {
+        if let Some(i) = st.early.iter().position(|(r, _)| *r == rule_id) {
+            let (_, tuples) = st.early.swap_remove(i);
+            write_early(m, rule_id, &tuples, st)?;
+            continue;
+        }
         let rule = program.rule(rule_id);
         let first = (rule.body.iter()).position(|l| matches!(l, BodyLiteral::Positive(_)));
         let Some(plan) = rule.plans.iter().find(|p| p.delta == first) else {
@@ -218,4 +223,76 @@ pub(super) fn insert_added(
         run_rule_plan(m, rule_id, plan, st)?;
     }
     Ok(())
+}
+
+/// Before stratum `s` is taken over from a model still being evaluated (its rows may not
+/// be there yet): the derivations of its added rules that read only lower strata, which
+/// are final, into `st.early`. So they are joined while the other model finishes.
+pub(super) fn derive_added_early(
+    m: &Model,
+    program: &Program,
+    s: usize,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    st.early.clear();
+    let stratum = &program.strata()[s];
+    let lower = |r: RelId| program.stratum_of(r) < s;
+    st.lo.fill(0);
+    for (h, rows) in st.hi.iter_mut().zip(&m.rels) {
+        *h = rows.len();
+    }
+    for &rule_id in stratum.rules.iter().filter(|r| m.added.contains(r)) {
+        let rule = program.rule(rule_id);
+        let reads_lower = rule.body.iter().all(|l| match l {
+            BodyLiteral::Positive(a) | BodyLiteral::Negative(a) => lower(a.rel),
+            BodyLiteral::Compare { .. } => true,
+        });
+        let first = (rule.body.iter()).position(|l| matches!(l, BodyLiteral::Positive(_)));
+        let Some(plan) = rule.plans.iter().find(|p| p.delta == first) else {
+            continue;
+        };
+        if !reads_lower {
+            continue;
+        }
+        st.pending.clear(rule.head_args.len());
+        run_plan(m, plan, rule.info.head.0 as usize, Vis::Now, false, st)?;
+        let tuples = std::mem::replace(&mut st.pending, crate::engine::relation::Pending::new(0));
+        st.early.push((rule_id, tuples));
+    }
+    Ok(())
+}
+
+/// Writes derivations made early: those the head does not hold yet, with this round.
+fn write_early(
+    m: &mut Model,
+    rule_id: RuleId,
+    tuples: &crate::engine::relation::Pending,
+    st: &mut State,
+) -> Result<(), EvalError> {
+    let head = program_head(m, rule_id);
+    let prov = crate::engine::relation::Prov {
+        rule: rule_id.0,
+        detail: m.round,
+    };
+    let rows = m.rows_mut(head);
+    rows.reserve(tuples.len());
+    let mut derived = 0;
+    for i in 0..tuples.len() {
+        if rows.insert_if_absent(tuples.hash(i), tuples.row(i), prov) {
+            derived += 1;
+        }
+    }
+    if derived > st.budget.tuples_left {
+        return Err(crate::engine::limits::stopped(EvalError::TupleLimit {
+            limit: st.budget.max_tuples,
+        }));
+    }
+    st.budget.tuples_left -= derived;
+    m.derived_total += derived;
+    st.stats.derived += derived;
+    Ok(())
+}
+
+fn program_head(m: &Model, rule: RuleId) -> usize {
+    m.program().rule(rule).info.head.0 as usize
 }

@@ -51,7 +51,7 @@ use super::eval::{Budget, Run};
 use super::relation::{Pending, Prov, Rows, Vis, BASE};
 use super::{EvalError, EvalStats, Feed, Limits, Model};
 use crate::program::{BodyLiteral, Plan, Program, RelId, RuleId};
-use dred::{insert_added, insert_through_negation, over_delete, rederive};
+use dred::{derive_added_early, insert_added, insert_through_negation, over_delete, rederive};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -81,16 +81,24 @@ pub(super) fn evaluate(
         seed: Vec::new(),
         stats: EvalStats::default(),
         vacant: Arc::new(Rows::new(0, &[])),
+        early: Vec::new(),
     };
     for s in 0..strata.len() {
         let stale = m.stale.get(s).copied().unwrap_or(false);
-        let result = m.take_over(s, &mut state.budget).and_then(|()| {
-            if s >= forced || stale || cheaper_to_recompute(m, &program, s) {
-                recompute(m, &program, s, &mut state)
-            } else {
-                maintain(m, &program, s, &mut state)
-            }
-        });
+        let early = if m.takes_over(s) {
+            derive_added_early(m, &program, s, &mut state)
+        } else {
+            Ok(())
+        };
+        let result = early
+            .and_then(|()| m.take_over(s, &mut state.budget))
+            .and_then(|()| {
+                if s >= forced || stale || cheaper_to_recompute(m, &program, s) {
+                    recompute(m, &program, s, &mut state)
+                } else {
+                    maintain(m, &program, s, &mut state)
+                }
+            });
         if let (Ok(()), Some(feed)) = (&result, feed) {
             for &r in &program.strata()[s].relations {
                 feed.publish(r, &m.rels[r.0 as usize], m.round);
@@ -133,6 +141,9 @@ pub(super) struct State {
     stats: EvalStats,
     /// Stands in for a head relation while a plan writes into it (`run_into_head`).
     vacant: Arc<Rows>,
+    /// Derivations of added rules made before their stratum was taken over
+    /// (`dred::derive_added_early`), for `insert_added` to write.
+    early: Vec<(RuleId, Pending)>,
 }
 
 /// From scratch: the stratum's derived rows die, then every relation it reads is a delta
