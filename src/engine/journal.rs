@@ -75,6 +75,21 @@ impl Model {
 
     /// Relation `r` for writing; in a transaction its appends are recorded from the first
     /// write on, so that a rollback takes them off.
+    /// [`Model::rows_mut`] about to take `additional` more rows: a shared relation is
+    /// copied with the room made.
+    pub(super) fn rows_mut_with_room(
+        &mut self,
+        r: usize,
+        additional: usize,
+    ) -> &mut super::relation::Rows {
+        if Arc::get_mut(&mut self.rels[r]).is_none() {
+            self.rels[r] = Arc::new(self.rels[r].with_room(additional));
+        }
+        let rows = self.rows_mut(r);
+        rows.reserve(additional);
+        rows
+    }
+
     pub(super) fn rows_mut(&mut self, r: usize) -> &mut super::relation::Rows {
         let rows = Arc::make_mut(&mut self.rels[r]);
         if let Some(j) = &mut self.journal {

@@ -274,14 +274,9 @@ fn write_early(
         rule: rule_id.0,
         detail: m.round,
     };
-    let rows = m.rows_mut(head);
-    rows.reserve(tuples.len());
-    let mut derived = 0;
-    for i in 0..tuples.len() {
-        if rows.insert_if_absent(tuples.hash(i), tuples.row(i), prov) {
-            derived += 1;
-        }
-    }
+    let derived = m
+        .rows_mut_with_room(head, tuples.len())
+        .append_absent(tuples, prov);
     if derived > st.budget.tuples_left {
         return Err(crate::engine::limits::stopped(EvalError::TupleLimit {
             limit: st.budget.max_tuples,

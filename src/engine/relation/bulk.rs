@@ -1,0 +1,135 @@
+//! Appending many tuples at once (`grantlog diff`'s added rules): a shared relation is
+//! copied with room for them in every table, then the dedup table and the rows are
+//! written, then every index, the indexes shared out over two threads. Each index is its
+//! own tables, so linking them is independent work; it is most of an insert.
+
+use super::{spread, Bucket, Entry, Index, Pending, Prov, Rows, BASE, DEAD, END};
+use crate::engine::Value;
+use hashbrown::HashTable;
+
+/// Below this many new rows a second thread costs more than it saves.
+const PARALLEL_FROM: usize = 100_000;
+
+impl Rows {
+    /// A copy with room for `additional` more rows, in every table at once: cheaper than
+    /// a clone then [`Rows::reserve`], which copies each table twice and rehashes it.
+    /// Index buckets get room in proportion (a key holds many rows).
+    pub fn with_room(&self, additional: usize) -> Rows {
+        let n = self.len as usize;
+        let grown = |x: usize| x + (x * additional).div_ceil(n.max(1));
+        let mut dedup = HashTable::with_capacity(self.dedup.len() + additional);
+        for e in &self.dedup {
+            dedup.insert_unique(spread(e.hash), *e, |e| spread(e.hash));
+        }
+        let indexes = (self.indexes.iter())
+            .map(|index| {
+                let mut buckets = HashTable::with_capacity(grown(index.buckets.len()));
+                for b in &index.buckets {
+                    buckets.insert_unique(spread(b.hash), *b, |b| spread(b.hash));
+                }
+                let with = |v: &Vec<u32>| {
+                    let mut out = Vec::with_capacity(n + additional);
+                    out.extend_from_slice(v);
+                    out
+                };
+                Index {
+                    columns: index.columns.clone(),
+                    buckets,
+                    next: with(&index.next),
+                    prev: with(&index.prev),
+                }
+            })
+            .collect();
+        let mut data = Vec::with_capacity((n + additional) * self.arity);
+        data.extend_from_slice(&self.data);
+        let mut prov = Vec::with_capacity(n + additional);
+        prov.extend_from_slice(&self.prov);
+        Rows {
+            arity: self.arity,
+            data,
+            len: self.len,
+            base: self.base,
+            dead: self.dead,
+            dedup,
+            indexes,
+            prov,
+            log: self.log.clone(),
+        }
+    }
+
+    /// Appends the tuples of `pending` that no live row holds, with `prov`; returns how
+    /// many. The same rows, ids and index chains as inserting them one by one.
+    pub fn append_absent(&mut self, pending: &Pending, prov: Prov) -> usize {
+        if self.log.is_some() {
+            // A transaction logs links row by row, in order: the one-by-one path.
+            return (0..pending.len())
+                .filter(|&i| self.insert_if_absent(pending.hash(i), pending.row(i), prov))
+                .count();
+        }
+        let from = self.len;
+        self.reserve(pending.len());
+        for i in 0..pending.len() {
+            let (hash, tuple) = (pending.hash(i), pending.row(i));
+            let (r, arity, dead) = (self.len, self.arity, self.dead);
+            let (data, provs) = (&self.data, &self.prov);
+            let same = |e: &Entry| {
+                e.hash == hash
+                    && (dead == 0 || provs[e.row as usize].rule != DEAD)
+                    && &data[e.row as usize * arity..(e.row as usize + 1) * arity] == tuple
+            };
+            if let hashbrown::hash_table::Entry::Vacant(v) =
+                self.dedup.entry(spread(hash), same, |e| spread(e.hash))
+            {
+                v.insert(Entry { hash, row: r });
+                self.data.extend_from_slice(tuple);
+                self.prov.push(prov);
+                self.len += 1;
+            }
+        }
+        let added = (self.len - from) as usize;
+        if prov.rule == BASE {
+            self.base += added as u32;
+        }
+        let (data, arity, to) = (&self.data[..], self.arity, self.len);
+        let link = |index: &mut Index| link_rows(index, data, arity, from, to);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if added < PARALLEL_FROM || threads < 2 || self.indexes.len() < 2 {
+            self.indexes.iter_mut().for_each(link);
+        } else {
+            let half = self.indexes.len() / 2;
+            let (mine, theirs) = self.indexes.split_at_mut(half);
+            std::thread::scope(|s| {
+                s.spawn(|| theirs.iter_mut().for_each(link));
+                mine.iter_mut().for_each(link);
+            });
+        }
+        added
+    }
+}
+
+/// Links rows `from..to` into `index`, as `Rows::append` does for one row.
+fn link_rows(index: &mut Index, data: &[Value], arity: usize, from: u32, to: u32) {
+    for r in from..to {
+        let tuple = &data[r as usize * arity..(r as usize + 1) * arity];
+        let key = super::hash_values(index.columns.iter().map(|&c| tuple[c as usize]));
+        index.next.push(END);
+        match index.buckets.find_mut(spread(key), |b| b.hash == key) {
+            Some(b) => {
+                index.next[b.last as usize] = r;
+                index.prev.push(b.last);
+                b.last = r;
+            }
+            None => {
+                index.prev.push(END);
+                let bucket = Bucket {
+                    hash: key,
+                    first: r,
+                    last: r,
+                };
+                index
+                    .buckets
+                    .insert_unique(spread(key), bucket, |b| spread(b.hash));
+            }
+        }
+    }
+}
