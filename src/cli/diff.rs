@@ -11,7 +11,6 @@ use crate::source::{SourceMap, Span};
 use crate::workspace::{Beside, LoadFailure, Workspace};
 use clap::ValueEnum;
 use serde_json::json;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -125,7 +124,8 @@ pub fn run(args: &DiffArgs) -> u8 {
         .iter()
         .map(|r| (r.as_str(), diff.gained_in(r).unwrap_or(0)))
         .collect();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    // Formatting and the writes of a large diff overlap.
+    let mut out = super::handoff::Handoff::new(std::io::stdout());
     // A reader that stops early (`| head`) ends the output quietly, as with `emit`.
     let _ = match args.format {
         DiffFormat::Text => diff::write_text(&diff, &old.sources, &new.sources, &include, &mut out),
@@ -153,7 +153,7 @@ pub fn run(args: &DiffArgs) -> u8 {
             )
         }
     }
-    .and_then(|()| out.flush());
+    .and_then(|()| out.finish());
     drop(out);
     std::mem::forget(diff);
     let mut failed = false;

@@ -8,6 +8,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod generate;
+mod handoff;
 mod import;
 mod lsp;
 mod repl;

@@ -1,6 +1,8 @@
 //! Comparing two models: per relation, the tuples each side holds that the other does
 //! not, sorted. Every (relation, side) is one job of probing the other side's lookup
-//! table; on a large diff the jobs run on the machine's cores, largest first.
+//! table; on a large diff the jobs run on the machine's cores, largest first. Where NEW
+//! took a relation's rows over from OLD, only the rows that can differ are looked at
+//! ([`Model::changed_rows`]); the rest are the same tuples.
 
 use super::order::{self, Ranks};
 use super::{group_columns, ArityChange, Changes, Diff, RelationDiff, Unmatched};

@@ -17,6 +17,15 @@
 //! - **Recomputed** from scratch otherwise (its base facts kept).
 //!
 //! Base relations are taken over with their facts.
+//!
+//! The old model need not be evaluated yet ([`Model::beside_feed`]): `grantlog diff`
+//! builds the new model on the loaded old one and evaluates both at once, on two threads.
+//! Each derived relation carried over is taken over when the new evaluation reaches its
+//! stratum, from the [`Feed`] the old evaluation publishes each finished stratum to
+//! (waiting if need be); meanwhile the added rules that read only lower strata are joined
+//! already (`fixpoint::dred::derive_added_early`). A carried relation keeps the old rows
+//! id for id, so what differs is read off them ([`Model::changed_rows`]): the rows
+//! appended after, and the old rows dead here.
 
 use super::eval::Budget;
 use super::relation::{hash_values, Prov, Rows, BASE, DEAD};
