@@ -95,20 +95,7 @@ struct Step {
 impl Workspace {
     /// Compile the rules, read every fact file, then load all facts and evaluate.
     pub fn open(rules: &[Text], facts: &[Text], limits: &Limits) -> Result<Workspace, LoadFailure> {
-        let mut sources = SourceMap::new();
-        let texts: Vec<(&str, &str)> = rules
-            .iter()
-            .map(|t| (t.name.as_str(), t.text.as_str()))
-            .collect();
-        let (program, warnings) = match compile_texts(&mut sources, &texts) {
-            Ok(ok) => ok,
-            Err(diagnostics) => {
-                return Err(LoadFailure {
-                    sources,
-                    diagnostics,
-                })
-            }
-        };
+        let (sources, program, warnings) = compile_rules(SourceMap::new(), rules)?;
         let mut ws = Workspace {
             sources,
             model: Model::new(Arc::new(program)),
@@ -444,6 +431,24 @@ pub fn downstream(program: &Program, touched: &[RelId]) -> Vec<RelId> {
     out
 }
 
+/// `rules` compiled into `sources` (which gains their files), with the warnings.
+fn compile_rules(
+    mut sources: SourceMap,
+    rules: &[Text],
+) -> Result<(SourceMap, Program, Vec<Diagnostic>), LoadFailure> {
+    let texts: Vec<(&str, &str)> = rules
+        .iter()
+        .map(|t| (t.name.as_str(), t.text.as_str()))
+        .collect();
+    match compile_texts(&mut sources, &texts) {
+        Ok((program, warnings)) => Ok((sources, program, warnings)),
+        Err(diagnostics) => Err(LoadFailure {
+            sources,
+            diagnostics,
+        }),
+    }
+}
+
 /// A workspace of other rules being built beside an open one (`grantlog diff`), before
 /// it is evaluated: see [`Workspace::open_beside`].
 pub struct Beside {
@@ -464,19 +469,9 @@ impl Beside {
         rules: &[Text],
         feed: Option<Arc<Feed>>,
     ) -> Option<Result<Beside, LoadFailure>> {
-        let mut sources = old_sources.clone();
-        let texts: Vec<(&str, &str)> = rules
-            .iter()
-            .map(|t| (t.name.as_str(), t.text.as_str()))
-            .collect();
-        let (program, warnings) = match compile_texts(&mut sources, &texts) {
+        let (sources, program, warnings) = match compile_rules(old_sources.clone(), rules) {
             Ok(ok) => ok,
-            Err(diagnostics) => {
-                return Some(Err(LoadFailure {
-                    sources,
-                    diagnostics,
-                }))
-            }
+            Err(failure) => return Some(Err(failure)),
         };
         let program = Arc::new(program);
         let model = match feed {

@@ -73,8 +73,6 @@ impl Model {
         }
     }
 
-    /// Relation `r` for writing; in a transaction its appends are recorded from the first
-    /// write on, so that a rollback takes them off.
     /// [`Model::rows_mut`] about to take `additional` more rows: a shared relation is
     /// copied with the room made.
     pub(super) fn rows_mut_with_room(
@@ -90,6 +88,8 @@ impl Model {
         rows
     }
 
+    /// Relation `r` for writing; in a transaction its appends are recorded from the first
+    /// write on, so that a rollback takes them off.
     pub(super) fn rows_mut(&mut self, r: usize) -> &mut super::relation::Rows {
         let rows = Arc::make_mut(&mut self.rels[r]);
         if let Some(j) = &mut self.journal {

@@ -248,12 +248,10 @@ pub(super) fn derive_added_early(
             BodyLiteral::Compare { .. } => true,
         });
         let first = (rule.body.iter()).position(|l| matches!(l, BodyLiteral::Positive(_)));
-        let Some(plan) = rule.plans.iter().find(|p| p.delta == first) else {
+        let plan = rule.plans.iter().find(|p| p.delta == first);
+        let Some(plan) = plan.filter(|_| reads_lower) else {
             continue;
         };
-        if !reads_lower {
-            continue;
-        }
         st.pending.clear(rule.head_args.len());
         run_plan(m, plan, rule.info.head.0 as usize, Vis::Now, false, st)?;
         let tuples = std::mem::replace(&mut st.pending, crate::engine::relation::Pending::new(0));
@@ -269,7 +267,7 @@ fn write_early(
     tuples: &crate::engine::relation::Pending,
     st: &mut State,
 ) -> Result<(), EvalError> {
-    let head = program_head(m, rule_id);
+    let head = m.program().rule(rule_id).info.head.0 as usize;
     let prov = crate::engine::relation::Prov {
         rule: rule_id.0,
         detail: m.round,
@@ -286,8 +284,4 @@ fn write_early(
     m.derived_total += derived;
     st.stats.derived += derived;
     Ok(())
-}
-
-fn program_head(m: &Model, rule: RuleId) -> usize {
-    m.program().rule(rule).info.head.0 as usize
 }

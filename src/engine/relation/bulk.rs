@@ -3,7 +3,7 @@
 //! written, then every index, the indexes shared out over two threads. Each index is its
 //! own tables, so linking them is independent work; it is most of an insert.
 
-use super::{spread, Bucket, Entry, Index, Pending, Prov, Rows, BASE, DEAD, END};
+use super::{spread, Index, Pending, Prov, Rows};
 use crate::engine::Value;
 use hashbrown::HashTable;
 
@@ -69,27 +69,11 @@ impl Rows {
         let from = self.len;
         self.reserve(pending.len());
         for i in 0..pending.len() {
-            let (hash, tuple) = (pending.hash(i), pending.row(i));
-            let (r, arity, dead) = (self.len, self.arity, self.dead);
-            let (data, provs) = (&self.data, &self.prov);
-            let same = |e: &Entry| {
-                e.hash == hash
-                    && (dead == 0 || provs[e.row as usize].rule != DEAD)
-                    && &data[e.row as usize * arity..(e.row as usize + 1) * arity] == tuple
-            };
-            if let hashbrown::hash_table::Entry::Vacant(v) =
-                self.dedup.entry(spread(hash), same, |e| spread(e.hash))
-            {
-                v.insert(Entry { hash, row: r });
-                self.data.extend_from_slice(tuple);
-                self.prov.push(prov);
-                self.len += 1;
+            if self.claim(pending.hash(i), pending.row(i)) {
+                self.push_row(pending.row(i), prov);
             }
         }
         let added = (self.len - from) as usize;
-        if prov.rule == BASE {
-            self.base += added as u32;
-        }
         let (data, arity, to) = (&self.data[..], self.arity, self.len);
         let link = |index: &mut Index| link_rows(index, data, arity, from, to);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -110,26 +94,6 @@ impl Rows {
 /// Links rows `from..to` into `index`, as `Rows::append` does for one row.
 fn link_rows(index: &mut Index, data: &[Value], arity: usize, from: u32, to: u32) {
     for r in from..to {
-        let tuple = &data[r as usize * arity..(r as usize + 1) * arity];
-        let key = super::hash_values(index.columns.iter().map(|&c| tuple[c as usize]));
-        index.next.push(END);
-        match index.buckets.find_mut(spread(key), |b| b.hash == key) {
-            Some(b) => {
-                index.next[b.last as usize] = r;
-                index.prev.push(b.last);
-                b.last = r;
-            }
-            None => {
-                index.prev.push(END);
-                let bucket = Bucket {
-                    hash: key,
-                    first: r,
-                    last: r,
-                };
-                index
-                    .buckets
-                    .insert_unique(spread(key), bucket, |b| spread(b.hash));
-            }
-        }
+        index.link(r, &data[r as usize * arity..(r as usize + 1) * arity]);
     }
 }

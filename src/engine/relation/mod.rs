@@ -91,6 +91,36 @@ struct Index {
     prev: Vec<u32>,
 }
 
+impl Index {
+    /// Appends row `r` (holding `tuple`) to the chain of its key; the bucket's last row
+    /// before it (`END`: the bucket is new), for a transaction's log.
+    #[inline]
+    fn link(&mut self, r: u32, tuple: &[Value]) -> u32 {
+        let key = hash_values(self.columns.iter().map(|&c| tuple[c as usize]));
+        self.next.push(END);
+        match self.buckets.find_mut(spread(key), |b| b.hash == key) {
+            Some(b) => {
+                let before = b.last;
+                self.next[before as usize] = r;
+                self.prev.push(before);
+                b.last = r;
+                before
+            }
+            None => {
+                self.prev.push(END);
+                let bucket = Bucket {
+                    hash: key,
+                    first: r,
+                    last: r,
+                };
+                self.buckets
+                    .insert_unique(spread(key), bucket, |b| spread(b.hash));
+                END
+            }
+        }
+    }
+}
+
 /// Ascending row ids of one index bucket.
 pub(crate) struct BucketRows<'a> {
     next: &'a [u32],
@@ -383,6 +413,17 @@ impl Rows {
     /// dedup table where a check then an insert would take two. True when appended.
     #[inline]
     pub fn insert_if_absent(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> bool {
+        let absent = self.claim(hash, tuple);
+        if absent {
+            self.append(tuple, prov);
+        }
+        absent
+    }
+
+    /// Puts the dedup entry of `tuple` (hash `hash`) in place for the next row, unless a
+    /// live row holds it. True when it did (the row must then be appended).
+    #[inline]
+    fn claim(&mut self, hash: u32, tuple: &[Value]) -> bool {
         let (r, arity, dead) = (self.len, self.arity, self.dead);
         let (data, provs) = (&self.data, &self.prov);
         let same = |e: &Entry| {
@@ -394,7 +435,6 @@ impl Rows {
             hashbrown::hash_table::Entry::Occupied(_) => false,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(Entry { hash, row: r });
-                self.append(tuple, prov);
                 true
             }
         }
@@ -402,39 +442,24 @@ impl Rows {
 
     /// Appends a row whose dedup entry is in place: data, provenance, index chains.
     fn append(&mut self, tuple: &[Value], prov: Prov) -> u32 {
+        let r = self.push_row(tuple, prov);
+        for index in &mut self.indexes {
+            let before = index.link(r, tuple);
+            if let Some(log) = &mut self.log {
+                log.links.push(before);
+            }
+        }
+        r
+    }
+
+    /// Appends a row's data and provenance (not its index links).
+    #[inline]
+    fn push_row(&mut self, tuple: &[Value], prov: Prov) -> u32 {
         let r = self.len;
         self.data.extend_from_slice(tuple);
         self.len += 1;
         self.base += u32::from(prov.rule == BASE);
         self.prov.push(prov);
-        for index in &mut self.indexes {
-            let key = hash_values(index.columns.iter().map(|&c| tuple[c as usize]));
-            index.next.push(END);
-            match index.buckets.find_mut(spread(key), |b| b.hash == key) {
-                Some(b) => {
-                    if let Some(log) = &mut self.log {
-                        log.links.push(b.last);
-                    }
-                    index.next[b.last as usize] = r;
-                    index.prev.push(b.last);
-                    b.last = r;
-                }
-                None => {
-                    if let Some(log) = &mut self.log {
-                        log.links.push(END);
-                    }
-                    index.prev.push(END);
-                    let bucket = Bucket {
-                        hash: key,
-                        first: r,
-                        last: r,
-                    };
-                    index
-                        .buckets
-                        .insert_unique(spread(key), bucket, |b| spread(b.hash));
-                }
-            }
-        }
         r
     }
 
