@@ -60,20 +60,27 @@ impl Rows {
     /// Appends the tuples of `pending` that no live row holds, with `prov`; returns how
     /// many. The same rows, ids and index chains as inserting them one by one.
     pub fn append_absent(&mut self, pending: &Pending, prov: Prov) -> usize {
-        if self.log.is_some() {
-            // A transaction logs links row by row, in order: the one-by-one path.
-            return (0..pending.len())
-                .filter(|&i| self.insert_if_absent(pending.hash(i), pending.row(i), prov))
-                .count();
-        }
+        // A transaction logs index links row by row, in order: those rows are linked as
+        // they come. A lookup then an entry, not `insert_if_absent`'s single probe: one
+        // more caller of that probe would keep it from being inlined into the join loop.
+        let logged = self.log.is_some();
         let from = self.len;
         self.reserve(pending.len());
         for i in 0..pending.len() {
-            if self.claim(pending.hash(i), pending.row(i)) {
-                self.push_row(pending.row(i), prov);
+            let (hash, tuple) = (pending.hash(i), pending.row(i));
+            if self.find(hash, tuple).is_none() {
+                self.enter(hash);
+                if logged {
+                    self.append(tuple, prov);
+                } else {
+                    self.push_row(tuple, prov);
+                }
             }
         }
         let added = (self.len - from) as usize;
+        if logged {
+            return added;
+        }
         let (data, arity, to) = (&self.data[..], self.arity, self.len);
         let link = |index: &mut Index| link_rows(index, data, arity, from, to);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -94,7 +94,7 @@ struct Index {
 impl Index {
     /// Appends row `r` (holding `tuple`) to the chain of its key; the bucket's last row
     /// before it (`END`: the bucket is new), for a transaction's log.
-    #[inline]
+    #[inline(always)]
     fn link(&mut self, r: u32, tuple: &[Value]) -> u32 {
         let key = hash_values(self.columns.iter().map(|&c| tuple[c as usize]));
         self.next.push(END);
@@ -403,27 +403,22 @@ impl Rows {
 
     /// Appends a tuple known to be absent, with its precomputed hash.
     pub fn insert_new(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> u32 {
-        let r = self.len;
-        self.dedup
-            .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
+        self.enter(hash);
         self.append(tuple, prov)
+    }
+
+    /// The dedup entry of the next row, whose tuple (hash `hash`) is known to be absent.
+    #[inline]
+    fn enter(&mut self, hash: u32) {
+        let row = self.len;
+        self.dedup
+            .insert_unique(spread(hash), Entry { hash, row }, |e| spread(e.hash));
     }
 
     /// Appends `tuple` (hash `hash`) unless a live row holds it, with one probe of the
     /// dedup table where a check then an insert would take two. True when appended.
     #[inline]
     pub fn insert_if_absent(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> bool {
-        let absent = self.claim(hash, tuple);
-        if absent {
-            self.append(tuple, prov);
-        }
-        absent
-    }
-
-    /// Puts the dedup entry of `tuple` (hash `hash`) in place for the next row, unless a
-    /// live row holds it. True when it did (the row must then be appended).
-    #[inline]
-    fn claim(&mut self, hash: u32, tuple: &[Value]) -> bool {
         let (r, arity, dead) = (self.len, self.arity, self.dead);
         let (data, provs) = (&self.data, &self.prov);
         let same = |e: &Entry| {
@@ -435,6 +430,7 @@ impl Rows {
             hashbrown::hash_table::Entry::Occupied(_) => false,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(Entry { hash, row: r });
+                self.append(tuple, prov);
                 true
             }
         }
@@ -453,7 +449,7 @@ impl Rows {
     }
 
     /// Appends a row's data and provenance (not its index links).
-    #[inline]
+    #[inline(always)]
     fn push_row(&mut self, tuple: &[Value], prov: Prov) -> u32 {
         let r = self.len;
         self.data.extend_from_slice(tuple);
