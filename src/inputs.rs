@@ -285,7 +285,7 @@ fn load_all(
         model.add_fact(rel, &row, b.span);
     }
     // A limit reached while checking the actions: `Workspace::open` reports it.
-    let applied = crate::load::ordered::apply(&mut model, &changes.actions, limits)
+    let applied = crate::history::apply(&mut model, &changes.actions, limits, session)
         .map_err(|_| Retry::Fallback)?;
     if session {
         instance.apply(&changes);

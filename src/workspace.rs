@@ -14,9 +14,8 @@
 use crate::diag::Diagnostic;
 use crate::engine::{Feed, Limits, Model, Origin, Value};
 use crate::facts::{self, Instance};
-use crate::load::{
-    check_base_fact, check_fact_file, compile_texts, eval_diagnostic, ordered, Text,
-};
+use crate::history as ordered;
+use crate::load::{check_base_fact, check_fact_file, compile_texts, eval_diagnostic, Text};
 use crate::program::{Program, RelId};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::Const;
@@ -123,7 +122,7 @@ impl Workspace {
                 for f in &checked.add {
                     ws.model.add_fact(f.rel, &f.values, f.span);
                 }
-                match ordered::apply(&mut ws.model, &checked.actions, limits) {
+                match ordered::apply(&mut ws.model, &checked.actions, limits, true) {
                     Ok(applied) => record_grants(&mut checked.instance, &applied),
                     Err(e) => {
                         return Err(LoadFailure {
@@ -409,7 +408,7 @@ impl Workspace {
             }
         }
         let mut instance = checked.instance;
-        let applied = ordered::apply(&mut self.model, &checked.actions, &self.limits)
+        let applied = ordered::apply(&mut self.model, &checked.actions, &self.limits, true)
             .map_err(|e| vec![eval_diagnostic(e)])?;
         record_grants(&mut instance, &applied);
         let refused: Vec<String> = applied

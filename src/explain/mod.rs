@@ -194,6 +194,21 @@ pub fn body_holds(model: &Model, rule: RuleId) -> bool {
     !matcher::instances(model, compiled, regs, &mut |_, _| true, 1).is_empty()
 }
 
+/// Whether some rule for `rel` derives `tuple` from the model as it stands: one rule
+/// application, so the relations its body reads must be up to date, `rel` itself need
+/// not be (the ordered reading checks a right this way after evaluating only what the
+/// right rests on, [`crate::history`]).
+pub fn one_step_derives(model: &Model, rel: RelId, tuple: &[Value]) -> bool {
+    let program = model.program();
+    let head: Vec<Option<Value>> = tuple.iter().map(|&v| Some(v)).collect();
+    program.rules_for(rel).any(|r| {
+        let rule = program.rule(r);
+        matcher::bind_head(model, rule, &head).is_some_and(|regs| {
+            !matcher::instances(model, rule, regs, &mut |_, _| true, 1).is_empty()
+        })
+    })
+}
+
 /// The fact as relation and model values. `Err` for unknown relations, wrong arity,
 /// non-ground atoms or wrong types (diagnostics as for fact files).
 pub(crate) fn resolve(model: &Model, fact: &Atom) -> Result<(RelId, Vec<Const>), Vec<Diagnostic>> {
