@@ -10,7 +10,9 @@
 //! - [`render`]: text, JSON and DOT.
 //! - [`statement`]: base facts written back as `.facts` statements.
 //! - [`revoked`]: the revocations behind a missing grant.
+//! - [`cause`]: the causes a why-not leads with, in the access model's words.
 
+mod cause;
 mod fixes;
 pub(crate) mod matcher;
 mod render;
@@ -113,6 +115,16 @@ pub struct Proof {
     pub root: usize,
     /// The depth the proof is shown to (`...` below it).
     pub max_depth: Option<usize>,
+    /// Other derivations of the root, sharing `nodes` (filled where every reason a fact
+    /// holds matters: the fact that blocks a why-not).
+    pub also: Vec<Derivation>,
+}
+
+/// Another rule instance deriving a proof's root.
+#[derive(Clone, Debug)]
+pub struct Derivation {
+    pub rule: RuleInfo,
+    pub premises: Vec<Premise>,
 }
 
 #[derive(Clone, Debug)]

@@ -1,5 +1,6 @@
 //! Proofs and why-nots as text, JSON and DOT.
 
+use super::cause::causes;
 use super::{as_statement, file_line, Attempt, Failure, NodeOrigin, Premise, Proof, WhyNot};
 use crate::program::RuleInfo;
 use crate::source::SourceMap;
@@ -108,14 +109,34 @@ impl Proof {
         }
         w.full[id] = true;
         for p in node.premises.as_deref().unwrap_or_default() {
-            match p {
-                Premise::Fact(c) => self.text_node(sources, *c, depth + 1, &pad, w, out),
-                Premise::Absent(pat) => {
-                    let _ = writeln!(out, "{pad}!{pat} holds: no {pat}");
+            self.text_premise(sources, p, depth + 1, &pad, w, out);
+        }
+        if id == self.root {
+            for d in &self.also {
+                let _ = writeln!(out, "{pad}also {}, from:", rule_line(&d.rule));
+                for p in &d.premises {
+                    self.text_premise(sources, p, depth + 1, &pad, w, out);
                 }
-                Premise::Compare(t) => {
-                    let _ = writeln!(out, "{pad}{t} holds");
-                }
+            }
+        }
+    }
+
+    fn text_premise(
+        &self,
+        sources: &SourceMap,
+        p: &Premise,
+        depth: usize,
+        pad: &str,
+        w: &mut Walk,
+        out: &mut String,
+    ) {
+        match p {
+            Premise::Fact(c) => self.text_node(sources, *c, depth, pad, w, out),
+            Premise::Absent(pat) => {
+                let _ = writeln!(out, "{pad}!{pat} holds: no {pat}");
+            }
+            Premise::Compare(t) => {
+                let _ = writeln!(out, "{pad}{t} holds");
             }
         }
     }
@@ -155,27 +176,48 @@ impl Proof {
             o.insert("premises".into(), json!([]));
         } else if expand(self, id, depth) {
             w.full[id] = true;
-            let premises: Vec<Json> = node
-                .premises
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .map(|p| match p {
-                    Premise::Fact(c) => self.json_node(sources, *c, depth + 1, w),
-                    Premise::Absent(pat) => json!({
-                        "fact": format!("!{pat}"), "holds": true, "negated": true,
-                        "absent": pat.to_string(), "premises": []
-                    }),
-                    Premise::Compare(t) => json!({
-                        "fact": t, "holds": true, "comparison": true, "premises": []
-                    }),
-                })
-                .collect();
-            o.insert("premises".into(), Json::Array(premises));
+            let premises = self.json_premises(sources, node.premises.as_deref(), depth, w);
+            o.insert("premises".into(), premises);
+            if id == self.root && !self.also.is_empty() {
+                let also: Vec<Json> = self
+                    .also
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "rule": rule_json(&d.rule),
+                            "premises": self.json_premises(sources, Some(&d.premises), depth, w),
+                        })
+                    })
+                    .collect();
+                o.insert("also".into(), Json::Array(also));
+            }
         } else {
             o.insert("truncated".into(), json!(true));
         }
         Json::Object(o)
+    }
+
+    fn json_premises(
+        &self,
+        sources: &SourceMap,
+        premises: Option<&[Premise]>,
+        depth: usize,
+        w: &mut Walk,
+    ) -> Json {
+        premises
+            .unwrap_or_default()
+            .iter()
+            .map(|p| match p {
+                Premise::Fact(c) => self.json_node(sources, *c, depth + 1, w),
+                Premise::Absent(pat) => json!({
+                    "fact": format!("!{pat}"), "holds": true, "negated": true,
+                    "absent": pat.to_string(), "premises": []
+                }),
+                Premise::Compare(t) => json!({
+                    "fact": t, "holds": true, "comparison": true, "premises": []
+                }),
+            })
+            .collect()
     }
 
     /// `digraph proof`: one node per fact, edges premise -> conclusion labelled with the
@@ -249,7 +291,10 @@ impl Proof {
         let NodeOrigin::Rule { rule, .. } = &node.origin else {
             return;
         };
-        for p in node.premises.as_deref().unwrap_or_default() {
+        let also = self.also.iter().filter(|_| id == self.root);
+        let ways = std::iter::once((rule, node.premises.as_deref().unwrap_or_default()))
+            .chain(also.map(|d| (&d.rule, &d.premises[..])));
+        for (rule, p) in ways.flat_map(|(r, ps)| ps.iter().map(move |p| (r, p))) {
             let from = match p {
                 Premise::Fact(c) => {
                     self.dot_node(sources, prefix, *c, depth + 1, shown, expanded, extra, out);
@@ -285,17 +330,17 @@ fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// What a failure comes down to, in a few words.
-fn first_reason(f: &Failure, sources: &SourceMap) -> Option<String> {
+/// What a failure comes down to, in a few words: the causes the access model names
+/// (`cause`), else the first thing missing or in the way.
+fn reasons(f: &Failure, sources: &SourceMap) -> Vec<String> {
     match f {
         Failure::Blocked { premise, proof } => {
-            // The most telling fact under the block: a missing permission, if any.
-            let lacks = proof.nodes.iter().find_map(|n| {
-                let v = &n.fact.values;
-                (n.fact.relation == "missing_permission" && v.len() == 5)
-                    .then(|| format!("{} lacks {} on {}", v[2], v[4], v[3]))
-            });
-            Some(lacks.unwrap_or_else(|| format!("{premise} holds")))
+            let found = causes(proof, sources);
+            if found.is_empty() {
+                vec![format!("{premise} holds")]
+            } else {
+                found
+            }
         }
         Failure::Missing {
             premise,
@@ -303,19 +348,20 @@ fn first_reason(f: &Failure, sources: &SourceMap) -> Option<String> {
             revoked,
         } => {
             if let Some(r) = revoked.first() {
-                return Some(format!("{premise} was revoked ({})", r.statement(sources)));
+                return vec![format!("{premise} was revoked ({})", r.statement(sources))];
             }
             match why_not
                 .as_deref()
                 .and_then(|w| w.attempts.first())
-                .and_then(|a| first_reason(&a.failure, sources))
+                .map(|a| reasons(&a.failure, sources))
+                .filter(|r| !r.is_empty())
             {
-                Some(deeper) => Some(deeper),
-                None => Some(format!("no {premise}")),
+                Some(deeper) => deeper,
+                None => vec![format!("no {premise}")],
             }
         }
-        Failure::Compare(c) => Some(format!("{c} is false")),
-        Failure::HeadMismatch | Failure::None => None,
+        Failure::Compare(c) => vec![format!("{c} is false")],
+        Failure::HeadMismatch | Failure::None => Vec::new(),
     }
 }
 
@@ -347,13 +393,10 @@ impl WhyNot {
     /// (`sam lacks can_use_secret on sf-creds`).
     pub fn summary(&self, sources: &SourceMap) -> String {
         let mut line = format!("{} does not hold", self.fact);
-        if let Some(reason) = self
-            .attempts
-            .first()
-            .and_then(|a| first_reason(&a.failure, sources))
-        {
+        let causes = self.causes(sources);
+        if !causes.is_empty() {
             line.push_str(": ");
-            line.push_str(&reason);
+            line.push_str(&causes.join(", and "));
         }
         match self.fixes.first() {
             Some(fix) => {
@@ -367,6 +410,16 @@ impl WhyNot {
             None => line.push('.'),
         }
         line
+    }
+
+    /// What it comes down to, the most telling first: the causes the access model names
+    /// (an invalid run-as grant, an identity that may not create the workload, a missing
+    /// permission), else the first thing missing or in the way (by the first rule).
+    pub fn causes(&self, sources: &SourceMap) -> Vec<String> {
+        self.attempts
+            .first()
+            .map(|a| reasons(&a.failure, sources))
+            .unwrap_or_default()
     }
 
     fn text_into(&self, sources: &SourceMap, indent: &str, out: &mut String) {
@@ -398,6 +451,8 @@ impl WhyNot {
             })
             .collect();
         o["fixes"] = json!(fixes);
+        o["summary"] = json!(self.summary(sources));
+        o["causes"] = json!(self.causes(sources));
         o
     }
 

@@ -10,7 +10,7 @@
 use super::fixes::fixes;
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, matches, Regs};
 use super::revoked::revocations;
-use super::why::{pattern, prove};
+use super::why::{pattern, prove_every_way};
 use super::{
     fact_of, resolve, values_of, Attempt, ExplainOptions, Fact, Failure, PatArg, Pattern, WhyNot,
     HOLDS,
@@ -210,7 +210,7 @@ fn attempt(
                 .expect("the negated premise holds");
             Failure::Blocked {
                 premise: fact_of(model, atom.rel, &t),
-                proof: prove(model, atom.rel, &t, proof_depth),
+                proof: prove_every_way(model, atom.rel, &t, proof_depth),
             }
         }
         Some(lit @ BodyLiteral::Compare { .. }) => {
