@@ -163,9 +163,25 @@ pub struct WhyNot {
     pub base: bool,
     /// One per rule whose head could give the fact.
     pub attempts: Vec<Attempt>,
-    /// Verified sets of base facts whose addition makes the fact hold, smallest first
-    /// (only at the top level).
-    pub fixes: Vec<Vec<Fact>>,
+    /// Verified sets of base facts whose addition makes the fact hold, smallest and then
+    /// narrowest first (only at the top level).
+    pub fixes: Vec<Fix>,
+}
+
+/// A verified fix: base facts to add and, per fact, who may sign it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub facts: Vec<Fact>,
+    /// Per fact (same order), the values of its signer column that verify (the one in
+    /// `facts` first); empty for a fact without one (`by`, `grantor`, `*_by`).
+    pub signers: Vec<Vec<Const>>,
+}
+
+impl Fix {
+    /// Whether someone other than the signer shown may sign some statement.
+    pub fn has_other_signers(&self) -> bool {
+        self.signers.iter().any(|s| s.len() > 1)
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -1,7 +1,10 @@
 //! Proofs and why-nots as text, JSON and DOT.
 
 use super::cause::causes;
-use super::{as_statement, file_line, Attempt, Failure, NodeOrigin, Premise, Proof, WhyNot};
+use super::{
+    as_statement, file_line, Attempt, Failure, Fix, NodeOrigin, Premise, Proof, WhyNot,
+};
+use crate::syntax::ast::Const;
 use crate::program::RuleInfo;
 use crate::source::SourceMap;
 use serde_json::{json, Map, Value as Json};
@@ -380,8 +383,15 @@ impl WhyNot {
                 if i > 0 {
                     out.push_str("or:\n");
                 }
-                for f in fix {
+                let common = common_signers(fix);
+                for (f, signers) in fix.facts.iter().zip(&fix.signers) {
                     let _ = writeln!(out, "  {}", as_statement(&f.relation, &f.values));
+                    if common.is_none() && signers.len() > 1 {
+                        let _ = writeln!(out, "    signed by any of: {}", names(signers));
+                    }
+                }
+                if let Some(signers) = common {
+                    let _ = writeln!(out, "  signed by any of: {}", names(signers));
                 }
             }
         }
@@ -401,11 +411,17 @@ impl WhyNot {
         match self.fixes.first() {
             Some(fix) => {
                 let stmts: Vec<String> = fix
+                    .facts
                     .iter()
                     .map(|f| as_statement(&f.relation, &f.values))
                     .collect();
                 line.push_str("; fix: ");
                 line.push_str(&stmts.join(" "));
+                match common_signers(fix) {
+                    Some(s) => line.push_str(&format!(" (signed by any of: {})", names(s))),
+                    None if fix.has_other_signers() => line.push_str(" (or signed by others)"),
+                    None => {}
+                }
             }
             None => line.push('.'),
         }
@@ -445,12 +461,24 @@ impl WhyNot {
             .fixes
             .iter()
             .map(|fix| {
-                fix.iter()
+                fix.facts
+                    .iter()
                     .map(|f| as_statement(&f.relation, &f.values))
                     .collect()
             })
             .collect();
         o["fixes"] = json!(fixes);
+        let signers: Vec<Vec<Vec<String>>> = self
+            .fixes
+            .iter()
+            .map(|fix| {
+                fix.signers
+                    .iter()
+                    .map(|s| s.iter().map(ToString::to_string).collect())
+                    .collect()
+            })
+            .collect();
+        o["signers"] = json!(signers);
         o["summary"] = json!(self.summary(sources));
         o["causes"] = json!(self.causes(sources));
         o
@@ -505,7 +533,7 @@ impl WhyNot {
         let mut ids = 0;
         let root = self.dot_into(sources, &mut ids, &mut out);
         for fix in &self.fixes {
-            for f in fix {
+            for f in &fix.facts {
                 ids += 1;
                 let _ = writeln!(
                     out,
@@ -568,6 +596,18 @@ impl WhyNot {
         }
         me
     }
+}
+
+/// The signers, when every statement of the fix that has several has the same ones.
+fn common_signers(fix: &Fix) -> Option<&[Const]> {
+    let mut several = fix.signers.iter().filter(|s| s.len() > 1);
+    let first = several.next()?;
+    several.all(|s| s == first).then_some(&first[..])
+}
+
+fn names(values: &[Const]) -> String {
+    let v: Vec<String> = values.iter().map(ToString::to_string).collect();
+    v.join(", ")
 }
 
 fn attempt_text(a: &Attempt, sources: &SourceMap, indent: &str, out: &mut String) {
