@@ -208,9 +208,13 @@ fn attempt(
             let t = matches(model, atom, &best.regs, 1)
                 .pop()
                 .expect("the negated premise holds");
+            // Proved in full and shown to the depth asked: the causes the summary names
+            // lie deep in it (`cause`).
+            let mut proof = prove_every_way(model, atom.rel, &t, None);
+            proof.max_depth = proof_depth;
             Failure::Blocked {
                 premise: fact_of(model, atom.rel, &t),
-                proof: prove_every_way(model, atom.rel, &t, proof_depth),
+                proof,
             }
         }
         Some(lit @ BodyLiteral::Compare { .. }) => {

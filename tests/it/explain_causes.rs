@@ -69,6 +69,12 @@ fn run_as_not_set_up_by_an_operator_leads() {
         text.contains("run_as_invalid(engineering, dp-report, dpdeveloper, lee, not_set_up_by_operator)"),
         "{text}"
     );
+    // However shallow the proof shown, the cause is found in full.
+    let text = grantlog(
+        &["explain", "--depth", "1", "--why-not", "can_run(engineering, dp-report)", "examples/run-as.facts"],
+        "",
+    );
+    assert!(text.lines().next().unwrap().contains(NOT_BY_OPERATOR), "{text}");
     let json = why_not_json("can_run(engineering, dp-report)", &["examples/run-as.facts"]);
     assert_eq!(json["causes"], serde_json::json!([NOT_BY_OPERATOR]), "{json}");
     assert_eq!(json["summary"], head, "{json}");
