@@ -45,7 +45,13 @@ fn cause(fact: &Fact, proof: &Proof, sources: &SourceMap) -> Option<String> {
 
 /// Why `submitter` may not run as `identity`, with the statement at fault where the proof
 /// shows it.
-fn run_as(identity: &str, submitter: &str, reason: &str, proof: &Proof, sources: &SourceMap) -> String {
+fn run_as(
+    identity: &str,
+    submitter: &str,
+    reason: &str,
+    proof: &Proof,
+    sources: &SourceMap,
+) -> String {
     let stated = |relation: &str| {
         proof.nodes.iter().find_map(|n| match n.origin {
             NodeOrigin::Base(span)

@@ -181,8 +181,7 @@ impl Abducer<'_> {
         alts.dedup();
         let mut seen = BTreeSet::new();
         alts.retain(|a| {
-            let shapes: BTreeSet<Shape> =
-                a.iter().map(|(r, t)| shape(self.model, *r, t)).collect();
+            let shapes: BTreeSet<Shape> = a.iter().map(|(r, t)| shape(self.model, *r, t)).collect();
             seen.insert(shapes)
         });
         alts.truncate(MAX_ALTS);

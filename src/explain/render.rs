@@ -1,12 +1,10 @@
 //! Proofs and why-nots as text, JSON and DOT.
 
 use super::cause::causes;
-use super::{
-    as_statement, file_line, Attempt, Failure, Fix, NodeOrigin, Premise, Proof, WhyNot,
-};
-use crate::syntax::ast::Const;
+use super::{as_statement, file_line, Attempt, Failure, Fix, NodeOrigin, Premise, Proof, WhyNot};
 use crate::program::RuleInfo;
 use crate::source::SourceMap;
+use crate::syntax::ast::Const;
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write;
 

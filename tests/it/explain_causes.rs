@@ -59,24 +59,46 @@ const NOT_BY_OPERATOR: &str = "lee's run-as grant on dpdeveloper was set up by m
 
 #[test]
 fn run_as_not_set_up_by_an_operator_leads() {
-    let text = why_not("can_run(engineering, dp-report)", &["examples/run-as.facts"]);
+    let text = why_not(
+        "can_run(engineering, dp-report)",
+        &["examples/run-as.facts"],
+    );
     let head = text.lines().next().unwrap();
     assert_eq!(
         head,
         format!("can_run(engineering, dp-report) does not hold: {NOT_BY_OPERATOR}; fix: grant run-as dpdeveloper to lee by iamgroot."),
     );
     assert!(
-        text.contains("run_as_invalid(engineering, dp-report, dpdeveloper, lee, not_set_up_by_operator)"),
+        text.contains(
+            "run_as_invalid(engineering, dp-report, dpdeveloper, lee, not_set_up_by_operator)"
+        ),
         "{text}"
     );
     // However shallow the proof shown, the cause is found in full.
     let text = grantlog(
-        &["explain", "--depth", "1", "--why-not", "can_run(engineering, dp-report)", "examples/run-as.facts"],
+        &[
+            "explain",
+            "--depth",
+            "1",
+            "--why-not",
+            "can_run(engineering, dp-report)",
+            "examples/run-as.facts",
+        ],
         "",
     );
-    assert!(text.lines().next().unwrap().contains(NOT_BY_OPERATOR), "{text}");
-    let json = why_not_json("can_run(engineering, dp-report)", &["examples/run-as.facts"]);
-    assert_eq!(json["causes"], serde_json::json!([NOT_BY_OPERATOR]), "{json}");
+    assert!(
+        text.lines().next().unwrap().contains(NOT_BY_OPERATOR),
+        "{text}"
+    );
+    let json = why_not_json(
+        "can_run(engineering, dp-report)",
+        &["examples/run-as.facts"],
+    );
+    assert_eq!(
+        json["causes"],
+        serde_json::json!([NOT_BY_OPERATOR]),
+        "{json}"
+    );
     assert_eq!(json["summary"], head, "{json}");
 }
 
@@ -102,7 +124,10 @@ fn run_as_without_any_grant_says_so() {
 invite dpdeveloper to engineering by iamgroot as Data Developer.
 ",
     );
-    let text = why_not("can_run(engineering, sneaky)", &[TENANT, facts.to_str().unwrap()]);
+    let text = why_not(
+        "can_run(engineering, sneaky)",
+        &[TENANT, facts.to_str().unwrap()],
+    );
     let head = text.lines().next().unwrap();
     assert!(
         head.starts_with(
@@ -144,7 +169,11 @@ fn identity_that_may_not_create_leads_and_shows_in_the_proof() {
     );
     let blocked = &json["rules"][0]["failing"];
     assert_eq!(blocked["kind"], "blocked", "{json}");
-    assert_eq!(blocked["proof"]["also"][0]["premises"][0]["fact"], "blocked_because(engineering, dana-flow, missing_permission)", "{json}");
+    assert_eq!(
+        blocked["proof"]["also"][0]["premises"][0]["fact"],
+        "blocked_because(engineering, dana-flow, missing_permission)",
+        "{json}"
+    );
 }
 
 /// The statements of each fix, in order.
@@ -160,7 +189,10 @@ fn fixes_come_narrowest_first() {
         "f.facts",
         &format!("{DANA_FLOW}grant can_use_compute on runnable-default in engineering to dana by maria.\n"),
     );
-    let json = why_not_json("can_run(engineering, dana-flow)", &[TENANT, facts.to_str().unwrap()]);
+    let json = why_not_json(
+        "can_run(engineering, dana-flow)",
+        &[TENANT, facts.to_str().unwrap()],
+    );
     assert_eq!(
         fixes(&json),
         [
@@ -170,10 +202,7 @@ fn fixes_come_narrowest_first() {
         "{json}"
     );
     // A grant of Can Manage Access on one resource before the role that manages all.
-    let json = why_not_json(
-        "can_manage_access(sam, engineering, sf-depot)",
-        &[TENANT],
-    );
+    let json = why_not_json("can_manage_access(sam, engineering, sf-depot)", &[TENANT]);
     let all = fixes(&json);
     assert_eq!(
         all.first().map(|f| f[0].as_str()),
