@@ -96,8 +96,10 @@ pub(super) fn fixes(model: &mut Model, rel: RelId, consts: &[Const], depth: usiz
                     ok.push(other);
                 }
             }
-            fix.signers
-                .push(ok.iter().map(|&v| model.constant(v).clone()).collect());
+            // The one shown first, the others by name.
+            let mut names: Vec<Const> = ok.iter().map(|&v| model.constant(v).clone()).collect();
+            names[1..].sort_by_key(ToString::to_string);
+            fix.signers.push(names);
         }
         out.push(fix);
     }

@@ -381,15 +381,24 @@ impl WhyNot {
                 if i > 0 {
                     out.push_str("or:\n");
                 }
+                // The signers every statement shares once, after them; the others
+                // under their statement.
                 let common = common_signers(fix);
                 for (f, signers) in fix.facts.iter().zip(&fix.signers) {
                     let _ = writeln!(out, "  {}", as_statement(&f.relation, &f.values));
-                    if common.is_none() && signers.len() > 1 {
-                        let _ = writeln!(out, "    signed by any of: {}", names(signers));
+                    let own: Vec<Const> = signers
+                        .iter()
+                        .filter(|s| !common.contains(s))
+                        .cloned()
+                        .collect();
+                    if common.is_empty() && own.len() > 1 {
+                        let _ = writeln!(out, "    signed by any of: {}", names(&own));
+                    } else if !common.is_empty() && !own.is_empty() {
+                        let _ = writeln!(out, "    also signed by: {}", names(&own));
                     }
                 }
-                if let Some(signers) = common {
-                    let _ = writeln!(out, "  signed by any of: {}", names(signers));
+                if !common.is_empty() {
+                    let _ = writeln!(out, "  signed by any of: {}", names(&common));
                 }
             }
         }
@@ -415,10 +424,11 @@ impl WhyNot {
                     .collect();
                 line.push_str("; fix: ");
                 line.push_str(&stmts.join(" "));
-                match common_signers(fix) {
-                    Some(s) => line.push_str(&format!(" (signed by any of: {})", names(s))),
-                    None if fix.has_other_signers() => line.push_str(" (or signed by others)"),
-                    None => {}
+                let common = common_signers(fix);
+                if !common.is_empty() {
+                    line.push_str(&format!(" (signed by any of: {})", names(&common)));
+                } else if fix.has_other_signers() {
+                    line.push_str(" (or signed by others)");
                 }
             }
             None => line.push('.'),
@@ -596,11 +606,21 @@ impl WhyNot {
     }
 }
 
-/// The signers, when every statement of the fix that has several has the same ones.
-fn common_signers(fix: &Fix) -> Option<&[Const]> {
-    let mut several = fix.signers.iter().filter(|s| s.len() > 1);
-    let first = several.next()?;
-    several.all(|s| s == first).then_some(&first[..])
+/// The signers every signed statement of the fix shares, when there is a choice (two or
+/// more); else none.
+fn common_signers(fix: &Fix) -> Vec<Const> {
+    let mut signed = fix.signers.iter().filter(|s| !s.is_empty());
+    let Some(first) = signed.next() else {
+        return Vec::new();
+    };
+    let mut common = first.clone();
+    for s in signed {
+        common.retain(|c| s.contains(c));
+    }
+    if common.len() < 2 {
+        common.clear();
+    }
+    common
 }
 
 fn names(values: &[Const]) -> String {

@@ -158,6 +158,19 @@ fn identity_that_may_not_create_leads_and_shows_in_the_proof() {
         .find("missing_permission(engineering, dana-flow, dana, runnable-default, can_use_compute)")
         .expect(&text);
     assert!(cannot < lacks, "{text}");
+    let mut args = vec![
+        "explain",
+        "--format",
+        "dot",
+        "--why-not",
+        "can_run(engineering, dana-flow)",
+    ];
+    args.extend(files);
+    let dot = grantlog(&args, "");
+    assert!(
+        dot.contains("[label=\"blocked_because(engineering, dana-flow, missing_permission)\"]"),
+        "{dot}"
+    );
     let json = why_not_json("can_run(engineering, dana-flow)", &files);
     assert_eq!(
         json["causes"],
@@ -272,4 +285,41 @@ fn repl_and_policy_tests_lead_with_the_same_cause() {
     assert!(out.contains(&cause), "{out}");
     let out = grantlog(&["test", "--format", "json", test.to_str().unwrap()], "");
     assert!(out.contains(&cause), "{out}");
+}
+
+#[test]
+fn signers_shared_by_every_statement_are_listed_once_and_the_others_under_theirs() {
+    // dana created dev-compute, so she may sign its grant too, and only that one.
+    let facts = scratch(
+        "signers-own",
+        "f.facts",
+        &SIGNERS.replace(
+            "resource flow in engineering type: workflow owner: sam compute: runnable-default",
+            "resource dev-compute in engineering type: compute owner: dana.\nresource flow in engineering type: workflow owner: sam compute: dev-compute",
+        ),
+    );
+    let files = [TENANT, facts.to_str().unwrap()];
+    let text = why_not("can_run(engineering, flow)", &files);
+    let fix = &text[text.find("Fix (verified").expect(&text)..];
+    assert_eq!(
+        fix,
+        "Fix (verified: adding these facts makes it hold):
+  grant can_use_secret on sf-creds in engineering to sam by maria.
+  grant can_use_depot on sf-depot in engineering to sam by maria.
+  grant can_use_compute on dev-compute in engineering to sam by maria.
+    also signed by: dana
+  signed by any of: maria, mona
+",
+        "{text}"
+    );
+    let json = why_not_json("can_run(engineering, flow)", &files);
+    assert_eq!(
+        json["signers"],
+        serde_json::json!([[
+            ["maria", "mona"],
+            ["maria", "mona"],
+            ["maria", "dana", "mona"]
+        ]]),
+        "{json}"
+    );
 }
