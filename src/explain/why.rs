@@ -141,8 +141,9 @@ pub(crate) fn prove_every_way(
     }
 }
 
-/// Well-founded rule instances deriving the fact (premises from earlier rounds), at most
-/// one more than are shown.
+/// Well-founded rule instances deriving the fact, at most one more than are shown: each
+/// premise from a lower stratum (it cannot rest on the fact, however late a change made
+/// it) or from an earlier round.
 fn derivations(model: &Model, rel: RelId, tuple: &[Value]) -> Vec<(RuleId, Inst)> {
     let program = model.program();
     if !matches!(model.origin(rel, tuple), Some(Origin::Derived { .. })) {
@@ -156,7 +157,10 @@ fn derivations(model: &Model, rel: RelId, tuple: &[Value]) -> Vec<(RuleId, Inst)
         let Some(regs) = bind_head(model, compiled, &head) else {
             continue;
         };
-        let mut accept = |prel: RelId, t: &[Value]| rank(model, prel, t) < head_rank;
+        let stratum = program.stratum_of(rel);
+        let mut accept = |prel: RelId, t: &[Value]| {
+            program.stratum_of(prel) < stratum || rank(model, prel, t) < head_rank
+        };
         let left = MAX_ALSO + 1 - out.len().min(MAX_ALSO + 1);
         out.extend(
             instances(model, compiled, regs, &mut accept, left)

@@ -323,3 +323,22 @@ fn signers_shared_by_every_statement_are_listed_once_and_the_others_under_theirs
         "{json}"
     );
 }
+
+#[test]
+fn a_reason_that_arrives_after_a_change_is_named_too() {
+    // blocked held before the retraction; the reason the retraction adds is derived in a
+    // later evaluation, and is still one of the ways blocked holds.
+    let facts = scratch(
+        "later",
+        "f.facts",
+        &format!("{DANA_FLOW}grant can_use_compute on runnable-default in engineering to dana by maria.\n"),
+    );
+    let out = grantlog(
+        &["repl", TENANT, facts.to_str().unwrap()],
+        ":retract grant can_use_compute on runnable-default in engineering to dana by maria.\n:whynot can_run(engineering, dana-flow)\n",
+    );
+    assert!(
+        out.contains("does not hold: dana may not create a workflow in engineering, and dana lacks can_use_compute on runnable-default;"),
+        "{out}"
+    );
+}
