@@ -76,6 +76,7 @@ fn bench(c: &mut Criterion) {
         .fixes
         .first()
         .expect("a verified fix")
+        .facts
         .iter()
         .map(|f| as_statement(&f.relation, &f.values))
         .collect::<Vec<_>>()

@@ -197,6 +197,7 @@ impl<'a> Grounds<'a> {
             nodes,
             root: 0,
             max_depth: None,
+            also: Vec::new(),
         }
     }
 

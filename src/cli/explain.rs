@@ -16,21 +16,29 @@ Text: a proof is an indented tree. Each fact shows the rule that derived it (@na
 file:line) with its doc comment, or for a base fact the file and line stating it. A
 negated premise reads `!p(..) holds: no p(..)`. A fact proved before is `(see [n])`;
 one cut by --depth is shown unnumbered with its rule, then `...`.
---why-not shows, per rule that could give FACT, the closest bindings, what holds, and the
-first failing premise (followed down; a blocking `!q` with q's proof; a missing grant
-with the `revoke` statement that removed it, as `revoked at file:line: ...`), then fixes: the
-smallest sets of facts (as .facts statements) whose addition was verified to make FACT hold.
+--why-not first says in one line what it comes down to (an invalid run-as grant and the
+statement at fault, an identity that may not create the workload, a missing permission)
+and the first fix. Then, per rule that could give FACT, the closest bindings, what holds,
+and the first failing premise (followed down; a blocking `!q` with q's proof and every
+other way q holds, as `also by @rule ..., from:`; a missing grant with the `revoke`
+statement that removed it, as `revoked at file:line: ...`), then fixes: the smallest sets
+of facts (as .facts statements) whose addition was verified to make FACT hold, the
+narrowest first (fewest decisions gained: a grant before a role, Data Developer before
+Tenant Admin); fixes that differ only in who signs are one, with `signed by any of: ...`.
 
 JSON (--format json), why:
   node    = {\"id\": n, \"fact\": \"p(a, b)\", \"holds\": true,
              \"rule\": {\"name\", \"location\": \"file:line\", \"doc\"} | null,   (derived)
              \"source\": {\"file\", \"line\"} | null,                         (base fact)
              \"premises\": [node | negated | comparison, ...],
+             \"also\": [{\"rule\", \"premises\"}, ...],    (why-not: other ways a blocking fact holds)
              \"truncated\": true}                                        (cut by --depth)
   repeat  = {\"fact\", \"holds\": true, \"ref\": n}          (the node with id n, shown earlier)
   negated = {\"fact\": \"!q(a)\", \"holds\": true, \"negated\": true, \"absent\": \"q(a)\", \"premises\": []}
 JSON, why-not:
-  {\"fact\", \"holds\": false, \"base\": bool, \"fixes\": [[\"<statement>\", ...], ...],
+  {\"fact\", \"holds\": false, \"base\": bool, \"summary\": \"<the first line>\",
+   \"causes\": [\"<cause>\", ...], \"fixes\": [[\"<statement>\", ...], ...],
+   \"signers\": [[[\"<who may sign statement 1 of fix 1>\", ...], ...], ...],
    \"rules\": [{\"rule\": {\"name\", \"location\", \"doc\"}, \"bindings\": {\"Var\": \"value\"},
               \"holding\": [\"premise\", ...],
               \"failing\": {\"kind\": \"missing\"|\"blocked\"|\"comparison\"|\"head_mismatch\"|\"none\",

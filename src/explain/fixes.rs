@@ -4,59 +4,141 @@
 //! copy of the model; only the smallest verified sets are kept.
 
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, instances, matches, Regs};
-use super::{fact_of, values_of, Fact};
+use super::{fact_of, values_of, Fix};
 use crate::engine::{Limits, Model, Origin, Value};
 use crate::program::{Arg, BodyLiteral, CompiledRule, RelId};
 use crate::source::Span;
 use crate::syntax::ast::Const;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A set of base facts to add.
 type Alt = BTreeSet<(RelId, Vec<Value>)>;
 
+/// A fact with its signer column blanked: alternatives that differ only in who signs
+/// have the same shapes.
+type Shape = (RelId, Vec<Option<Value>>);
+
 const MAX_ALTS: usize = 16;
 const ABDUCE_STEPS: usize = 50_000;
 const MAX_VERIFY: usize = 8;
+/// Verifications of other signers, per why-not.
+const MAX_SIGNER_CHECKS: usize = 32;
 
 /// Verified fixes of the smallest size found: sets of base facts whose addition makes the
-/// fact hold. Each candidate is verified on the live model inside a transaction: added,
-/// maintained as far as `rel`'s stratum (incrementally, see `engine::fixpoint`), looked
-/// up, rolled back. Bounded by the command's limits (`engine::limits::Scope`): a fix can
-/// make the model derive far more; a candidate stopped by them is not trusted, and the
-/// scope reports the stop.
-pub(super) fn fixes(
-    model: &mut Model,
-    rel: RelId,
-    consts: &[Const],
-    depth: usize,
-) -> Vec<Vec<Fact>> {
+/// fact hold, the narrowest first (the fewest decision tuples gained: a grant on one
+/// resource before a role, a role that may create one more kind before one that manages
+/// the tenant). Alternatives that differ only in who signs a statement are one fix, with
+/// the signers that verify listed per statement. Each candidate is verified on the live
+/// model inside a transaction: added, maintained as far as `rel`'s stratum
+/// (incrementally, see `engine::fixpoint`), looked up, rolled back. Bounded by the
+/// command's limits (`engine::limits::Scope`): a fix can make the model derive far more;
+/// a candidate stopped by them is not trusted, and the scope reports the stop.
+pub(super) fn fixes(model: &mut Model, rel: RelId, consts: &[Const], depth: usize) -> Vec<Fix> {
     let tuple = values_of(model, consts).expect("interned");
     let mut ab = Abducer {
         model: &*model,
         steps: 0,
         stack: Vec::new(),
+        signers: BTreeMap::new(),
     };
     let head: Vec<Option<Value>> = tuple.iter().map(|&v| Some(v)).collect();
     let alts = ab.abduce(rel, &head, depth + 2);
-    let mut verified: Vec<Alt> = Vec::new();
+    let signers = std::mem::take(&mut ab.signers);
+    let before = privileges(model);
+    let mut verified: Vec<(Alt, usize)> = Vec::new();
     for alt in alts.into_iter().filter(|a| !a.is_empty()).take(MAX_VERIFY) {
-        if verified.first().is_some_and(|v| alt.len() > v.len())
-            || verified.iter().any(|v| v.is_subset(&alt))
+        if verified.first().is_some_and(|(v, _)| alt.len() > v.len())
+            || verified.iter().any(|(v, _)| v.is_subset(&alt))
         {
             continue;
         }
-        let holds = with_facts(model, &alt, rel, |m| m.contains(rel, &tuple));
+        let gain = with_facts(model, &alt, rel, |m| {
+            m.contains(rel, &tuple)
+                .then(|| privileges(m).saturating_sub(before))
+        });
         if crate::engine::limits::check().is_err() {
             break;
         }
-        if holds == Some(true) {
-            verified.push(alt);
+        if let Some(Some(gain)) = gain {
+            verified.push((alt, gain));
         }
     }
-    verified
+    verified.sort_by_key(|(alt, gain)| (alt.len(), *gain));
+    let mut checks = 0;
+    let mut out = Vec::new();
+    for (alt, _) in &verified {
+        let mut fix = Fix {
+            facts: Vec::new(),
+            signers: Vec::new(),
+        };
+        for (r, t) in alt {
+            fix.facts.push(fact_of(model, *r, t));
+            let Some(col) = signer_column(model, *r) else {
+                fix.signers.push(Vec::new());
+                continue;
+            };
+            let mut ok = vec![t[col]];
+            for &other in signers.get(&shape(model, *r, t)).into_iter().flatten() {
+                if ok.contains(&other) || checks >= MAX_SIGNER_CHECKS {
+                    continue;
+                }
+                checks += 1;
+                let mut swapped = alt.clone();
+                swapped.remove(&(*r, t.clone()));
+                let mut signed = t.clone();
+                signed[col] = other;
+                swapped.insert((*r, signed));
+                let holds = with_facts(model, &swapped, rel, |m| m.contains(rel, &tuple));
+                if crate::engine::limits::check().is_err() {
+                    break;
+                }
+                if holds == Some(true) {
+                    ok.push(other);
+                }
+            }
+            // The one shown first, the others by name.
+            let mut names: Vec<Const> = ok.iter().map(|&v| model.constant(v).clone()).collect();
+            names[1..].sort_by_key(ToString::to_string);
+            fix.signers.push(names);
+        }
+        out.push(fix);
+    }
+    out
+}
+
+/// The column naming who signs a statement of this relation (`by`, `grantor`, `*_by`).
+fn signer_column(model: &Model, rel: RelId) -> Option<usize> {
+    model
+        .program()
+        .columns(rel)
         .iter()
-        .map(|alt| alt.iter().map(|(r, t)| fact_of(model, *r, t)).collect())
-        .collect()
+        .position(|c| c == "by" || c == "grantor" || c.ends_with("_by"))
+}
+
+fn shape(model: &Model, rel: RelId, tuple: &[Value]) -> Shape {
+    let col = signer_column(model, rel);
+    let blanked = tuple
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (Some(i) != col).then_some(v))
+        .collect();
+    (rel, blanked)
+}
+
+/// What a model grants: its decision tuples (every derived tuple when the rules declare no
+/// `@decision`), so a fix that gains fewer is the narrower.
+fn privileges(model: &Model) -> usize {
+    let program = model.program();
+    let decisions: Vec<RelId> = program.decisions().collect();
+    if decisions.is_empty() {
+        program
+            .relations()
+            .filter(|&r| program.is_derived(r))
+            .map(|r| model.len(r))
+            .sum()
+    } else {
+        decisions.into_iter().map(|r| model.len(r)).sum()
+    }
 }
 
 /// `look` at the model with `facts` added and evaluated as far as `goal` needs, then puts
@@ -85,21 +167,43 @@ fn with_facts<T>(
     out
 }
 
-/// Smallest first, no duplicates, at most `MAX_ALTS`.
-fn prune(mut alts: Vec<Alt>) -> Vec<Alt> {
-    alts.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-    alts.dedup();
-    alts.truncate(MAX_ALTS);
-    alts
-}
-
 struct Abducer<'a> {
     model: &'a Model,
     steps: usize,
     stack: Vec<(bool, RelId, Vec<Option<Value>>)>,
+    /// Per shape of an abduced fact, every signer it was abduced with: the alternatives
+    /// `prune` folds into one.
+    signers: BTreeMap<Shape, Vec<Value>>,
 }
 
 impl Abducer<'_> {
+    /// Smallest first, no duplicates, one per shape (who signs aside), at most `MAX_ALTS`.
+    fn prune(&self, mut alts: Vec<Alt>) -> Vec<Alt> {
+        alts.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        alts.dedup();
+        let mut seen = BTreeSet::new();
+        alts.retain(|a| {
+            let shapes: BTreeSet<Shape> = a.iter().map(|(r, t)| shape(self.model, *r, t)).collect();
+            seen.insert(shapes)
+        });
+        alts.truncate(MAX_ALTS);
+        alts
+    }
+
+    /// A base fact assumed: its signer is remembered under its shape.
+    fn assume(&mut self, rel: RelId, tuple: Vec<Value>) -> Alt {
+        if let Some(col) = signer_column(self.model, rel) {
+            let seen = self
+                .signers
+                .entry(shape(self.model, rel, &tuple))
+                .or_default();
+            if !seen.contains(&tuple[col]) {
+                seen.push(tuple[col]);
+            }
+        }
+        Alt::from([(rel, tuple)])
+    }
+
     /// A relation whose facts a fact file may add as a fix: not derived, not an editable
     /// table of the rule files, not the fixed instance roles (S2).
     fn addable(&self, rel: RelId) -> bool {
@@ -121,7 +225,7 @@ impl Abducer<'_> {
             }
             if !program.is_derived(rel) {
                 return if self.addable(rel) {
-                    vec![Alt::from([(rel, t)])]
+                    vec![self.assume(rel, t)]
                 } else {
                     Vec::new()
                 };
@@ -141,7 +245,7 @@ impl Abducer<'_> {
             }
         }
         self.stack.pop();
-        prune(out)
+        self.prune(out)
     }
 
     /// Sets of base facts whose addition (it is hoped) makes the fact stop holding: every
@@ -201,7 +305,7 @@ impl Abducer<'_> {
                     next.push(c.union(o).cloned().collect());
                 }
             }
-            combined = prune(next);
+            combined = self.prune(next);
             if combined.is_empty() {
                 break;
             }
@@ -326,7 +430,7 @@ impl Abducer<'_> {
                             next.push(c.union(o).cloned().collect());
                         }
                     }
-                    combined = prune(next);
+                    combined = self.prune(next);
                 }
                 for a in combined {
                     let u = alt.union(&a).cloned().collect();

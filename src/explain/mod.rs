@@ -10,7 +10,9 @@
 //! - [`render`]: text, JSON and DOT.
 //! - [`statement`]: base facts written back as `.facts` statements.
 //! - [`revoked`]: the revocations behind a missing grant.
+//! - [`cause`]: the causes a why-not leads with, in the access model's words.
 
+mod cause;
 mod fixes;
 pub(crate) mod matcher;
 mod render;
@@ -113,6 +115,16 @@ pub struct Proof {
     pub root: usize,
     /// The depth the proof is shown to (`...` below it).
     pub max_depth: Option<usize>,
+    /// Other derivations of the root, sharing `nodes` (filled where every reason a fact
+    /// holds matters: the fact that blocks a why-not).
+    pub also: Vec<Derivation>,
+}
+
+/// Another rule instance deriving a proof's root.
+#[derive(Clone, Debug)]
+pub struct Derivation {
+    pub rule: RuleInfo,
+    pub premises: Vec<Premise>,
 }
 
 #[derive(Clone, Debug)]
@@ -151,9 +163,25 @@ pub struct WhyNot {
     pub base: bool,
     /// One per rule whose head could give the fact.
     pub attempts: Vec<Attempt>,
-    /// Verified sets of base facts whose addition makes the fact hold, smallest first
-    /// (only at the top level).
-    pub fixes: Vec<Vec<Fact>>,
+    /// Verified sets of base facts whose addition makes the fact hold, smallest and then
+    /// narrowest first (only at the top level).
+    pub fixes: Vec<Fix>,
+}
+
+/// A verified fix: base facts to add and, per fact, who may sign it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub facts: Vec<Fact>,
+    /// Per fact (same order), the values of its signer column that verify (the one in
+    /// `facts` first); empty for a fact without one (`by`, `grantor`, `*_by`).
+    pub signers: Vec<Vec<Const>>,
+}
+
+impl Fix {
+    /// Whether someone other than the signer shown may sign some statement.
+    pub fn has_other_signers(&self) -> bool {
+        self.signers.iter().any(|s| s.len() > 1)
+    }
 }
 
 #[derive(Clone, Debug)]

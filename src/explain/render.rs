@@ -1,8 +1,10 @@
 //! Proofs and why-nots as text, JSON and DOT.
 
-use super::{as_statement, file_line, Attempt, Failure, NodeOrigin, Premise, Proof, WhyNot};
+use super::cause::causes;
+use super::{as_statement, file_line, Attempt, Failure, Fix, NodeOrigin, Premise, Proof, WhyNot};
 use crate::program::RuleInfo;
 use crate::source::SourceMap;
+use crate::syntax::ast::Const;
 use serde_json::{json, Map, Value as Json};
 use std::fmt::Write;
 
@@ -111,14 +113,34 @@ impl Proof {
         }
         w.full[id] = true;
         for p in node.premises.as_deref().unwrap_or_default() {
-            match p {
-                Premise::Fact(c) => self.text_node(sources, *c, depth + 1, &pad, w, out),
-                Premise::Absent(pat) => {
-                    let _ = writeln!(out, "{pad}!{pat} holds: no {pat}");
+            self.text_premise(sources, p, depth + 1, &pad, w, out);
+        }
+        if id == self.root {
+            for d in &self.also {
+                let _ = writeln!(out, "{pad}also {}, from:", rule_line(&d.rule));
+                for p in &d.premises {
+                    self.text_premise(sources, p, depth + 1, &pad, w, out);
                 }
-                Premise::Compare(t) => {
-                    let _ = writeln!(out, "{pad}{t} holds");
-                }
+            }
+        }
+    }
+
+    fn text_premise(
+        &self,
+        sources: &SourceMap,
+        p: &Premise,
+        depth: usize,
+        pad: &str,
+        w: &mut Walk,
+        out: &mut String,
+    ) {
+        match p {
+            Premise::Fact(c) => self.text_node(sources, *c, depth, pad, w, out),
+            Premise::Absent(pat) => {
+                let _ = writeln!(out, "{pad}!{pat} holds: no {pat}");
+            }
+            Premise::Compare(t) => {
+                let _ = writeln!(out, "{pad}{t} holds");
             }
         }
     }
@@ -161,27 +183,48 @@ impl Proof {
             o.insert("premises".into(), json!([]));
         } else if expand(self, id, depth) {
             w.full[id] = true;
-            let premises: Vec<Json> = node
-                .premises
-                .as_deref()
-                .unwrap_or_default()
-                .iter()
-                .map(|p| match p {
-                    Premise::Fact(c) => self.json_node(sources, *c, depth + 1, w),
-                    Premise::Absent(pat) => json!({
-                        "fact": format!("!{pat}"), "holds": true, "negated": true,
-                        "absent": pat.to_string(), "premises": []
-                    }),
-                    Premise::Compare(t) => json!({
-                        "fact": t, "holds": true, "comparison": true, "premises": []
-                    }),
-                })
-                .collect();
-            o.insert("premises".into(), Json::Array(premises));
+            let premises = self.json_premises(sources, node.premises.as_deref(), depth, w);
+            o.insert("premises".into(), premises);
+            if id == self.root && !self.also.is_empty() {
+                let also: Vec<Json> = self
+                    .also
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "rule": rule_json(&d.rule),
+                            "premises": self.json_premises(sources, Some(&d.premises), depth, w),
+                        })
+                    })
+                    .collect();
+                o.insert("also".into(), Json::Array(also));
+            }
         } else {
             o.insert("truncated".into(), json!(true));
         }
         Json::Object(o)
+    }
+
+    fn json_premises(
+        &self,
+        sources: &SourceMap,
+        premises: Option<&[Premise]>,
+        depth: usize,
+        w: &mut Walk,
+    ) -> Json {
+        premises
+            .unwrap_or_default()
+            .iter()
+            .map(|p| match p {
+                Premise::Fact(c) => self.json_node(sources, *c, depth + 1, w),
+                Premise::Absent(pat) => json!({
+                    "fact": format!("!{pat}"), "holds": true, "negated": true,
+                    "absent": pat.to_string(), "premises": []
+                }),
+                Premise::Compare(t) => json!({
+                    "fact": t, "holds": true, "comparison": true, "premises": []
+                }),
+            })
+            .collect()
     }
 
     /// `digraph proof`: one node per fact, edges premise -> conclusion labelled with the
@@ -255,7 +298,10 @@ impl Proof {
         let NodeOrigin::Rule { rule, .. } = &node.origin else {
             return;
         };
-        for p in node.premises.as_deref().unwrap_or_default() {
+        let also = self.also.iter().filter(|_| id == self.root);
+        let ways = std::iter::once((rule, node.premises.as_deref().unwrap_or_default()))
+            .chain(also.map(|d| (&d.rule, &d.premises[..])));
+        for (rule, p) in ways.flat_map(|(r, ps)| ps.iter().map(move |p| (r, p))) {
             let from = match p {
                 Premise::Fact(c) => {
                     self.dot_node(sources, prefix, *c, depth + 1, shown, expanded, extra, out);
@@ -291,17 +337,17 @@ fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// What a failure comes down to, in a few words.
-fn first_reason(f: &Failure, sources: &SourceMap) -> Option<String> {
+/// What a failure comes down to, in a few words: the causes the access model names
+/// (`cause`), else the first thing missing or in the way.
+fn reasons(f: &Failure, sources: &SourceMap) -> Vec<String> {
     match f {
         Failure::Blocked { premise, proof } => {
-            // The most telling fact under the block: a missing permission, if any.
-            let lacks = proof.nodes.iter().find_map(|n| {
-                let v = &n.fact.values;
-                (n.fact.relation == "missing_permission" && v.len() == 5)
-                    .then(|| format!("{} lacks {} on {}", v[2], v[4], v[3]))
-            });
-            Some(lacks.unwrap_or_else(|| format!("{premise} holds")))
+            let found = causes(proof, sources);
+            if found.is_empty() {
+                vec![format!("{premise} holds")]
+            } else {
+                found
+            }
         }
         Failure::Missing {
             premise,
@@ -314,19 +360,20 @@ fn first_reason(f: &Failure, sources: &SourceMap) -> Option<String> {
                 } else {
                     "was revoked"
                 };
-                return Some(format!("{premise} {what} ({})", r.statement(sources)));
+                return vec![format!("{premise} {what} ({})", r.statement(sources))];
             }
             match why_not
                 .as_deref()
                 .and_then(|w| w.attempts.first())
-                .and_then(|a| first_reason(&a.failure, sources))
+                .map(|a| reasons(&a.failure, sources))
+                .filter(|r| !r.is_empty())
             {
-                Some(deeper) => Some(deeper),
-                None => Some(format!("no {premise}")),
+                Some(deeper) => deeper,
+                None => vec![format!("no {premise}")],
             }
         }
-        Failure::Compare(c) => Some(format!("{c} is false")),
-        Failure::HeadMismatch | Failure::None => None,
+        Failure::Compare(c) => vec![format!("{c} is false")],
+        Failure::HeadMismatch | Failure::None => Vec::new(),
     }
 }
 
@@ -345,8 +392,24 @@ impl WhyNot {
                 if i > 0 {
                     out.push_str("or:\n");
                 }
-                for f in fix {
+                // The signers every statement shares once, after them; the others
+                // under their statement.
+                let common = common_signers(fix);
+                for (f, signers) in fix.facts.iter().zip(&fix.signers) {
                     let _ = writeln!(out, "  {}", as_statement(&f.relation, &f.values));
+                    let own: Vec<Const> = signers
+                        .iter()
+                        .filter(|s| !common.contains(s))
+                        .cloned()
+                        .collect();
+                    if common.is_empty() && own.len() > 1 {
+                        let _ = writeln!(out, "    signed by any of: {}", names(&own));
+                    } else if !common.is_empty() && !own.is_empty() {
+                        let _ = writeln!(out, "    also signed by: {}", names(&own));
+                    }
+                }
+                if !common.is_empty() {
+                    let _ = writeln!(out, "  signed by any of: {}", names(&common));
                 }
             }
         }
@@ -358,26 +421,40 @@ impl WhyNot {
     /// (`sam lacks can_use_secret on sf-creds`).
     pub fn summary(&self, sources: &SourceMap) -> String {
         let mut line = format!("{} does not hold", self.fact);
-        if let Some(reason) = self
-            .attempts
-            .first()
-            .and_then(|a| first_reason(&a.failure, sources))
-        {
+        let causes = self.causes(sources);
+        if !causes.is_empty() {
             line.push_str(": ");
-            line.push_str(&reason);
+            line.push_str(&causes.join(", and "));
         }
         match self.fixes.first() {
             Some(fix) => {
                 let stmts: Vec<String> = fix
+                    .facts
                     .iter()
                     .map(|f| as_statement(&f.relation, &f.values))
                     .collect();
                 line.push_str("; fix: ");
                 line.push_str(&stmts.join(" "));
+                let common = common_signers(fix);
+                if !common.is_empty() {
+                    line.push_str(&format!(" (signed by any of: {})", names(&common)));
+                } else if fix.has_other_signers() {
+                    line.push_str(" (or signed by others)");
+                }
             }
             None => line.push('.'),
         }
         line
+    }
+
+    /// What it comes down to, the most telling first: the causes the access model names
+    /// (an invalid run-as grant, an identity that may not create the workload, a missing
+    /// permission), else the first thing missing or in the way (by the first rule).
+    pub fn causes(&self, sources: &SourceMap) -> Vec<String> {
+        self.attempts
+            .first()
+            .map(|a| reasons(&a.failure, sources))
+            .unwrap_or_default()
     }
 
     fn text_into(&self, sources: &SourceMap, indent: &str, out: &mut String) {
@@ -403,12 +480,26 @@ impl WhyNot {
             .fixes
             .iter()
             .map(|fix| {
-                fix.iter()
+                fix.facts
+                    .iter()
                     .map(|f| as_statement(&f.relation, &f.values))
                     .collect()
             })
             .collect();
         o["fixes"] = json!(fixes);
+        let signers: Vec<Vec<Vec<String>>> = self
+            .fixes
+            .iter()
+            .map(|fix| {
+                fix.signers
+                    .iter()
+                    .map(|s| s.iter().map(ToString::to_string).collect())
+                    .collect()
+            })
+            .collect();
+        o["signers"] = json!(signers);
+        o["summary"] = json!(self.summary(sources));
+        o["causes"] = json!(self.causes(sources));
         o
     }
 
@@ -461,7 +552,7 @@ impl WhyNot {
         let mut ids = 0;
         let root = self.dot_into(sources, &mut ids, &mut out);
         for fix in &self.fixes {
-            for f in fix {
+            for f in &fix.facts {
                 ids += 1;
                 let _ = writeln!(
                     out,
@@ -524,6 +615,28 @@ impl WhyNot {
         }
         me
     }
+}
+
+/// The signers every signed statement of the fix shares, when there is a choice (two or
+/// more); else none.
+fn common_signers(fix: &Fix) -> Vec<Const> {
+    let mut signed = fix.signers.iter().filter(|s| !s.is_empty());
+    let Some(first) = signed.next() else {
+        return Vec::new();
+    };
+    let mut common = first.clone();
+    for s in signed {
+        common.retain(|c| s.contains(c));
+    }
+    if common.len() < 2 {
+        common.clear();
+    }
+    common
+}
+
+fn names(values: &[Const]) -> String {
+    let v: Vec<String> = values.iter().map(ToString::to_string).collect();
+    v.join(", ")
 }
 
 fn attempt_text(a: &Attempt, sources: &SourceMap, indent: &str, out: &mut String) {

@@ -7,8 +7,8 @@
 
 use super::matcher::{arg_value, bind_head, instances, Inst};
 use super::{
-    fact_of, resolve, values_of, ExplainOptions, Fact, NodeOrigin, PatArg, Pattern, Premise, Proof,
-    ProofNode, DOES_NOT_HOLD,
+    fact_of, resolve, values_of, Derivation, ExplainOptions, Fact, NodeOrigin, PatArg, Pattern,
+    Premise, Proof, ProofNode, DOES_NOT_HOLD,
 };
 use crate::diag::Diagnostic;
 use crate::engine::{Model, Origin, Value};
@@ -58,7 +58,117 @@ pub fn prove(model: &Model, rel: RelId, tuple: &[Value], max_depth: Option<usize
         nodes: b.nodes,
         root,
         max_depth,
+        also: Vec::new(),
     }
+}
+
+/// Other derivations of the root shown at most (a blocking fact rarely has more).
+const MAX_ALSO: usize = 3;
+
+/// The proof of a fact the model holds with its other derivations (up to [`MAX_ALSO`]) in
+/// `also`, sharing the nodes: what stops a why-not is every reason it holds, not only the
+/// first. Derivations through earlier rules come first (the rule by which the fact holds,
+/// then the rules by which its premises do, in file order), so a rule file orders the
+/// reasons an explanation gives.
+pub(crate) fn prove_every_way(
+    model: &Model,
+    rel: RelId,
+    tuple: &[Value],
+    max_depth: Option<usize>,
+) -> Proof {
+    let mut ways = derivations(model, rel, tuple);
+    if ways.len() < 2 {
+        return prove(model, rel, tuple, max_depth);
+    }
+    let premise_rules = |(rule, inst): &(RuleId, Inst)| {
+        let body = &model.program().rule(*rule).body;
+        let rules: Vec<u32> = body
+            .iter()
+            .zip(&inst.tuples)
+            .filter_map(|(lit, t)| match (lit, t) {
+                (BodyLiteral::Positive(a), Some(t)) => match model.origin(a.rel, t) {
+                    Some(Origin::Derived { rule, .. }) => Some(rule.0),
+                    _ => Some(u32::MAX),
+                },
+                _ => None,
+            })
+            .collect();
+        (rule.0, rules)
+    };
+    ways.sort_by_cached_key(premise_rules);
+    let mut b = Builder {
+        model,
+        memo: FxHashMap::default(),
+        nodes: Vec::new(),
+        budget: Vec::new(),
+        chosen: Vec::new(),
+        path: Vec::new(),
+    };
+    let budget = max_depth.unwrap_or(usize::MAX);
+    let mut ways = ways.into_iter();
+    let first = ways.next().expect("two or more");
+    let round = match model.origin(rel, tuple) {
+        Some(Origin::Derived { round, .. }) => round,
+        _ => 0,
+    };
+    b.nodes.push(ProofNode {
+        fact: fact_of(model, rel, tuple),
+        origin: NodeOrigin::Rule {
+            rule: model.program().rule_info(first.0).clone(),
+            round,
+        },
+        premises: None,
+    });
+    b.budget.push(0);
+    b.chosen.push(Some(Some(first)));
+    b.memo.insert((rel, tuple.to_vec()), 0);
+    b.expand(0, rel, tuple, budget);
+    let mut also = Vec::new();
+    if budget > 0 {
+        for (rule, inst) in ways.take(MAX_ALSO) {
+            let premises = b.premises(rel, tuple, rule, &inst, budget);
+            also.push(Derivation {
+                rule: model.program().rule_info(rule).clone(),
+                premises,
+            });
+        }
+    }
+    Proof {
+        nodes: b.nodes,
+        root: 0,
+        max_depth,
+        also,
+    }
+}
+
+/// Well-founded rule instances deriving the fact, at most one more than are shown: each
+/// premise from a lower stratum (it cannot rest on the fact, however late a change made
+/// it) or from an earlier round.
+fn derivations(model: &Model, rel: RelId, tuple: &[Value]) -> Vec<(RuleId, Inst)> {
+    let program = model.program();
+    if !matches!(model.origin(rel, tuple), Some(Origin::Derived { .. })) {
+        return Vec::new();
+    }
+    let head_rank = rank(model, rel, tuple);
+    let head: Vec<Option<Value>> = tuple.iter().map(|&v| Some(v)).collect();
+    let mut out = Vec::new();
+    for r in program.rules_for(rel) {
+        let compiled = program.rule(r);
+        let Some(regs) = bind_head(model, compiled, &head) else {
+            continue;
+        };
+        let stratum = program.stratum_of(rel);
+        let mut accept = |prel: RelId, t: &[Value]| {
+            program.stratum_of(prel) < stratum || rank(model, prel, t) < head_rank
+        };
+        let left = MAX_ALSO + 1 - out.len().min(MAX_ALSO + 1);
+        out.extend(
+            instances(model, compiled, regs, &mut accept, left)
+                .into_iter()
+                .map(|i| (r, i)),
+        );
+    }
+    out
 }
 
 /// Base facts rank 0, a fact derived in round r ranks r + 1.
@@ -140,6 +250,20 @@ impl Builder<'_> {
         let Some(Some((rule, inst))) = self.chosen[id].clone() else {
             return;
         };
+        let premises = self.premises(rel, tuple, rule, &inst, budget);
+        self.nodes[id].premises = Some(premises);
+    }
+
+    /// The premises of the fact by this rule instance, proved with `budget`.
+    fn premises(
+        &mut self,
+        rel: RelId,
+        tuple: &[Value],
+        rule: RuleId,
+        inst: &Inst,
+        budget: usize,
+    ) -> Vec<Premise> {
+        let model = self.model;
         let compiled = model.program().rule(rule);
         self.path.push((rel, tuple.to_vec()));
         let mut premises = Vec::new();
@@ -173,7 +297,7 @@ impl Builder<'_> {
             }
         }
         self.path.pop();
-        self.nodes[id].premises = Some(premises);
+        premises
     }
 
     /// The rule instance with the earliest premises among those strictly earlier than

@@ -10,7 +10,7 @@
 use super::fixes::fixes;
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, matches, Regs};
 use super::revoked::revocations;
-use super::why::{pattern, prove};
+use super::why::{pattern, prove_every_way};
 use super::{
     fact_of, resolve, values_of, Attempt, ExplainOptions, Fact, Failure, PatArg, Pattern, WhyNot,
     HOLDS,
@@ -208,9 +208,13 @@ fn attempt(
             let t = matches(model, atom, &best.regs, 1)
                 .pop()
                 .expect("the negated premise holds");
+            // Proved in full and shown to the depth asked: the causes the summary names
+            // lie deep in it (`cause`).
+            let mut proof = prove_every_way(model, atom.rel, &t, None);
+            proof.max_depth = proof_depth;
             Failure::Blocked {
                 premise: fact_of(model, atom.rel, &t),
-                proof: prove(model, atom.rel, &t, proof_depth),
+                proof,
             }
         }
         Some(lit @ BodyLiteral::Compare { .. }) => {

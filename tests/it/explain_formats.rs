@@ -68,11 +68,23 @@ fn why_not_json_has_rules_failing_premises_and_fixes() {
         r["failing"]["proof"]["fact"],
         "blocked(engineering, sales-360)"
     );
-    assert_eq!(r["failing"]["proof"]["premises"][0]["fact"], MISSING);
+    let reason = &r["failing"]["proof"]["premises"][0];
+    assert_eq!(
+        reason["fact"],
+        "blocked_because(engineering, sales-360, missing_permission)"
+    );
+    assert_eq!(reason["premises"][0]["fact"], MISSING);
     assert_eq!(
         v["fixes"],
         serde_json::json!([["grant can_use_secret on sf-creds in engineering to sam by maria."]])
     );
+    // maria is the only one who may sign it.
+    assert_eq!(v["signers"], serde_json::json!([[["maria"]]]));
+    assert_eq!(
+        v["causes"],
+        serde_json::json!(["sam lacks can_use_secret on sf-creds"])
+    );
+    assert_eq!(v["summary"], w.summary(&ws.sources));
 }
 
 #[test]

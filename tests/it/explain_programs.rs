@@ -123,8 +123,8 @@ fn why_not_on_a_graph_proposes_verified_single_edges() {
     let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
     let text = w.to_text(&ws.sources);
     assert!(!w.fixes.is_empty(), "{text}");
-    assert!(w.fixes.iter().all(|f| f.len() == 1), "{text}");
-    let shown: Vec<String> = w.fixes.iter().map(|f| f[0].to_string()).collect();
+    assert!(w.fixes.iter().all(|f| f.facts.len() == 1), "{text}");
+    let shown: Vec<String> = w.fixes.iter().map(|f| f.facts[0].to_string()).collect();
     assert!(shown.contains(&"edge(n0, n3)".to_string()), "{shown:?}");
     assert!(shown.contains(&"edge(n1, n2)".to_string()), "{shown:?}");
     let a = atom(&mut ws, "edge(n0, n3)");
@@ -149,7 +149,7 @@ ok(X) :- c(X), a(X), b(X).
     let shown: Vec<Vec<String>> = w
         .fixes
         .iter()
-        .map(|f| f.iter().map(ToString::to_string).collect())
+        .map(|f| f.facts.iter().map(ToString::to_string).collect())
         .collect();
     assert_eq!(shown, [["a(k)", "b(k)"]]);
     let text = w.to_text(&ws.sources);
@@ -184,7 +184,7 @@ proptest! {
                         let w = why_not(&mut ws.model, &ws.sources, &a, &ExplainOptions::default()).unwrap();
                         // Every fix was verified; a missing path is always one edge away.
                         prop_assert!(!w.fixes.is_empty());
-                        prop_assert!(w.fixes.iter().all(|f| f.len() == 1));
+                        prop_assert!(w.fixes.iter().all(|f| f.facts.len() == 1));
                     }
                 }
             }

@@ -147,17 +147,26 @@ fn why_not_shows_the_missing_permission_and_proposes_the_missing_grant() {
             let root = &proof.nodes[proof.root];
             let Some(ps) = &root.premises else { panic!() };
             let Premise::Fact(c) = ps[0] else { panic!() };
+            let reason = &proof.nodes[c];
+            assert_eq!(
+                reason.fact.to_string(),
+                "blocked_because(engineering, sales-360, missing_permission)"
+            );
+            let Some(ps) = &reason.premises else { panic!() };
+            let Premise::Fact(c) = ps[0] else { panic!() };
             assert_eq!(proof.nodes[c].fact.to_string(), MISSING);
+            // One reason, one derivation.
+            assert!(proof.also.is_empty());
         }
         f => panic!("{f:?}"),
     }
     let text = w.to_text(&ws.sources);
-    assert!(text.contains(&format!("[2] {MISSING}")), "{text}");
+    assert!(text.contains(&format!("[3] {MISSING}")), "{text}");
     assert!(text.contains("by @identity_lacks_permission"), "{text}");
     // Exactly the missing grant.
     assert_eq!(w.fixes.len(), 1, "{text}");
-    assert_eq!(w.fixes[0].len(), 1, "{text}");
-    let f = &w.fixes[0][0];
+    assert_eq!(w.fixes[0].facts.len(), 1, "{text}");
+    let f = &w.fixes[0].facts[0];
     assert_eq!(as_statement(&f.relation, &f.values), FIX);
     assert!(text.ends_with(&format!("  {FIX}\n")), "{text}");
     // Verified independently: the fact holds with the fix added.
@@ -175,6 +184,7 @@ fn two_missing_grants_need_a_two_fact_fix() {
     let text = w.to_text(&ws.sources);
     assert!(!w.fixes.is_empty(), "{text}");
     let mut stmts: Vec<String> = w.fixes[0]
+        .facts
         .iter()
         .map(|f| as_statement(&f.relation, &f.values))
         .collect();
@@ -187,11 +197,12 @@ fn two_missing_grants_need_a_two_fact_fix() {
         ],
         "{text}"
     );
-    assert!(w.fixes.iter().all(|f| f.len() == 2));
+    assert!(w.fixes.iter().all(|f| f.facts.len() == 2));
     let fixed = format!(
         "{}\n{}\n",
         explain_util::WORKED.replace(line, ""),
         w.fixes[0]
+            .facts
             .iter()
             .map(|f| format!("{f}."))
             .collect::<Vec<_>>()

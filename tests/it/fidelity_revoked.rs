@@ -22,15 +22,20 @@ fn why_not_names_the_revoke_statement_with_file_and_line() {
         .position(|l| l.starts_with(REVOKE_LINE))
         .expect("the revoke statement")
         + 1;
-    let fails = out
-        .find("fails: no run_as_grant(dpdeveloper, sam, By)")
-        .expect(&out);
-    let next = out[fails..].lines().nth(1).unwrap_or("");
-    assert_eq!(
-        next.trim(),
-        format!("revoked at {REVOKED}:{line}: {REVOKE_LINE}"),
+    // The answer leads with it (issue 21: not with `has_run_as_user ... holds`) ...
+    let head = out.lines().next().unwrap_or("");
+    assert!(
+        head.contains(&format!(
+            "does not hold: sam's run-as grant on dpdeveloper was revoked at {REVOKED}:{line} ({REVOKE_LINE})"
+        )),
         "{out}"
     );
+    // ... and the proof of what blocks the workload shows the revocation where it is.
+    let fact = out
+        .find("] revoked_run_as(dpdeveloper, sam, iamgroot)")
+        .expect(&out);
+    let next = out[fact..].lines().nth(1).unwrap_or("");
+    assert_eq!(next.trim(), format!("fact at {REVOKED}:{line}"), "{out}");
 }
 
 #[test]

@@ -229,6 +229,35 @@ fn check_run_as(ws: &mut Workspace) -> Result<(), String> {
     Ok(())
 }
 
+/// (f) Every workload is exactly one of `can_run` and `blocked`; a blocked one has a
+/// reason and a running one an identity to run as.
+fn check_workloads(ws: &mut Workspace) -> Result<(), String> {
+    let workloads = q(ws, "workload(T, W)");
+    let running = q(ws, "can_run(T, W)");
+    let blocked = q(ws, "blocked(T, W)");
+    let both: Vec<&Row> = running.intersection(&blocked).collect();
+    if !both.is_empty() {
+        return Err(format!("both can_run and blocked: {both:?}"));
+    }
+    let either: BTreeSet<Row> = running.union(&blocked).cloned().collect();
+    if either != workloads {
+        let neither: Vec<&Row> = workloads.difference(&either).collect();
+        return Err(format!("neither can_run nor blocked: {neither:?}"));
+    }
+    let with_reason = q(ws, "blocked_because(T, W, _)");
+    if with_reason != blocked {
+        return Err(format!(
+            "blocked without a reason: {:?}",
+            blocked.difference(&with_reason).collect::<Vec<_>>()
+        ));
+    }
+    let nobody = q(ws, "can_run(T, W), !runs_as(T, W, _)");
+    if !nobody.is_empty() {
+        return Err(format!("can run as nobody: {nobody:?}"));
+    }
+    Ok(())
+}
+
 /// (e) Removing one grant never adds a permission.
 fn check_removal(ws: &mut Workspace, picks: &[usize]) -> Result<(), String> {
     let grants: Vec<Row> = q(ws, "grant(T, R, G, P, By)").into_iter().collect();
@@ -277,6 +306,12 @@ proptest! {
     }
 
     #[test]
+    fn every_workload_either_runs_or_is_blocked_for_a_reason(seed in any::<u64>(), users in 20usize..80) {
+        let mut ws = open(seed, users);
+        prop_assert_eq!(check_workloads(&mut ws), Ok(()));
+    }
+
+    #[test]
     fn removing_a_grant_never_adds_a_permission(
         seed in any::<u64>(),
         users in 20usize..60,
@@ -300,7 +335,8 @@ fn generator_is_deterministic_and_varied() {
         "can_run(T, W)",
         "missing_permission(T, W, U, D, P)",
         "valid_run_as(I, G)",
-        "run_as_invalid(T, R, I, S, Why)",
+        "run_as_invalid(T, R, I, S, revoked)",
+        "blocked_because(T, W, run_as_invalid)",
         "user(U, application)",
         "holds_role(U, T, \"Data Consumer\")",
         "depot_secret(T, D, S)",

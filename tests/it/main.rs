@@ -27,6 +27,7 @@ mod engine_proof;
 mod engine_props;
 mod engine_retract;
 mod error_codes;
+mod explain_causes;
 mod explain_formats;
 mod explain_programs;
 #[allow(dead_code)]

@@ -169,7 +169,7 @@ q(X) :- n(X), !bad(X, P).
     let fixes: Vec<Vec<String>> = w
         .fixes
         .iter()
-        .map(|f| f.iter().map(ToString::to_string).collect())
+        .map(|f| f.facts.iter().map(ToString::to_string).collect())
         .collect();
     assert_eq!(fixes, [["ok(1)", "ok(2)"]]);
 }
