@@ -28,6 +28,9 @@ pub struct Diagnostic {
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// A place given as file, line and column, for a file that is in no source map
+    /// (one that could not be read as text); used only when `span` is `None`.
+    pub place: Option<(String, usize, usize)>,
 }
 
 impl Diagnostic {
@@ -41,6 +44,7 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             notes: Vec::new(),
+            place: None,
         }
     }
 
@@ -53,6 +57,12 @@ impl Diagnostic {
 
     pub fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
+        self
+    }
+
+    /// Located at `file:line:col` of a file not in the source map (see `place`).
+    pub fn at_place(mut self, file: impl Into<String>, line: usize, col: usize) -> Self {
+        self.place = Some((file.into(), line, col));
         self
     }
 
@@ -102,10 +112,18 @@ impl Diagnostic {
             Severity::Warning => ("warning", Role::Warning),
         };
         let head = paint(&format!("{kind}[{}]", self.code), role, color);
-        let _ = writeln!(out, "{head}: {}", paint(&self.message, Role::Strong, color));
+        let message = one_line(&self.message);
+        let _ = writeln!(out, "{head}: {}", paint(&message, Role::Strong, color));
         let look = Look { color, caret: role };
+        let label = self.label.as_deref().map(one_line);
         if let Some(span) = self.span.filter(|s| sources.get(s.file).is_some()) {
-            render_snippet(&mut out, sources, span, self.label.as_deref(), "-->", look);
+            render_snippet(&mut out, sources, span, label.as_deref(), "-->", look);
+        } else if let (None, Some((file, line, col))) = (self.span, &self.place) {
+            let _ = writeln!(
+                out,
+                " {} {file}:{line}:{col}",
+                paint("-->", Role::Frame, color)
+            );
         }
         for (span, text) in &self.related {
             if sources.get(span.file).is_some() {
@@ -127,13 +145,18 @@ impl Diagnostic {
 
     /// A JSON object for `--format json`: the location is resolved to file/line/column.
     pub fn to_json(&self, sources: &SourceMap) -> serde_json::Value {
-        let loc = self
-            .span
-            .filter(|s| sources.get(s.file).is_some())
-            .map(|s| {
-                let l = sources.locate(s);
-                serde_json::json!({"file": l.file, "line": l.line, "column": l.col})
-            });
+        let loc = match (self.span, &self.place) {
+            (None, Some((file, line, col))) => {
+                Some(serde_json::json!({"file": file, "line": line, "column": col}))
+            }
+            _ => self
+                .span
+                .filter(|s| sources.get(s.file).is_some())
+                .map(|s| {
+                    let l = sources.locate(s);
+                    serde_json::json!({"file": l.file, "line": l.line, "column": l.col})
+                }),
+        };
         serde_json::json!({
             "severity": self.severity,
             "code": self.code,
@@ -144,6 +167,28 @@ impl Diagnostic {
             "notes": self.notes,
         })
     }
+}
+
+/// A message or label on one line: a name holding a line break (a YAML block scalar) or
+/// another control character is shown escaped, as in a quoted string, so that it cannot
+/// split the report's header.
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// How a snippet is drawn: in colour or not, and the colour of its caret line.

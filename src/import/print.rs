@@ -71,8 +71,28 @@ fn word(s: &str) -> String {
     if is_bare_symbol(s) {
         s.to_owned()
     } else {
-        format!("{s:?}")
+        quoted(s)
     }
+}
+
+/// A string in the facts language's quotes, with its escapes (`\" \\ \n \t \r
+/// \u{XXXX}`): Rust's `{:?}` writes a NUL as `\0`, which the facts language rejects.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn list(names: &[Name]) -> String {
@@ -87,7 +107,7 @@ fn statement(s: &Stmt) -> String {
                 let v = if k.text == "type" {
                     n(v)
                 } else {
-                    format!("{:?}", v.text)
+                    quoted(&v.text)
                 };
                 t.push_str(&format!(" {} {v}", k.text));
             }

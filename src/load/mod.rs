@@ -37,7 +37,7 @@ impl Text {
                 .help("check the path; it is relative to the current directory")
         })?;
         String::from_utf8(bytes)
-            .map(|text| Text::new(name.clone(), text))
+            .map(|text| Text::new(name.clone(), without_bom(text)))
             .map_err(|e| {
                 // Say where: the line and column of the first byte that is not UTF-8.
                 let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -48,9 +48,20 @@ impl Text {
                     "E0003",
                     format!("cannot read `{name}`: {name}:{line}:{col} is not valid UTF-8"),
                 )
+                .at_place(name.clone(), line, col)
                 .help("save the file as UTF-8")
             })
     }
+}
+
+/// A text without the UTF-8 byte order mark some editors put first: it is no part of
+/// the first name, field or header (a `.tsv`'s first symbol kept it, and queries
+/// silently answered nothing).
+pub fn without_bom(mut text: String) -> String {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    text
 }
 
 /// Parse and check rule texts together (declarations may be in any of them).

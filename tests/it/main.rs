@@ -31,6 +31,7 @@ mod explain_programs;
 #[allow(dead_code)]
 mod explain_util;
 mod explain_worked;
+mod exports_robust;
 mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
