@@ -311,48 +311,104 @@ pub fn read_statement_files(
 
 /// Fact paths with each directory replaced by the files in it (recursively, sorted by
 /// path) that are `.facts`, manifests (`.yaml`, `.yml`) or tables (`.txt`, `.table`).
+///
+/// Symbolic links are followed, but each directory is walked once and each file is read
+/// once, by its canonical path: two links to `.` ran until killed. Only regular files
+/// are read (a FIFO named `x.txt` would block). The walk stops with E0403 when the
+/// command is interrupted (Ctrl-C in the REPL: `:load /` walked the whole file system).
 pub fn expand_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut walk = Walk::default();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out, &mut errors);
+            walk.dir(p);
         } else {
-            out.push(p.clone());
+            walk.out.push(p.clone());
+        }
+        if walk.stopped {
+            break;
         }
     }
-    if errors.is_empty() {
-        Ok(out)
+    if walk.errors.is_empty() {
+        Ok(walk.out)
     } else {
-        Err(errors)
+        Err(walk.errors)
     }
 }
 
-fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(
-                Diagnostic::error(
-                    "E0003",
-                    format!("cannot read directory `{}`: {e}", dir.display()),
-                )
-                .help("check the path; it is relative to the current directory"),
-            );
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, out, errors);
-        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-            crate::import::wanted_in_directory(n, || std::fs::read_to_string(&p).ok())
-        }) {
-            out.push(p);
+#[derive(Default)]
+struct Walk {
+    out: Vec<PathBuf>,
+    errors: Vec<Diagnostic>,
+    /// Canonical paths of the directories walked and the files taken.
+    seen: std::collections::HashSet<PathBuf>,
+    stopped: bool,
+}
+
+impl Walk {
+    /// False when `p` was seen already (by any path to it).
+    fn first_visit(&mut self, p: &Path) -> bool {
+        match std::fs::canonicalize(p) {
+            Ok(c) => self.seen.insert(c),
+            Err(_) => true,
         }
     }
+
+    fn dir(&mut self, dir: &Path) {
+        if !self.first_visit(dir) {
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.errors.push(
+                    Diagnostic::error(
+                        "E0003",
+                        format!("cannot read directory `{}`: {e}", dir.display()),
+                    )
+                    .help("check the path; it is relative to the current directory"),
+                );
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if self.stopped {
+                return;
+            }
+            if let Err(e) = crate::engine::limits::check() {
+                self.errors.push(eval_diagnostic(e));
+                self.stopped = true;
+                return;
+            }
+            // `metadata` follows links; a dangling link is skipped.
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if meta.is_dir() {
+                self.dir(&p);
+            } else if meta.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| crate::import::wanted_in_directory(n, || head_of(&p)))
+                && self.first_visit(&p)
+            {
+                self.out.push(p);
+            }
+        }
+    }
+}
+
+/// The first 64 KiB of a file as text (enough to find a table's header).
+fn head_of(p: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(p)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// One path (a file, or a directory as [`expand_dirs`] reads it) as texts.

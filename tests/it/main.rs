@@ -31,6 +31,8 @@ mod explain_programs;
 #[allow(dead_code)]
 mod explain_util;
 mod explain_worked;
+#[cfg(unix)]
+mod exports_dirs;
 mod exports_robust;
 mod facts_desugar;
 mod facts_errors;
