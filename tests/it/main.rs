@@ -33,6 +33,7 @@ mod explain_util;
 mod explain_worked;
 #[cfg(unix)]
 mod exports_dirs;
+mod exports_import;
 mod exports_lsp;
 mod exports_robust;
 mod facts_desugar;

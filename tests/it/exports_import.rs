@@ -1,0 +1,126 @@
+//! Issue 24, item 1: the fields that name dependencies in stack-specific places are
+//! read (Soda's `options.clusterName`, Lens and Talos `source`), and a field that looks
+//! like a dependency but is not read is a warning, never silence.
+
+use crate::import_util::{open_with_base, rows};
+
+/// A compute and a cluster in engineering, as .facts.
+const RESOURCES: &str = "resource runnable-default in engineering type: compute owner: maria.
+resource miniature in engineering type: cluster owner: maria.
+resource sf-depot in engineering type: depot owner: maria.";
+
+const SODA: &str = "name: quality-checks
+version: v1
+type: workflow
+owner: sam
+workflow:
+  dag:
+    - name: soda-job
+      spec:
+        stack: soda+python:1.0
+        compute: runnable-default
+        stackSpec:
+          inputs:
+            - dataset: dataos://sf-depot:retail/customer
+              options:
+                engine: minerva
+                clusterName: miniature
+              checks:
+                - row_count between 10 and 1000
+";
+
+fn warnings(ws: &grantlog::workspace::Workspace) -> Vec<String> {
+    ws.warnings.iter().map(|d| d.render(&ws.sources)).collect()
+}
+
+#[test]
+fn a_soda_check_depends_on_the_cluster_it_queries_through() {
+    let ws = open_with_base(&[
+        ("r.facts", RESOURCES),
+        ("tenants/engineering/soda.yaml", SODA),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let deps = rows(&ws, "depends_on");
+    // Before: only the compute and the depot; the workload looked runnable without
+    // any right on the cluster (S22).
+    assert!(
+        deps.contains("engineering,quality-checks,cluster,miniature"),
+        "{deps:?}"
+    );
+    assert!(
+        deps.contains("engineering,quality-checks,depot,sf-depot"),
+        "{deps:?}"
+    );
+    assert!(warnings(&ws).is_empty(), "{:?}", warnings(&ws));
+}
+
+#[test]
+fn a_soda_check_through_an_unknown_cluster_is_an_error_at_its_name() {
+    let Err(err) = open_with_base(&[
+        ("r.facts", RESOURCES),
+        (
+            "tenants/engineering/soda.yaml",
+            &SODA.replace("clusterName: miniature", "clusterName: minaiture"),
+        ),
+    ]) else {
+        panic!("an unknown cluster was ignored")
+    };
+    assert!(
+        err.contains("no resource \"minaiture\" in tenant engineering"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--> tenants/engineering/soda.yaml:16:30"),
+        "{err}"
+    );
+}
+
+#[test]
+fn lens_and_talos_sources_name_a_cluster_or_a_depot() {
+    let lens = "name: sales-lens\nversion: v1alpha\ntype: service\nowner: sam\nspec:\n  compute: runnable-default\n  stack: lens:2.0\n  stackSpec:\n    source:\n      type: minerva\n      name: miniature\n      catalog: lakehouse\n";
+    let talos = "name: sales-api\nversion: v1\ntype: service\nowner: sam\nspec:\n  compute: runnable-default\n  stack: talos:2.0\n  stackSpec:\n    sources:\n      - name: sf-depot\n        type: depot\n";
+    let ws = open_with_base(&[
+        ("r.facts", RESOURCES),
+        ("tenants/engineering/lens.yaml", lens),
+        ("tenants/engineering/talos.yaml", talos),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let deps = rows(&ws, "depends_on");
+    assert!(
+        deps.contains("engineering,sales-lens,cluster,miniature"),
+        "{deps:?}"
+    );
+    assert!(
+        deps.contains("engineering,sales-api,depot,sf-depot"),
+        "{deps:?}"
+    );
+}
+
+#[test]
+fn a_field_that_looks_like_a_dependency_but_is_not_read_is_a_warning() {
+    let beacon = "name: stores-api\nversion: v1\ntype: service\nowner: sam\nspec:\n  compute: runnable-default\n  stack: beacon+rest\n  clusterRef: miniature\n  stackSpec:\n    source:\n      type: database\n      name: retail01\n";
+    let ws = open_with_base(&[
+        ("r.facts", RESOURCES),
+        ("tenants/engineering/beacon.yaml", beacon),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let w = warnings(&ws).join("\n");
+    // Before: both were silently ignored.
+    assert!(
+        w.contains("warning[I0204]: field `clusterRef` looks like a dependency but is not read\n --> tenants/engineering/beacon.yaml:8:3"),
+        "{w}"
+    );
+    assert!(
+        w.contains("warning[I0204]: a `source` of type `database` is not read as a dependency\n  --> tenants/engineering/beacon.yaml:11:7"),
+        "{w}"
+    );
+    // A `dataos://` address in any field is read, not warned about.
+    let flare = "name: wf\nversion: v1\ntype: workflow\nowner: sam\nworkflow:\n  dag:\n    - name: load\n      spec:\n        stack: flare:7.0\n        compute: runnable-default\n        stackSpec:\n          job:\n            outputs:\n              - name: out\n                depot: dataos://sf-depot?acl=rw\n            inputs:\n              - name: orders\n                dataset: dataos://sf-depot:public/orders\n                sourceDepot: dataos://sf-depot\n";
+    let ws = open_with_base(&[
+        ("r.facts", RESOURCES),
+        ("tenants/engineering/wf.yaml", flare),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(warnings(&ws).is_empty(), "{:?}", warnings(&ws));
+    assert!(rows(&ws, "depends_on").contains("engineering,wf,depot,sf-depot"));
+}
