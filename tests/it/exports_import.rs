@@ -124,3 +124,69 @@ fn a_field_that_looks_like_a_dependency_but_is_not_read_is_a_warning() {
     assert!(warnings(&ws).is_empty(), "{:?}", warnings(&ws));
     assert!(rows(&ws, "depends_on").contains("engineering,wf,depot,sf-depot"));
 }
+
+/// `dataos-ctl user get` as people save it: log lines above the table, a BOM, CRLF.
+const CAPTURE: &str = "\u{feff}INFO[0000] 😃 user get...\r\nINFO[0001] 😃 user get...complete\r\n\r\n          NAME          │     ID      │    TYPE     │        EMAIL        │         TAGS\r\n────────────────────────┼─────────────┼─────────────┼─────────────────────┼──────────────────────\r\n Data Product Developer │ dpdeveloper │ application │ dpdeveloper@tmdc.io │ users:id:dpdeveloper\r\n IamGroot               │ iamgroot    │ person      │ iamgroot@tmdc.io    │ roles:id:operator\r\n";
+
+fn scratch(name: &str, file: &str, bytes: &[u8]) -> String {
+    let d = std::env::temp_dir().join(format!(
+        "grantlog-exports-imp-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.join(file);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn a_user_get_capture_with_log_lines_a_bom_and_crlf_is_read() {
+    let path = scratch("capture", "users.txt", CAPTURE.as_bytes());
+    let (out, err, code) = crate::cli_run::grantlog(&["import", &path]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("user dpdeveloper type application name \"Data Product Developer\""),
+        "{out}"
+    );
+    assert!(out.contains("instance\n  operator: iamgroot."), "{out}");
+    // The same file given to eval, beside a tenant.
+    let (out, err, code) = crate::cli_run::grantlog(&["eval", &path, "-q", "user(iamgroot, T)"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("person"), "{out}");
+}
+
+#[test]
+fn a_capture_without_a_table_is_one_error_that_says_so() {
+    let text = "INFO[0000] 😃 user get...\nERRO[0001] 😃 user get...failed: not logged in\n";
+    let path = scratch("no-header", "users.txt", text.as_bytes());
+    for args in [
+        vec!["import", path.as_str()],
+        vec!["eval", path.as_str(), "-q", "user(U, T)"],
+    ] {
+        let (out, err, code) = crate::cli_run::grantlog(&args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        // Before: one Datalog syntax error per line (102 of them for a longer file).
+        assert_eq!(err.matches("error[").count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("error[I0302]: not a dataos-ctl table: no header found"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_damaged_header_is_located_instead_of_shifting_the_columns() {
+    // The header lost the separator between TYPE and EMAIL.
+    let text = "   NAME   │    ID    │  TYPE        EMAIL       │  TAGS\n──────────┼──────────┼─────────────────────────┼────────\n IamGroot │ iamgroot │ person │ iamgroot@tmdc.io │ roles:id:operator\n";
+    let path = scratch("damaged", "users.txt", text.as_bytes());
+    let (out, err, code) = crate::cli_run::grantlog(&["import", &path]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("error[I0303]: this row has 5 cells, the header 4"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("--> {path}:3:1")), "{err}");
+}
