@@ -7,12 +7,20 @@ use crate::facts::{Name, Stmt, StmtKind};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::lexer::is_bare_symbol;
 
-/// The `.facts` text of every manifest and table among `files` (`.facts` files are left
-/// out: they are already text). Errors: every diagnostic of every file.
+/// The `.facts` text of every manifest and table among `files`, then the `.facts` files
+/// among them copied as they are. Errors: every diagnostic of every file.
 pub fn facts_text(
     sources: &SourceMap,
     files: &[FileId],
 ) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let facts_files: Vec<FileId> = files
+        .iter()
+        .copied()
+        .filter(|&f| {
+            let f = sources.file(f);
+            source_of(&f.name, &f.text) == Some(Source::Facts)
+        })
+        .collect();
     let files: Vec<FileId> = files
         .iter()
         .copied()
@@ -58,6 +66,14 @@ pub fn facts_text(
     for (_, _, text) in items {
         out.push('\n');
         out.push_str(&text);
+    }
+    // What no manifest carries (tenants, roles, Can Use grants), as it was written: the
+    // output then loads on its own.
+    for f in facts_files {
+        let f = sources.file(f);
+        out.push_str(&format!("\n// from {} (copied as it is)\n", f.name));
+        out.push_str(f.text.trim_end());
+        out.push('\n');
     }
     let warnings = diags.into_iter().filter(|d| d.code != PENDING).collect();
     Ok((out, warnings))

@@ -190,3 +190,81 @@ fn a_damaged_header_is_located_instead_of_shifting_the_columns() {
     );
     assert!(err.contains(&format!("--> {path}:3:1")), "{err}");
 }
+
+const GRANT_HEAD: &str = "name: g\nversion: v1alpha\ntype: grant\ngrant:\n  policy_use_case_id: run-as-user\n  approve: true\n  manageAsUser: iamgroot\n";
+
+#[test]
+fn bifrost_grants_name_the_identity_by_user_id_and_may_have_several_subjects() {
+    let yaml = format!(
+        "{GRANT_HEAD}  subjects: [users:id:sam, users:id:maria]\n  values:\n    run-as-dataos-resource:\n      - userId: dpdeveloper\n"
+    );
+    let ws = open_with_base(&[("grants.yaml", &yaml)]).unwrap_or_else(|e| panic!("{e}"));
+    let grants = rows(&ws, "run_as_grant");
+    // Before: I0101 "has no `values.run-as-dataos-resource[].path:`".
+    assert!(grants.contains("dpdeveloper,sam,iamgroot"), "{grants:?}");
+    assert!(grants.contains("dpdeveloper,maria,iamgroot"), "{grants:?}");
+}
+
+#[test]
+fn a_role_tag_as_a_run_as_subject_says_what_s26_allows() {
+    let yaml = format!(
+        "{GRANT_HEAD}  subjects:\n    - roles:id:data-dev\n  values:\n    run-as-dataos-resource:\n      - path: users:id:dpdeveloper\n"
+    );
+    let Err(err) = open_with_base(&[("grants.yaml", &yaml)]) else {
+        panic!("a role tag was taken as a user")
+    };
+    // Before: "unknown user roles:id:data-dev" with help to declare such a user.
+    assert!(
+        err.contains("error[I0104]: grant \"g\": a run-as grant's subject is a user, not the role tag `roles:id:data-dev`"),
+        "{err}"
+    );
+    assert!(err.contains("--> grants.yaml:9:7"), "{err}");
+    assert!(err.contains("run-as is granted to a user (S26)"), "{err}");
+    assert!(!err.contains("declare"), "{err}");
+}
+
+#[test]
+fn import_checks_as_eval_does_and_prints_nothing_on_an_error() {
+    let d = std::env::temp_dir().join(format!("grantlog-exports-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    let t = d.join("tenants/engineering");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(d.join("base.facts"), crate::import_util::BASE).unwrap();
+    std::fs::write(
+        t.join("wf.yaml"),
+        "name: wf\nversion: v1\ntype: workflow\nowner: sam\nworkflow:\n  dag:\n    - name: a\n      spec:\n        runAsUser: dpdevloper\n        stackSpec:\n          inputs: [{dataset: \"dataos://nodepot:a/b\"}]\n",
+    )
+    .unwrap();
+    let dir = d.to_str().unwrap();
+    let (out, err, code) = crate::cli_run::grantlog(&["import", dir]);
+    // Before: exit 0 and a .facts text that failed only when loaded.
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("unknown user \"dpdevloper\""), "{err}");
+    assert!(err.contains("wf.yaml:9:20"), "{err}");
+    assert!(err.contains("no resource \"nodepot\""), "{err}");
+}
+
+#[test]
+fn import_of_a_directory_prints_facts_that_load_on_their_own() {
+    let (out, err, code) = crate::cli_run::grantlog(&["import", "examples/dataos/"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("// from examples/dataos/tenant.facts (copied as it is)\n"),
+        "{out}"
+    );
+    let d = std::env::temp_dir().join(format!("grantlog-exports-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let path = d.join("instance.facts");
+    std::fs::write(&path, &out).unwrap();
+    let q = "missing_permission(T, W, I, D, P)";
+    let (alone, err, code) = crate::cli_run::grantlog(&["eval", path.to_str().unwrap(), "-q", q]);
+    // Before: F0102 unknown tenant "engineering", five times.
+    assert_eq!(code, 0, "{err}");
+    let (dir, _, _) = crate::cli_run::grantlog(&["eval", "examples/dataos/", "-q", q]);
+    assert_eq!(alone, dir);
+    assert!(
+        alone.contains("engineering │ sales-360 │ sam │ sf-creds │ can_use_secret"),
+        "{alone}"
+    );
+}

@@ -179,7 +179,8 @@ fn import_output_with_a_nul_or_a_line_break_in_a_name_loads() {
         "nul.yaml",
         b"name: \"sf\\0depot\"\ntype: depot\nowner: sam\ntenant: engineering\n---\nname: |\n  two\n  lines\ntype: depot\nowner: sam\ntenant: engineering\n",
     );
-    let (out, err, code) = grantlog(&["import", &yaml]);
+    let base = write(&d, "base.facts", crate::import_util::BASE.as_bytes());
+    let (out, err, code) = grantlog(&["import", &base, &yaml]);
     assert_eq!(code, 0, "{err}");
     // Before: `"sf\0depot"`, an escape the facts language rejects.
     assert!(
@@ -190,11 +191,10 @@ fn import_output_with_a_nul_or_a_line_break_in_a_name_loads() {
         out.contains("resource \"two\\nlines\\n\" in engineering"),
         "{out}"
     );
+    // The output copies base.facts: it loads on its own.
     let imported = write(&d, "imported.facts", out.as_bytes());
-    let base = write(&d, "base.facts", crate::import_util::BASE.as_bytes());
     let (out, err, code) = grantlog(&[
         "eval",
-        &base,
         &imported,
         "-q",
         "resource(engineering, depot, N, O, S)",
