@@ -306,7 +306,19 @@ pub fn read_statement_files(
     sources: &SourceMap,
     files: &[FileId],
 ) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
-    instance.read_parsed(sources, crate::import::parse_files(sources, files))
+    let parsed = crate::import::parse_files(sources, files);
+    // One mistake, one error: a YAML file that does not parse yields none of its
+    // resources, so every reference to them elsewhere would be an error too (one typo
+    // gave 24 errors, the real one last). Report what did not parse, and only that.
+    let unreadable = |d: &Diagnostic| matches!(d.code, "I0001" | "I0002");
+    if parsed.iter().any(|(_, d)| d.iter().any(unreadable)) {
+        return Err(parsed
+            .into_iter()
+            .flat_map(|(_, d)| d)
+            .filter(unreadable)
+            .collect());
+    }
+    instance.read_parsed(sources, parsed)
 }
 
 /// Fact paths with each directory replaced by the files in it (recursively, sorted by

@@ -268,3 +268,41 @@ fn import_of_a_directory_prints_facts_that_load_on_their_own() {
         "{alone}"
     );
 }
+
+#[test]
+fn one_yaml_typo_is_one_error_not_a_cascade() {
+    let d = std::env::temp_dir().join(format!("grantlog-exports-typo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    for e in ["tenant.facts", "users.txt", "grants.yaml"] {
+        std::fs::copy(format!("examples/dataos/{e}"), d.join(e)).unwrap();
+    }
+    let t = d.join("tenants/engineering");
+    std::fs::create_dir_all(&t).unwrap();
+    for e in [
+        "compute.yaml",
+        "minerva-cluster.yaml",
+        "sales-360.yaml",
+        "sf-depot.yaml",
+    ] {
+        std::fs::copy(
+            format!("examples/dataos/tenants/engineering/{e}"),
+            t.join(e),
+        )
+        .unwrap();
+    }
+    // A typo in the compute's manifest: an unclosed flow sequence.
+    let compute = std::fs::read_to_string(t.join("compute.yaml")).unwrap();
+    std::fs::write(
+        t.join("compute.yaml"),
+        compute.replacen("name: runnable-default", "name: [runnable-default", 1),
+    )
+    .unwrap();
+    let (_, err, code) =
+        crate::cli_run::grantlog(&["eval", d.to_str().unwrap(), "-q", "tenant(T)"]);
+    assert_eq!(code, 1, "{err}");
+    // Before: every reference to the compute in the other files was an error too.
+    assert_eq!(err.matches("error[").count(), 1, "{err}");
+    assert!(err.starts_with("error[I0001]: YAML syntax error"), "{err}");
+    assert!(err.contains("compute.yaml:"), "{err}");
+}
