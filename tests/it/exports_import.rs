@@ -306,3 +306,26 @@ fn one_yaml_typo_is_one_error_not_a_cascade() {
     assert!(err.starts_with("error[I0001]: YAML syntax error"), "{err}");
     assert!(err.contains("compute.yaml:"), "{err}");
 }
+
+#[test]
+fn check_accepts_what_eval_accepts() {
+    // Before: 16 false errors (the .facts file read without the manifests and table).
+    let (_, err, code) = crate::cli_run::grantlog(&["check", "examples/dataos/"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning[I0202]"), "{err}");
+    assert!(err.ends_with("ok: 7 files, 1 warning\n"), "{err}");
+    // Before: a usage error (exit 2) for a manifest named alone. Now eval's own errors.
+    let (_, err, code) = crate::cli_run::grantlog(&["check", "examples/dataos/grants.yaml"]);
+    let (_, eval_err, _) =
+        crate::cli_run::grantlog(&["eval", "examples/dataos/grants.yaml", "-q", "tenant(T)"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error[F0101]: unknown user \"sam\"\n  --> examples/dataos/grants.yaml:10:7"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("error[").count(),
+        eval_err.matches("error[").count(),
+        "{err}\n{eval_err}"
+    );
+}
