@@ -172,17 +172,18 @@ fn document(doc: &Node, path: &str) -> Result<Out, Diagnostic> {
         }
     }
     let warnings = fields.1;
+    // The statement is cited at its `name:` line (not the document's first line, which
+    // may be `version:` or a comment).
+    let named = doc
+        .entry("name")
+        .map_or(res.span, |(k, v)| k.span.to(v.span));
     let stmt = Stmt {
         kind: StmtKind::Resource {
             name: name(res),
             tenant,
             fields: fields.0,
         },
-        span: Span::new(
-            doc.span.file,
-            doc.span.start as usize,
-            doc.span.end as usize,
-        ),
+        span: named,
     };
     Ok((vec![stmt], warnings))
 }

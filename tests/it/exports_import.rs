@@ -329,3 +329,18 @@ fn check_accepts_what_eval_accepts() {
         "{err}\n{eval_err}"
     );
 }
+
+#[test]
+fn citations_point_at_the_line_that_states_the_thing() {
+    // A user's instance role: the user's row in the table, not the header.
+    let (out, err, code) =
+        crate::cli_run::grantlog(&["explain", "instance_role(sam, user)", "examples/dataos/"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("fact at examples/dataos/users.txt:8"), "{out}");
+    // A manifest that starts with `version:`: its `name:` line.
+    let yaml = "version: v1\nname: extra\ntype: compute\nowner: maria\n";
+    let ws = open_with_base(&[("tenants/engineering/extra.yaml", yaml)])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let at = crate::import_util::origins(&ws, "resource");
+    assert!(at.contains("tenants/engineering/extra.yaml:2"), "{at:?}");
+}
