@@ -300,3 +300,40 @@ proptest! {
         prop_assert_eq!(blank_except(&text, &ranges), blank_naive(&text, &ranges));
     }
 }
+
+#[test]
+fn a_test_whose_statement_does_not_parse_fails_even_without_expect() {
+    let d = dir("broken-test");
+    let path = write(&d, "b.test", b"test t:\n  grant can_use on.\n");
+    let (out, err, code) = grantlog(&["test", &path]);
+    // Before: "1 passed", exit 0: statements were only read before an `expect`.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("FAIL t ("), "{out}");
+    assert!(
+        out.contains("error[E0001]: expected a resource, found `.`"),
+        "{out}"
+    );
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+}
+
+#[test]
+fn exit_codes_tell_a_failed_expectation_from_a_broken_input() {
+    let d = dir("codes");
+    let wrong = write(
+        &d,
+        "w.test",
+        b"test w:\n  tenant x.\n  expect no tenant(x).\n",
+    );
+    let broken = write(&d, "k.test", b"test k:\n  tenant x\n  expect tenant(x).\n");
+    assert_eq!(grantlog(&["test", &wrong]).2, 3);
+    assert_eq!(grantlog(&["test", &broken]).2, 1);
+    assert_eq!(
+        grantlog(&["test", &wrong, &broken]).2,
+        1,
+        "broken input wins"
+    );
+    let messy = write(&d, "m.dl", b".decl e(a: symbol)\ne(x) .\n");
+    let bad = write(&d, "bad.dl", b".decl e(a: symbol\n");
+    assert_eq!(grantlog(&["fmt", "--check", &messy]).2, 3);
+    assert_eq!(grantlog(&["fmt", "--check", &bad]).2, 1);
+}
