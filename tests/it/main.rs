@@ -51,6 +51,7 @@ mod fidelity_util;
 mod fmt;
 #[allow(dead_code)]
 mod fuzz_common;
+mod fuzz_exports;
 mod fuzz_inputs;
 mod fuzz_repl_cli;
 mod import_cli;
