@@ -7,6 +7,48 @@ use crate::source::{SourceMap, Span};
 use crate::style::{self, paint, Role};
 use serde::Serialize;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+
+/// `--allow CODE` / `--allow warnings` and `--deny warnings`, for the whole process (every
+/// command and the REPL report through [`apply_policy`]).
+static ALLOWED: RwLock<Vec<String>> = RwLock::new(Vec::new());
+static DENY_WARNINGS: AtomicBool = AtomicBool::new(false);
+/// A warning was reported as an error under `--deny warnings`: the command fails.
+static DENIED: AtomicBool = AtomicBool::new(false);
+
+/// Sets what happens to warnings: codes (or `warnings`, all of them) not reported, and
+/// whether the others are errors.
+pub fn set_warning_policy(allow: &[String], deny_warnings: bool) {
+    *ALLOWED.write().unwrap_or_else(|e| e.into_inner()) = allow.to_vec();
+    DENY_WARNINGS.store(deny_warnings, Ordering::Relaxed);
+}
+
+/// A diagnostic as the policy reports it: `None` when it is an allowed warning, an error
+/// when warnings are denied, else itself.
+pub fn apply_policy(d: &Diagnostic) -> Option<std::borrow::Cow<'_, Diagnostic>> {
+    if d.is_error() {
+        return Some(std::borrow::Cow::Borrowed(d));
+    }
+    let allowed = ALLOWED.read().unwrap_or_else(|e| e.into_inner());
+    if allowed.iter().any(|a| a == "warnings" || a == d.code) {
+        return None;
+    }
+    if DENY_WARNINGS.load(Ordering::Relaxed) {
+        DENIED.store(true, Ordering::Relaxed);
+        let mut e = d.clone();
+        e.severity = Severity::Error;
+        e.notes
+            .push("a warning, denied by --deny warnings (allow it with --allow CODE)".into());
+        return Some(std::borrow::Cow::Owned(e));
+    }
+    Some(std::borrow::Cow::Borrowed(d))
+}
+
+/// Whether a warning was reported as an error under `--deny warnings`.
+pub fn denied() -> bool {
+    DENIED.load(Ordering::Relaxed)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -367,11 +409,12 @@ pub fn render_capped(
     sources: &SourceMap,
     sink: &mut dyn FnMut(&str),
 ) -> Vec<String> {
-    let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
+    let mut sorted: Vec<std::borrow::Cow<'_, Diagnostic>> =
+        diags.iter().filter_map(apply_policy).collect();
     sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
     let mut cap = Cap::default();
     for d in sorted {
-        if cap.admit(d, sources) {
+        if cap.admit(&d, sources) {
             sink(&d.render(sources));
         }
     }
@@ -389,8 +432,9 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
     for note in notes {
         let _ = writeln!(out, "{note}");
     }
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
+    let kept: Vec<_> = diags.iter().filter_map(apply_policy).collect();
+    let errors = kept.iter().filter(|d| d.is_error()).count();
+    let warnings = kept.len() - errors;
     if errors > 0 {
         let _ = writeln!(out, "{}", error_count(errors, warnings));
     }

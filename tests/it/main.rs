@@ -37,6 +37,7 @@ mod exports_dirs;
 mod exports_import;
 mod exports_lsp;
 mod exports_robust;
+mod exports_warnings;
 mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
