@@ -12,6 +12,7 @@ mod handoff;
 mod import;
 mod lsp;
 mod repl;
+mod rules;
 mod signal;
 mod test;
 mod watch;
@@ -119,6 +120,9 @@ pub enum Command {
     /// Print the man page (roff), generated from the same definitions as --help.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Print the DataOS rules built into grantlog (or, with --example, the worked example), to copy and edit.
+    #[command(after_help = rules::HELP)]
+    Rules(rules::RulesArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -198,6 +202,7 @@ pub fn main() -> ExitCode {
         Some(Command::Lsp(args)) => lsp::run(&args),
         Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::Man(args)) => completions::man(&args),
+        Some(Command::Rules(args)) => rules::run(&args),
     };
     flush_json();
     // A warning reported as an error (`--deny warnings`) fails a command that succeeded.

@@ -135,6 +135,15 @@ fn test_paths(args: &TestArgs) -> Vec<PathBuf> {
 }
 
 fn once(args: &TestArgs) -> u8 {
+    // Outside a checkout there is no rules/tests: say what was looked for (a usage error),
+    // not "0 passed".
+    if args.paths.is_empty() && !std::path::Path::new("rules/tests").is_dir() {
+        eprintln!("error: no test files named, and no rules/tests directory here to run");
+        eprintln!(
+            "  = help: name the .test files or directories to run: `grantlog test my-policy.test`"
+        );
+        return 2;
+    }
     let rules = if args.rules.is_empty() {
         // Said on stderr, so that an edited checkout is not silently ignored.
         if let Some(d) = shipped::disk_differs_here() {

@@ -32,6 +32,7 @@ mod explain_programs;
 #[allow(dead_code)]
 mod explain_util;
 mod explain_worked;
+mod exports_cli;
 #[cfg(unix)]
 mod exports_dirs;
 mod exports_import;
