@@ -126,7 +126,23 @@ fn stdin(args: &FmtArgs) -> u8 {
                 0
             }
         }
-        Err(diags) => {
+        Err(mut diags) => {
+            // Text of another language than --lang says (the default is rules): name the
+            // flag that reads it, rather than leave a rule-syntax error unexplained.
+            let other = [
+                (Lang::Facts, "facts"),
+                (Lang::Test, "test"),
+                (Lang::Rules, "dl"),
+            ]
+            .into_iter()
+            .filter(|(l, _)| *l != lang)
+            .find(|(l, _)| format("<stdin>", &text, *l, &mut SourceMap::new()).is_ok());
+            if let (Some((_, name)), Some(first)) = (other, diags.iter_mut().find(|d| d.is_error()))
+            {
+                first.notes.push(format!(
+                    "this text reads as the `{name}` language: pass `--lang {name}`"
+                ));
+            }
             report(&diags, &sources);
             1
         }

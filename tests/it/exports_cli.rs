@@ -61,3 +61,23 @@ fn test_with_nothing_to_run_is_a_usage_error_saying_what_it_looked_for() {
     assert!(err.contains("no rules/tests directory here"), "{err}");
     assert!(out.is_empty(), "{out}");
 }
+
+#[test]
+fn fmt_of_stdin_in_another_language_names_the_flag() {
+    let (out, err, code) = crate::cli_run::grantlog_with_input(
+        &["fmt", "-"],
+        "tenant engineering.\nuser sam type person.\n",
+    );
+    // Before: a rule-syntax error and nothing about --lang.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("this text reads as the `facts` language: pass `--lang facts`"),
+        "{err}"
+    );
+    let (out, err, code) = crate::cli_run::grantlog_with_input(
+        &["fmt", "-", "--lang", "facts"],
+        "tenant engineering.\nuser sam type person.\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "tenant engineering.\nuser sam type person.\n");
+}
