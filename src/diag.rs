@@ -7,6 +7,48 @@ use crate::source::{SourceMap, Span};
 use crate::style::{self, paint, Role};
 use serde::Serialize;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+
+/// `--allow CODE` / `--allow warnings` and `--deny warnings`, for the whole process (every
+/// command and the REPL report through [`apply_policy`]).
+static ALLOWED: RwLock<Vec<String>> = RwLock::new(Vec::new());
+static DENY_WARNINGS: AtomicBool = AtomicBool::new(false);
+/// A warning was reported as an error under `--deny warnings`: the command fails.
+static DENIED: AtomicBool = AtomicBool::new(false);
+
+/// Sets what happens to warnings: codes (or `warnings`, all of them) not reported, and
+/// whether the others are errors.
+pub fn set_warning_policy(allow: &[String], deny_warnings: bool) {
+    *ALLOWED.write().unwrap_or_else(|e| e.into_inner()) = allow.to_vec();
+    DENY_WARNINGS.store(deny_warnings, Ordering::Relaxed);
+}
+
+/// A diagnostic as the policy reports it: `None` when it is an allowed warning, an error
+/// when warnings are denied, else itself.
+pub fn apply_policy(d: &Diagnostic) -> Option<std::borrow::Cow<'_, Diagnostic>> {
+    if d.is_error() {
+        return Some(std::borrow::Cow::Borrowed(d));
+    }
+    let allowed = ALLOWED.read().unwrap_or_else(|e| e.into_inner());
+    if allowed.iter().any(|a| a == "warnings" || a == d.code) {
+        return None;
+    }
+    if DENY_WARNINGS.load(Ordering::Relaxed) {
+        DENIED.store(true, Ordering::Relaxed);
+        let mut e = d.clone();
+        e.severity = Severity::Error;
+        e.notes
+            .push("a warning, denied by --deny warnings (allow it with --allow CODE)".into());
+        return Some(std::borrow::Cow::Owned(e));
+    }
+    Some(std::borrow::Cow::Borrowed(d))
+}
+
+/// Whether a warning was reported as an error under `--deny warnings`.
+pub fn denied() -> bool {
+    DENIED.load(Ordering::Relaxed)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,6 +70,9 @@ pub struct Diagnostic {
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// A place given as file, line and column, for a file that is in no source map
+    /// (one that could not be read as text); used only when `span` is `None`.
+    pub place: Option<(String, usize, usize)>,
 }
 
 impl Diagnostic {
@@ -41,6 +86,7 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             notes: Vec::new(),
+            place: None,
         }
     }
 
@@ -53,6 +99,12 @@ impl Diagnostic {
 
     pub fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
+        self
+    }
+
+    /// Located at `file:line:col` of a file not in the source map (see `place`).
+    pub fn at_place(mut self, file: impl Into<String>, line: usize, col: usize) -> Self {
+        self.place = Some((file.into(), line, col));
         self
     }
 
@@ -102,10 +154,18 @@ impl Diagnostic {
             Severity::Warning => ("warning", Role::Warning),
         };
         let head = paint(&format!("{kind}[{}]", self.code), role, color);
-        let _ = writeln!(out, "{head}: {}", paint(&self.message, Role::Strong, color));
+        let message = one_line(&self.message);
+        let _ = writeln!(out, "{head}: {}", paint(&message, Role::Strong, color));
         let look = Look { color, caret: role };
+        let label = self.label.as_deref().map(one_line);
         if let Some(span) = self.span.filter(|s| sources.get(s.file).is_some()) {
-            render_snippet(&mut out, sources, span, self.label.as_deref(), "-->", look);
+            render_snippet(&mut out, sources, span, label.as_deref(), "-->", look);
+        } else if let (None, Some((file, line, col))) = (self.span, &self.place) {
+            let _ = writeln!(
+                out,
+                " {} {file}:{line}:{col}",
+                paint("-->", Role::Frame, color)
+            );
         }
         for (span, text) in &self.related {
             if sources.get(span.file).is_some() {
@@ -127,13 +187,18 @@ impl Diagnostic {
 
     /// A JSON object for `--format json`: the location is resolved to file/line/column.
     pub fn to_json(&self, sources: &SourceMap) -> serde_json::Value {
-        let loc = self
-            .span
-            .filter(|s| sources.get(s.file).is_some())
-            .map(|s| {
-                let l = sources.locate(s);
-                serde_json::json!({"file": l.file, "line": l.line, "column": l.col})
-            });
+        let loc = match (self.span, &self.place) {
+            (None, Some((file, line, col))) => {
+                Some(serde_json::json!({"file": file, "line": line, "column": col}))
+            }
+            _ => self
+                .span
+                .filter(|s| sources.get(s.file).is_some())
+                .map(|s| {
+                    let l = sources.locate(s);
+                    serde_json::json!({"file": l.file, "line": l.line, "column": l.col})
+                }),
+        };
         serde_json::json!({
             "severity": self.severity,
             "code": self.code,
@@ -144,6 +209,28 @@ impl Diagnostic {
             "notes": self.notes,
         })
     }
+}
+
+/// A message or label on one line: a name holding a line break (a YAML block scalar) or
+/// another control character is shown escaped, as in a quoted string, so that it cannot
+/// split the report's header.
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// How a snippet is drawn: in colour or not, and the colour of its caret line.
@@ -322,11 +409,12 @@ pub fn render_capped(
     sources: &SourceMap,
     sink: &mut dyn FnMut(&str),
 ) -> Vec<String> {
-    let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
+    let mut sorted: Vec<std::borrow::Cow<'_, Diagnostic>> =
+        diags.iter().filter_map(apply_policy).collect();
     sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
     let mut cap = Cap::default();
     for d in sorted {
-        if cap.admit(d, sources) {
+        if cap.admit(&d, sources) {
             sink(&d.render(sources));
         }
     }
@@ -344,8 +432,9 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
     for note in notes {
         let _ = writeln!(out, "{note}");
     }
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
+    let kept: Vec<_> = diags.iter().filter_map(apply_policy).collect();
+    let errors = kept.iter().filter(|d| d.is_error()).count();
+    let warnings = kept.len() - errors;
     if errors > 0 {
         let _ = writeln!(out, "{}", error_count(errors, warnings));
     }

@@ -16,9 +16,25 @@ const RULES: &str = include_str!("../rules/dataos.dl");
 /// W0004: the working directory's `rules/dataos.dl` differs from the embedded rules.
 pub const DISK_DIFFERS: &str = "W0004";
 
-/// The shipped policy, as `--rules` files would give it.
+/// How proofs cite the embedded rules outside a checkout that holds the same file.
+const BUILTIN_NAME: &str = "<builtin rules/dataos.dl>";
+
+/// The shipped policy, as `--rules` files would give it. It is named `rules/dataos.dl`
+/// where that file here is the same (a checkout: citations open in an editor), else
+/// `<builtin rules/dataos.dl>`, so that a proof never cites a file that is not there or
+/// says something else (`grantlog rules` prints the text it cites).
 pub fn rules() -> Vec<Text> {
-    vec![Text::new(RULES_PATH, RULES)]
+    static NAME: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    let name = NAME.get_or_init(|| match std::fs::read_to_string(RULES_PATH) {
+        Ok(disk) if disk == RULES => RULES_PATH,
+        _ => BUILTIN_NAME,
+    });
+    vec![Text::new(*name, RULES)]
+}
+
+/// The text of the shipped rules, for `grantlog rules`.
+pub fn rules_text() -> &'static str {
+    RULES
 }
 
 /// The worked example (S30), loaded when no fact file is named.

@@ -11,9 +11,12 @@ pub const HELP: &str = "Each file is checked as what its extension says:
   .dl     rule files, checked together (declarations may be in any of them): syntax,
           relations, arity, types, safety, stratification, and warnings;
   .facts  fact files, read together against those rules (the shipped DataOS rules when
-          no .dl file is given): every statement, name and reference;
+          no .dl file is given): every statement, name and reference; DataOS
+          manifests (.yaml, .yml) and `dataos-ctl` tables (.txt, .table) are read with
+          them, as `grantlog eval` reads them;
   .test   policy test files: their structure (test headers, include, expect, yields).
-A directory means every such file under it.
+A directory means every such file under it (each directory and file once, whatever
+the symbolic links).
 
 Exit status: 0 when there is no error (warnings allowed), 1 otherwise, 2 for a usage
 error (a path that is none of these).
@@ -21,11 +24,13 @@ error (a path that is none of these).
 Examples:
   grantlog check rules/dataos.dl my-extra-rules.dl
   grantlog check examples/worked-example.facts
+  grantlog check examples/dataos/
   grantlog check rules/";
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Rule (.dl), fact (.facts) and test (.test) files, or directories of them.
+    /// Rule (.dl), fact (.facts, manifests, tables) and test (.test) files, or
+    /// directories of them.
     #[arg(required = true, value_name = "PATH")]
     pub files: Vec<PathBuf>,
 }
@@ -40,8 +45,9 @@ struct Files {
 
 pub fn run(args: &CheckArgs) -> u8 {
     let mut files = Files::default();
+    let mut seen = std::collections::HashSet::new();
     for p in &args.files {
-        if let Err(e) = gather(p, &mut files, true) {
+        if let Err(e) = gather(p, &mut files, true, &mut seen) {
             eprintln!("error: `{}`: {e}", p.display());
             return 2;
         }
@@ -123,7 +129,7 @@ fn check_facts(paths: &[PathBuf], rules: Vec<Text>) -> (Vec<Diagnostic>, SourceM
             let fact_warnings = ws
                 .warnings
                 .iter()
-                .filter(|d| d.code.starts_with('F'))
+                .filter(|d| d.code.starts_with('F') || d.code.starts_with('I'))
                 .cloned()
                 .collect();
             (fact_warnings, ws.sources)
@@ -152,7 +158,18 @@ fn check_test(path: &Path) -> (Vec<Diagnostic>, SourceMap) {
 
 /// Sort a path into its kind; a directory adds the files under it. A file named
 /// explicitly must have one of the three extensions.
-fn gather(path: &Path, files: &mut Files, named: bool) -> std::io::Result<()> {
+fn gather(
+    path: &Path,
+    files: &mut Files,
+    named: bool,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> std::io::Result<()> {
+    // Each directory and file once: links to `.` would otherwise recurse forever.
+    if let Ok(canonical) = std::fs::canonicalize(path) {
+        if !seen.insert(canonical) {
+            return Ok(());
+        }
+    }
     if path.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -164,14 +181,22 @@ fn gather(path: &Path, files: &mut Files, named: bool) -> std::io::Result<()> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with('.') || n == "target");
             if !hidden {
-                gather(&p, files, false)?;
+                gather(&p, files, false, seen)?;
             }
         }
         return Ok(());
     }
     match path.extension().and_then(|e| e.to_str()) {
         Some("dl") => files.rules.push(path.to_path_buf()),
-        Some("facts") => files.facts.push(path.to_path_buf()),
+        Some("facts" | "yaml" | "yml") => files.facts.push(path.to_path_buf()),
+        // A `dataos-ctl` table (notes beside the manifests are not read).
+        Some("txt" | "table")
+            if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                crate::import::wanted_in_directory(n, || std::fs::read_to_string(path).ok())
+            }) =>
+        {
+            files.facts.push(path.to_path_buf())
+        }
         Some("test") => files.tests.push(path.to_path_buf()),
         _ if named && !path.exists() => {
             return Err(std::io::Error::new(
@@ -181,7 +206,7 @@ fn gather(path: &Path, files: &mut Files, named: bool) -> std::io::Result<()> {
         }
         _ if named => {
             return Err(std::io::Error::other(
-                "not a .dl, .facts or .test file (or a directory of them)",
+                "not a .dl, .facts, .test, .yaml or .yml file, a dataos-ctl table, or a directory of them",
             ))
         }
         _ => {}

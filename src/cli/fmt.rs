@@ -15,7 +15,8 @@ file under it. A file with a syntax error is reported (file:line:col) and left a
 `-` reads stdin and writes the formatted text to stdout (--lang names the language).
 
 Exit status: 0 when done (or, with --check, when every file is formatted); 1 when a file
-would change under --check, or has a syntax error; 2 for a usage error.
+has a syntax error or cannot be read; 2 for a usage error; 3 when, under --check, a file
+would change (and none is broken).
 
 Examples:
   grantlog fmt rules/ examples/
@@ -34,7 +35,7 @@ pub struct FmtArgs {
     /// Files or directories to format, or `-` for stdin.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// Change nothing; list the files that would change and exit 1 if any.
+    /// Change nothing; list the files that would change and exit 3 if any.
     #[arg(long)]
     pub check: bool,
     /// The language of stdin (`-`).
@@ -95,8 +96,10 @@ pub fn run(args: &FmtArgs) -> u8 {
             eprintln!("formatted {name}");
         }
     }
-    if args.check && !changed.is_empty() {
-        status = 1;
+    // A file that would change is the negative answer `--check` asks about (3); a syntax
+    // error, a broken input, wins (1).
+    if args.check && !changed.is_empty() && status == 0 {
+        status = 3;
     }
     status
 }
@@ -117,9 +120,29 @@ fn stdin(args: &FmtArgs) -> u8 {
         Ok(out) => {
             let differs = out != text;
             super::emit(&out);
-            u8::from(args.check && differs)
+            if args.check && differs {
+                3
+            } else {
+                0
+            }
         }
-        Err(diags) => {
+        Err(mut diags) => {
+            // Text of another language than --lang says (the default is rules): name the
+            // flag that reads it, rather than leave a rule-syntax error unexplained.
+            let other = [
+                (Lang::Facts, "facts"),
+                (Lang::Test, "test"),
+                (Lang::Rules, "dl"),
+            ]
+            .into_iter()
+            .filter(|(l, _)| *l != lang)
+            .find(|(l, _)| format("<stdin>", &text, *l, &mut SourceMap::new()).is_ok());
+            if let (Some((_, name)), Some(first)) = (other, diags.iter_mut().find(|d| d.is_error()))
+            {
+                first.notes.push(format!(
+                    "this text reads as the `{name}` language: pass `--lang {name}`"
+                ));
+            }
             report(&diags, &sources);
             1
         }

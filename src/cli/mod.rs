@@ -12,6 +12,7 @@ mod handoff;
 mod import;
 mod lsp;
 mod repl;
+mod rules;
 mod signal;
 mod test;
 mod watch;
@@ -58,6 +59,24 @@ pub struct Cli {
         value_name = "WHEN"
     )]
     pub color: crate::style::ColorChoice,
+    /// Do not report warning CODE (repeatable, e.g. `--allow I0202`); `--allow warnings`
+    /// reports no warning at all.
+    #[arg(long, global = true, value_name = "CODE", value_parser = parse_allow)]
+    pub allow: Vec<String>,
+    /// `--deny warnings`: report every warning (not allowed) as an error, and fail.
+    #[arg(long, global = true, value_name = "warnings", value_parser = ["warnings"])]
+    pub deny: Vec<String>,
+}
+
+/// A warning code (`I0202`, `W0601`, ...) or `warnings`.
+fn parse_allow(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let code = b.len() == 5 && b"EWFTI".contains(&b[0]) && b[1..].iter().all(u8::is_ascii_digit);
+    if s == "warnings" || code {
+        Ok(s.to_owned())
+    } else {
+        Err("expected a diagnostic code such as I0202 (see docs/errors.md), or `warnings`".into())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +120,9 @@ pub enum Command {
     /// Print the man page (roff), generated from the same definitions as --help.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Print the DataOS rules built into grantlog (or, with --example, the worked example), to copy and edit.
+    #[command(after_help = rules::HELP)]
+    Rules(rules::RulesArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -153,6 +175,7 @@ impl LimitArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::style::set(cli.color);
+    crate::diag::set_warning_policy(&cli.allow, !cli.deny.is_empty());
     let json = match &cli.command {
         Some(Command::Eval(a)) => a.format == Format::Json,
         Some(Command::Explain(a)) => a.format == explain::ExplainFormat::Json,
@@ -179,8 +202,15 @@ pub fn main() -> ExitCode {
         Some(Command::Lsp(args)) => lsp::run(&args),
         Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::Man(args)) => completions::man(&args),
+        Some(Command::Rules(args)) => rules::run(&args),
     };
     flush_json();
+    // A warning reported as an error (`--deny warnings`) fails a command that succeeded.
+    let code = if code == 0 && crate::diag::denied() {
+        1
+    } else {
+        code
+    };
     ExitCode::from(code)
 }
 
@@ -277,6 +307,10 @@ pub(crate) fn report_sides(sides: &[(&[Diagnostic], &SourceMap)]) {
         let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
         sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
         for d in sorted {
+            let Some(d) = crate::diag::apply_policy(d) else {
+                continue;
+            };
+            let d = d.as_ref();
             // Keyed without rendering, so the ones left out by the cap cost nothing.
             let key = d.span.map_or((String::new(), 0, 0), |s| {
                 let name = sources.get(s.file).map_or("", |f| f.name.as_str());

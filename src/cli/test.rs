@@ -38,8 +38,10 @@ the rule fired; each @name a function record. Editors and CI coverage services r
 changes (the screen is not cleared; each run starts with a line naming what changed).
 Stop it with Ctrl-C.
 
-Exit status: 0 when every test passed (and coverage reached --min-coverage); 1 when any
-test failed or could not be read, or coverage is below --min-coverage.
+Exit status: 0 when every test passed (and coverage reached --min-coverage); 1 when a
+test file, an include or a statement of a test could not be read (a broken input); 3
+when everything was read and a test's expectation failed, or coverage is below
+--min-coverage.
 
 Examples:
   grantlog test
@@ -133,6 +135,15 @@ fn test_paths(args: &TestArgs) -> Vec<PathBuf> {
 }
 
 fn once(args: &TestArgs) -> u8 {
+    // Outside a checkout there is no rules/tests: say what was looked for (a usage error),
+    // not "0 passed".
+    if args.paths.is_empty() && !std::path::Path::new("rules/tests").is_dir() {
+        eprintln!("error: no test files named, and no rules/tests directory here to run");
+        eprintln!(
+            "  = help: name the .test files or directories to run: `grantlog test my-policy.test`"
+        );
+        return 2;
+    }
     let rules = if args.rules.is_empty() {
         // Said on stderr, so that an edited checkout is not silently ignored.
         if let Some(d) = shipped::disk_differs_here() {
@@ -188,7 +199,19 @@ fn once(args: &TestArgs) -> u8 {
         Some(c) => c.below_min(),
         None => args.min_coverage.is_some(),
     };
-    u8::from(result.failed() > 0 || below || none_selected)
+    // 1: a broken input (a test file, an include or a statement that does not read);
+    // 3: every input read and a test's expectation, or the coverage, said no.
+    let broken = result
+        .results
+        .iter()
+        .any(|r| r.failures.iter().any(|f| f.kind == "error"));
+    if broken || none_selected {
+        1
+    } else if result.failed() > 0 || below {
+        3
+    } else {
+        0
+    }
 }
 
 /// The report without its coverage section (printed as LCOV instead).

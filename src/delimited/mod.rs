@@ -76,13 +76,16 @@ pub fn load(
 ) -> Result<usize, Vec<Diagnostic>> {
     let f = sources.file(file);
     let program = Arc::clone(model.program_arc());
+    // A byte order mark is no part of the first field (files read from disk have it
+    // removed already; this covers texts given otherwise).
+    let bom = if f.text.starts_with('\u{feff}') { 3 } else { 0 };
     let target = target(&program, &f.name, file)?;
     let lines = f.text.bytes().filter(|&b| b == b'\n').count() + 1;
     model.reserve_base(target.rel, lines, lines);
     let mut errors = Vec::new();
     let n = match format_of(&f.name) {
-        Some(Format::Csv) => load_csv(model, &target, &f.text, file, &mut errors),
-        _ => load_tsv(model, &target, &f.text, file, &mut errors),
+        Some(Format::Csv) => load_csv(model, &target, &f.text, bom, file, &mut errors),
+        _ => load_tsv(model, &target, &f.text, bom, file, &mut errors),
     };
     if errors.is_empty() {
         Ok(n)
@@ -137,12 +140,13 @@ fn load_tsv(
     model: &mut Model,
     t: &Target<'_>,
     text: &str,
+    bom: usize,
     file: FileId,
     errors: &mut Vec<Diagnostic>,
 ) -> usize {
     let mut row: Vec<Value> = Vec::with_capacity(t.types.len());
     let mut n = 0;
-    let mut start = 0;
+    let mut start = bom;
     while start < text.len() {
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = &text[start..end];
@@ -185,6 +189,7 @@ fn load_csv(
     model: &mut Model,
     t: &Target<'_>,
     text: &str,
+    bom: usize,
     file: FileId,
     errors: &mut Vec<Diagnostic>,
 ) -> usize {
@@ -192,6 +197,7 @@ fn load_csv(
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+
     let mut record = csv::StringRecord::new();
     let mut row: Vec<Value> = Vec::with_capacity(t.types.len());
     let mut n = 0;
@@ -209,8 +215,14 @@ fn load_csv(
                 break;
             }
         }
-        let start = record.position().map_or(0, |p| p.byte() as usize);
         let end = reader.position().byte() as usize;
+        // The reader's record position can fall on the line break before the record:
+        // the `\n` of a CRLF, or a blank line the reader skipped.
+        // The reader drops a byte order mark itself but counts its bytes.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize).max(bom);
+        while start < end && matches!(text.as_bytes().get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
         let raw = text.get(start..end.min(text.len())).unwrap_or("");
         let raw = raw.trim_end_matches(['\n', '\r']);
         let line_span = Span::new(file, start, start + raw.len());

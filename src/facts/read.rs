@@ -352,14 +352,15 @@ impl Reader<'_> {
                     for u in users {
                         if self.check_user(u) {
                             if let Some(r) = role {
-                                facts.push((u.text.clone(), r));
+                                facts.push((u.text.clone(), r, u.span));
                             }
                         }
                     }
                 }
+                // Each role cites where its user is named (in a table: the user's row).
                 if first_instance {
-                    for (u, r) in facts {
-                        self.push("instance_role", &[&u, r], s.span);
+                    for (u, r, at) in facts {
+                        self.push("instance_role", &[&u, r], at);
                     }
                 }
             }

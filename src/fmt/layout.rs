@@ -216,8 +216,20 @@ pub fn layout(text: &str, lang: Lang) -> String {
         }
         // `@name` stands on its own line before its rule.
         let rule_name = st.statement == Some("@") && t.kind == Kind::Name;
-        // `.decl name(columns)` has no closing `.`.
-        let decl_end = st.statement == Some(".decl") && t.kind == Kind::Close;
+        // `.decl name(columns)` and `.decl name` have no closing `.` (one is allowed).
+        let next = toks[i + 1..]
+            .iter()
+            .find(|n| n.kind != Kind::Comment)
+            .map(|n| n.kind);
+        let decl_end = st.statement == Some(".decl")
+            && next != Some(Kind::Dot)
+            && match t.kind {
+                Kind::Close => true,
+                Kind::Name => {
+                    st.lines.last().is_some_and(|l| l.words.len() == 2) && next != Some(Kind::Open)
+                }
+                _ => false,
+            };
         if st.depth == 0 && (t.kind == Kind::Dot || header_end || rule_name || decl_end) {
             st.statement = None;
         }

@@ -2,7 +2,9 @@
 //!
 //! - `subjects: [users:id:SAM]`: who may run as the identity (the grantee);
 //! - `values.run-as-dataos-resource[].path`: the identity, the last segment of the path
-//!   (`.../users/dpdeveloper` or `users:id:dpdeveloper`);
+//!   (`.../users/dpdeveloper` or `users:id:dpdeveloper`), or Bifrost's `[{userId: ID}]`;
+//! - a subject that is a role tag (`roles:id:data-dev`) is error I0104: run-as is
+//!   granted to users (S26);
 //! - `approve: true`: in effect, set up by `manageAsUser` (the operator who approved and
 //!   manages it), else by the manifest's `owner`;
 //! - `approve: false` (the default): a request waiting for an operator. It is not a
@@ -68,7 +70,8 @@ pub fn statements(doc: &Node, res: &Node) -> Result<(Vec<Stmt>, Vec<Diagnostic>)
         .map(|v| v.items())
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|i| i.get("path").or(Some(i)))
+        // The CLI's form `[{path: .../users/ID}]` and Bifrost's `[{userId: ID}]`.
+        .filter_map(|i| i.get("path").or_else(|| i.get("userId")).or(Some(i)))
         .filter(|n| n.str().is_some())
         .collect();
     if paths.is_empty() {
@@ -84,6 +87,22 @@ pub fn statements(doc: &Node, res: &Node) -> Result<(Vec<Stmt>, Vec<Diagnostic>)
         .get("manageAsUser")
         .or_else(|| doc.get("owner"))
         .filter(|n| n.str().is_some());
+    // S26: run-as is granted to a user; a role tag names no one to run as.
+    if let Some(role) = subjects
+        .iter()
+        .find(|s| s.str().is_some_and(|t| t.starts_with("roles:id:")))
+    {
+        return Err(Diagnostic::error(
+            "I0104",
+            format!(
+                "{what}: a run-as grant's subject is a user, not the role tag `{}`",
+                role.str().unwrap_or("")
+            ),
+        )
+        .at(role.span)
+        .label("a role tag")
+        .help("run-as is granted to a user (S26): list each user as `users:id:USER`; to let a role's members run as someone, grant each of them"));
+    }
     let mut stmts = Vec::new();
     let mut warnings = Vec::new();
     for s in &subjects {

@@ -8,9 +8,18 @@
 //! `cluster.runAsUser`, `minerva.depots[].address`, `stackSpec.inputs[].dataset`, ...):
 //! - `compute: C`, `runAsUser: U`, `cluster: C` / `clusters:`, `depot: D` / `depots:`
 //!   (scalar values);
+//! - `clusterName: C` (a Soda check's `stackSpec.inputs[].options`: it queries through
+//!   that cluster);
+//! - `source:` / `sources:` entries `{type, name}` (Lens, Talos): `type: minerva` or
+//!   `themis` names a cluster, `type: depot` a depot;
 //! - `dataosSecrets: [{name}]`, and `secrets: [{name}]` (v1) or `[{id: "tenant:secret"}]`
 //!   (v2): the secrets used (for a depot: its linked secrets);
-//! - any `dataos://DEPOT...` address: a dependency on that depot.
+//! - any `dataos://DEPOT...` address (Flare's `inputs[].dataset`, `outputs[].depot`,
+//!   Scanner's `depot`, Soda's `inputs[].dataset`): a dependency on that depot.
+//!
+//! Any other field whose name says it names a dependency (`clusterRef`, `depotId`, a
+//! `source` of another type, ...) is warning I0204: a dependency not seen would make a
+//! workload look runnable when it is not. docs/import.md lists what is read, per stack.
 
 use super::grant;
 use super::yaml::missing;
@@ -162,19 +171,21 @@ fn document(doc: &Node, path: &str) -> Result<Out, Diagnostic> {
             }
         }
     }
+    let warnings = fields.1;
+    // The statement is cited at its `name:` line (not the document's first line, which
+    // may be `version:` or a comment).
+    let named = doc
+        .entry("name")
+        .map_or(res.span, |(k, v)| k.span.to(v.span));
     let stmt = Stmt {
         kind: StmtKind::Resource {
             name: name(res),
             tenant,
             fields: fields.0,
         },
-        span: Span::new(
-            doc.span.file,
-            doc.span.start as usize,
-            doc.span.end as usize,
-        ),
+        span: named,
     };
-    Ok((vec![stmt], Vec::new()))
+    Ok((vec![stmt], warnings))
 }
 
 fn kind_name(kind: &str, at: &Node) -> Name {
@@ -186,9 +197,17 @@ fn kind_name(kind: &str, at: &Node) -> Name {
     }
 }
 
-/// The fields of one resource statement, each value once.
+/// The fields of one resource statement, each value once, and the warnings about
+/// fields that look like dependencies but are not read.
 #[derive(Default)]
-struct Fields(Vec<Field>);
+struct Fields(Vec<Field>, Vec<Diagnostic>);
+
+/// Parts of a field name that say it names a dependency (compared lowercased).
+const DEPENDENCY_WORDS: &[&str] = &["cluster", "depot", "secret", "compute", "runas", "source"];
+
+/// Fields with such a word that name no dependency: what a resource defines itself
+/// (a lakehouse's `depotName`), a secret's own settings.
+const NOT_DEPENDENCIES: &[&str] = &["depotName", "secretName", "computeType", "sourceType"];
 
 impl Fields {
     fn add(&mut self, field: &str, key: Span, v: Name) {
@@ -222,6 +241,16 @@ impl Fields {
                                 self.add(field, k.span, name(n));
                             }
                         }
+                        "clusterName" if v.str().is_some() => {
+                            self.add("cluster", k.span, name(v));
+                        }
+                        "source" | "sources"
+                            if v.items().iter().all(|i| i.get("type").is_some()) =>
+                        {
+                            for item in v.items() {
+                                self.source(k, item);
+                            }
+                        }
                         "dataosSecrets" | "secrets" => {
                             for item in v.items() {
                                 let id = item
@@ -234,7 +263,10 @@ impl Fields {
                                 }
                             }
                         }
-                        _ => self.walk(v),
+                        _ => {
+                            self.unread(k, v);
+                            self.walk(v)
+                        }
                     }
                 }
             }
@@ -244,5 +276,64 @@ impl Fields {
             }
             Value::Scalar { .. } => {}
         }
+    }
+}
+
+impl Fields {
+    /// A Lens or Talos `source: {type, name}`: a cluster or a depot; another type is
+    /// I0204 (not a dependency the rules know).
+    fn source(&mut self, key: &Node, item: &Node) {
+        let ty = item.get("type").and_then(Node::str).unwrap_or("");
+        let field = match ty {
+            "minerva" | "themis" | "cluster" => "cluster",
+            "depot" => "depot",
+            _ => {
+                self.1.push(
+                    Diagnostic::warning(
+                        "I0204",
+                        format!("a `{}` of type `{ty}` is not read as a dependency", key.str().unwrap_or("source")),
+                    )
+                    .at(item.span)
+                    .label("not a cluster or a depot")
+                    .help("if this resource needs it to run, state the dependency in a .facts file: `resource NAME in TENANT ... depot: D.`"),
+                );
+                return;
+            }
+        };
+        match item.get("name").filter(|n| n.str().is_some()) {
+            Some(n) => self.add(field, key.span, name(n)),
+            None => self.walk(item),
+        }
+    }
+
+    /// I0204 for a scalar field whose name says it names a dependency but that is not
+    /// read (a `dataos://` address in it is read all the same).
+    fn unread(&mut self, key: &Node, value: &Node) {
+        let Some(k) = key.str() else { return };
+        let lower = k.to_ascii_lowercase();
+        let looks = DEPENDENCY_WORDS.iter().any(|w| lower.contains(w));
+        let scalars: Vec<&Node> = value
+            .items()
+            .into_iter()
+            .filter(|n| n.str().is_some())
+            .collect();
+        if !looks || NOT_DEPENDENCIES.contains(&k) || scalars.is_empty() {
+            return;
+        }
+        if scalars
+            .iter()
+            .all(|n| n.str().is_some_and(|t| t.starts_with("dataos://")))
+        {
+            return;
+        }
+        self.1.push(
+            Diagnostic::warning(
+                "I0204",
+                format!("field `{k}` looks like a dependency but is not read"),
+            )
+            .at(key.span)
+            .label("not a field grantlog reads")
+            .help("docs/import.md lists the fields read; if this resource needs it to run, state the dependency in a .facts file or rename the field (e.g. `cluster:`, `depot:`)"),
+        );
     }
 }

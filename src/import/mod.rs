@@ -6,8 +6,10 @@
 //! own file and line.
 //!
 //! Which file is what: `.facts` is the facts language; `.yaml`/`.yml` are manifests;
-//! any other file whose first line is a table header with a NAME column is a
-//! `dataos-ctl` table; anything else stays a raw fact file.
+//! any other file whose first line (after `dataos-ctl` log lines) is a table header with
+//! a NAME column is a `dataos-ctl` table, and so is a `.txt` / `.table` file that holds
+//! the CLI's log lines or box drawing (one without a header is error I0302, never raw
+//! facts failing line by line); anything else stays a raw fact file.
 //!
 //! The tenant of a resource: its manifest's top-level `tenant:` if given, else the
 //! directory `tenants/NAME/` the file is in; otherwise error I0103.
@@ -15,8 +17,10 @@
 //! Codes: I0001 YAML syntax error; I0101 missing required field (`name`, `type`,
 //! `owner`, a grant's `subjects`, path or approver); I0102 a document that is not a
 //! mapping; I0103 no tenant; I0201 warning, a type (or grant use case) not imported,
-//! document skipped; I0202 warning, a pending run-as request; I0301 unrecognised table
-//! header. Unknown names in what was read are the facts language's F01xx errors.
+//! document skipped; I0202 warning, a pending run-as request; I0204 warning, a field
+//! that looks like a dependency but is not read; I0301 unrecognised table header; I0302
+//! a capture with no table header; I0303 a row whose cells do not line up with the
+//! header; I0002 YAML aliases or nesting past their bounds. Unknown names in what was read are the facts language's F01xx errors.
 
 mod export;
 mod grant;
@@ -47,7 +51,9 @@ pub fn source_of(name: &str, text: &str) -> Option<Source> {
         Some(Source::Facts)
     } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         Some(Source::Manifests)
-    } else if table::looks_like_table(text) {
+    } else if table::looks_like_table(text)
+        || (is_table_name(&lower) && table::looks_like_capture(text))
+    {
         Some(Source::Table)
     } else {
         None
@@ -65,8 +71,13 @@ pub fn wanted_in_directory(name: &str, text: impl FnOnce() -> Option<String>) ->
     {
         return true;
     }
+    is_table_name(&lower)
+        && text().is_some_and(|t| table::looks_like_table(&t) || table::looks_like_capture(&t))
+}
+
+/// `.txt` and `.table`: the names `dataos-ctl` captures are saved under.
+fn is_table_name(lower: &str) -> bool {
     [".txt", ".table"].iter().any(|e| lower.ends_with(e))
-        && text().is_some_and(|t| table::looks_like_table(&t))
 }
 
 /// Statements of one file (`.facts`, manifests or table), with its diagnostics.

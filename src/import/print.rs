@@ -7,12 +7,20 @@ use crate::facts::{Name, Stmt, StmtKind};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::lexer::is_bare_symbol;
 
-/// The `.facts` text of every manifest and table among `files` (`.facts` files are left
-/// out: they are already text). Errors: every diagnostic of every file.
+/// The `.facts` text of every manifest and table among `files`, then the `.facts` files
+/// among them copied as they are. Errors: every diagnostic of every file.
 pub fn facts_text(
     sources: &SourceMap,
     files: &[FileId],
 ) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let facts_files: Vec<FileId> = files
+        .iter()
+        .copied()
+        .filter(|&f| {
+            let f = sources.file(f);
+            source_of(&f.name, &f.text) == Some(Source::Facts)
+        })
+        .collect();
     let files: Vec<FileId> = files
         .iter()
         .copied()
@@ -59,6 +67,14 @@ pub fn facts_text(
         out.push('\n');
         out.push_str(&text);
     }
+    // What no manifest carries (tenants, roles, Can Use grants), as it was written: the
+    // output then loads on its own.
+    for f in facts_files {
+        let f = sources.file(f);
+        out.push_str(&format!("\n// from {} (copied as it is)\n", f.name));
+        out.push_str(f.text.trim_end());
+        out.push('\n');
+    }
     let warnings = diags.into_iter().filter(|d| d.code != PENDING).collect();
     Ok((out, warnings))
 }
@@ -71,8 +87,28 @@ fn word(s: &str) -> String {
     if is_bare_symbol(s) {
         s.to_owned()
     } else {
-        format!("{s:?}")
+        quoted(s)
     }
+}
+
+/// A string in the facts language's quotes, with its escapes (`\" \\ \n \t \r
+/// \u{XXXX}`): Rust's `{:?}` writes a NUL as `\0`, which the facts language rejects.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn list(names: &[Name]) -> String {
@@ -87,7 +123,7 @@ fn statement(s: &Stmt) -> String {
                 let v = if k.text == "type" {
                     n(v)
                 } else {
-                    format!("{:?}", v.text)
+                    quoted(&v.text)
                 };
                 t.push_str(&format!(" {} {v}", k.text));
             }

@@ -28,12 +28,30 @@ const INSTANCE_TAGS: &[&str] = &[
     "roles:id:super-app-user",
 ];
 
-/// Whether a text looks like one of these tables: its first non-blank line has a NAME
-/// column between cell separators.
+/// Whether a text looks like one of these tables: its first line that is neither blank
+/// nor a `dataos-ctl` log line (`INFO[0000] ...`) has a NAME column between cell
+/// separators.
 pub fn looks_like_table(text: &str) -> bool {
     text.lines()
-        .find(|l| !l.trim().is_empty())
+        .find(|l| !l.trim().is_empty() && !is_log(l))
         .is_some_and(|l| l.contains("NAME") && (l.contains('│') || l.contains('|')))
+}
+
+/// Whether a text is a `dataos-ctl` capture, table or not: it has the CLI's log lines
+/// or its box-drawing characters (read as a table, so that one without a header is an
+/// error that says so, not raw facts that fail line by line).
+pub fn looks_like_capture(text: &str) -> bool {
+    text.lines()
+        .take(200)
+        .any(|l| is_log(l) || l.contains('│') || l.contains('─'))
+}
+
+/// A `dataos-ctl` log line: `INFO[0000] 😃 user get...` (also WARN, ERRO, DEBU).
+fn is_log(line: &str) -> bool {
+    let t = line.trim_start_matches('\u{feff}').trim_start();
+    ["INFO[", "WARN[", "ERRO[", "DEBU[", "FATA["]
+        .iter()
+        .any(|p| t.starts_with(p))
 }
 
 /// One cell: trimmed text and its byte span.
@@ -92,12 +110,13 @@ fn sub(c: &Cell, text: &str, at: usize) -> Name {
 pub fn statements(text: &str, file: FileId, path: &str) -> (Vec<Stmt>, Vec<Diagnostic>) {
     let mut offset = 0;
     let mut header: Option<(Vec<String>, Span)> = None;
+    let mut header_cells = 0;
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     for line in text.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
         let line = line.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() || is_rule(line) {
+        if line.trim().is_empty() || is_rule(line) || (header.is_none() && is_log(line)) {
             continue;
         }
         let cs = cells(line, start, file);
@@ -107,13 +126,47 @@ pub fn statements(text: &str, file: FileId, path: &str) -> (Vec<Stmt>, Vec<Diagn
                     .iter()
                     .map(|c| c.text.to_uppercase())
                     .filter(|c| !c.is_empty());
-                header = Some((names.collect(), Span::new(file, start, start + line.len())));
+                let span = Span::new(file, start, start + line.len());
+                if !line.contains("NAME") {
+                    let d = Diagnostic::error("I0302", "not a dataos-ctl table: no header found")
+                        .at(span)
+                        .label("expected a header such as `NAME │ ID │ TYPE │ EMAIL │ TAGS` here")
+                        .help("give the output of `dataos-ctl user get -a` or `dataos-ctl get -t TYPE -a`, from its header row on; log lines (`INFO[0000] ...`) above it are skipped");
+                    return (Vec::new(), vec![d]);
+                }
+                header_cells = cs.len();
+                header = Some((names.collect(), span));
             }
-            Some(_) => rows.push(cs),
+            Some((_, hspan)) => {
+                // A damaged header (a separator lost or added) would shift every cell
+                // into the wrong column: say where, instead of reading shifted data.
+                if cs.len() != header_cells {
+                    let row = Span::new(file, start, start + line.len());
+                    let d = Diagnostic::error(
+                        "I0303",
+                        format!(
+                            "this row has {} cells, the header {}",
+                            cs.len(),
+                            header_cells
+                        ),
+                    )
+                    .at(row)
+                    .label("cells do not line up with the header's columns")
+                    .related(*hspan, "the header")
+                    .help("a separator (`│` or `|`) is missing or extra in the header or in this row; restore it so that each cell is under its column");
+                    return (Vec::new(), vec![d]);
+                }
+                rows.push(cs)
+            }
         }
     }
     let Some((cols, hspan)) = header else {
-        return (Vec::new(), Vec::new());
+        let at = Span::new(file, 0, 0);
+        let d = Diagnostic::error("I0302", "not a dataos-ctl table: no header found")
+            .at(at)
+            .label("no `NAME │ ...` header in this file")
+            .help("give the output of `dataos-ctl user get -a` or `dataos-ctl get -t TYPE -a`, from its header row on");
+        return (Vec::new(), vec![d]);
     };
     // Cells of a row by column, skipping the empty edge cells of `| a | b |` forms.
     let edge = |row: &[Cell]| -> usize {

@@ -37,7 +37,7 @@ impl Text {
                 .help("check the path; it is relative to the current directory")
         })?;
         String::from_utf8(bytes)
-            .map(|text| Text::new(name.clone(), text))
+            .map(|text| Text::new(name.clone(), without_bom(text)))
             .map_err(|e| {
                 // Say where: the line and column of the first byte that is not UTF-8.
                 let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -48,9 +48,20 @@ impl Text {
                     "E0003",
                     format!("cannot read `{name}`: {name}:{line}:{col} is not valid UTF-8"),
                 )
+                .at_place(name.clone(), line, col)
                 .help("save the file as UTF-8")
             })
     }
+}
+
+/// A text without the UTF-8 byte order mark some editors put first: it is no part of
+/// the first name, field or header (a `.tsv`'s first symbol kept it, and queries
+/// silently answered nothing).
+pub fn without_bom(mut text: String) -> String {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    text
 }
 
 /// Parse and check rule texts together (declarations may be in any of them).
@@ -295,53 +306,121 @@ pub fn read_statement_files(
     sources: &SourceMap,
     files: &[FileId],
 ) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
-    instance.read_parsed(sources, crate::import::parse_files(sources, files))
+    let parsed = crate::import::parse_files(sources, files);
+    // One mistake, one error: a YAML file that does not parse yields none of its
+    // resources, so every reference to them elsewhere would be an error too (one typo
+    // gave 24 errors, the real one last). Report what did not parse, and only that.
+    let unreadable = |d: &Diagnostic| matches!(d.code, "I0001" | "I0002");
+    if parsed.iter().any(|(_, d)| d.iter().any(unreadable)) {
+        return Err(parsed
+            .into_iter()
+            .flat_map(|(_, d)| d)
+            .filter(unreadable)
+            .collect());
+    }
+    instance.read_parsed(sources, parsed)
 }
 
 /// Fact paths with each directory replaced by the files in it (recursively, sorted by
 /// path) that are `.facts`, manifests (`.yaml`, `.yml`) or tables (`.txt`, `.table`).
+///
+/// Symbolic links are followed, but each directory is walked once and each file is read
+/// once, by its canonical path: two links to `.` ran until killed. Only regular files
+/// are read (a FIFO named `x.txt` would block). The walk stops with E0403 when the
+/// command is interrupted (Ctrl-C in the REPL: `:load /` walked the whole file system).
 pub fn expand_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
+    let mut walk = Walk::default();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out, &mut errors);
+            walk.dir(p);
         } else {
-            out.push(p.clone());
+            walk.out.push(p.clone());
+        }
+        if walk.stopped {
+            break;
         }
     }
-    if errors.is_empty() {
-        Ok(out)
+    if walk.errors.is_empty() {
+        Ok(walk.out)
     } else {
-        Err(errors)
+        Err(walk.errors)
     }
 }
 
-fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(
-                Diagnostic::error(
-                    "E0003",
-                    format!("cannot read directory `{}`: {e}", dir.display()),
-                )
-                .help("check the path; it is relative to the current directory"),
-            );
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, out, errors);
-        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-            crate::import::wanted_in_directory(n, || std::fs::read_to_string(&p).ok())
-        }) {
-            out.push(p);
+#[derive(Default)]
+struct Walk {
+    out: Vec<PathBuf>,
+    errors: Vec<Diagnostic>,
+    /// Canonical paths of the directories walked and the files taken.
+    seen: std::collections::HashSet<PathBuf>,
+    stopped: bool,
+}
+
+impl Walk {
+    /// False when `p` was seen already (by any path to it).
+    fn first_visit(&mut self, p: &Path) -> bool {
+        match std::fs::canonicalize(p) {
+            Ok(c) => self.seen.insert(c),
+            Err(_) => true,
         }
     }
+
+    fn dir(&mut self, dir: &Path) {
+        if !self.first_visit(dir) {
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.errors.push(
+                    Diagnostic::error(
+                        "E0003",
+                        format!("cannot read directory `{}`: {e}", dir.display()),
+                    )
+                    .help("check the path; it is relative to the current directory"),
+                );
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if self.stopped {
+                return;
+            }
+            if let Err(e) = crate::engine::limits::check() {
+                self.errors.push(eval_diagnostic(e));
+                self.stopped = true;
+                return;
+            }
+            // `metadata` follows links; a dangling link is skipped.
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if meta.is_dir() {
+                self.dir(&p);
+            } else if meta.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| crate::import::wanted_in_directory(n, || head_of(&p)))
+                && self.first_visit(&p)
+            {
+                self.out.push(p);
+            }
+        }
+    }
+}
+
+/// The first 64 KiB of a file as text (enough to find a table's header).
+fn head_of(p: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(p)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// One path (a file, or a directory as [`expand_dirs`] reads it) as texts.

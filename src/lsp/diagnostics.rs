@@ -12,7 +12,11 @@ use crate::program::Program;
 use crate::source::{FileId, SourceMap};
 use lsp_types as lsp;
 
-/// The diagnostics of `doc`, located in it.
+/// Diagnostics published for one document at most: an editor shows no more usefully,
+/// and 80,000 of them made every edit take seconds to send and to draw.
+pub const MAX_PUBLISHED: usize = 1000;
+
+/// The diagnostics of `doc`, located in it (at most [`MAX_PUBLISHED`], then a count).
 pub fn check(store: &Store, doc: &File) -> Vec<lsp::Diagnostic> {
     let mut sources = SourceMap::new();
     let (diags, file) = match doc.kind() {
@@ -33,15 +37,34 @@ pub fn check(store: &Store, doc: &File) -> Vec<lsp::Diagnostic> {
     };
     let index = LineIndex::new(&doc.text);
     let mut out: Vec<lsp::Diagnostic> = Vec::new();
+    // The same problem found twice (by two parsers of one statement) is shown once; a
+    // set, since a scan of `out` per diagnostic made 80,000 of them take seconds.
+    let mut seen = std::collections::HashSet::new();
     for d in &diags {
         let item = convert(d, file, &sources, &index, doc);
-        // The same problem found twice (by two parsers of one statement) is shown once.
-        if !out
-            .iter()
-            .any(|o| o.range == item.range && o.code == item.code)
-        {
+        let r = item.range;
+        let key = (
+            r.start.line,
+            r.start.character,
+            r.end.line,
+            r.end.character,
+            d.code,
+        );
+        if seen.insert(key) {
             out.push(item);
         }
+    }
+    if out.len() > MAX_PUBLISHED {
+        let more = out.len() - MAX_PUBLISHED;
+        out.truncate(MAX_PUBLISHED);
+        out.push(lsp::Diagnostic {
+            severity: Some(lsp::DiagnosticSeverity::INFORMATION),
+            source: Some("grantlog".into()),
+            message: format!(
+                "... and {more} more problems in this file (only the first {MAX_PUBLISHED} are shown); `grantlog check` or `grantlog eval` lists them"
+            ),
+            ..Default::default()
+        });
     }
     out
 }

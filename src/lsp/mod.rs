@@ -12,6 +12,7 @@ mod hover;
 mod navigation;
 mod symbols;
 mod text;
+pub mod transport;
 
 use context::Store;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -21,16 +22,18 @@ use serde_json::{json, Value};
 /// Serve on stdin/stdout until the client says `shutdown` and `exit`. Exit status: 0
 /// after a clean shutdown, 1 when the client left without one or the protocol broke.
 pub fn run() -> u8 {
-    let (conn, io) = Connection::stdio();
+    let (conn, writer, read_error) = transport::stdio();
     let code = match serve(&conn) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("grantlog lsp: {e}");
+            // A broken frame closes the connection; say what broke, not just that.
+            let why = read_error.lock().ok().and_then(|mut e| e.take());
+            eprintln!("grantlog lsp: {}", why.unwrap_or(e));
             1
         }
     };
     drop(conn);
-    let _ = io.join();
+    let _ = writer.join();
     code
 }
 

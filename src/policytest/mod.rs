@@ -288,6 +288,12 @@ fn steps<'a>(file: &'a TestFile, test: &'a TestCase) -> Result<Vec<Step<'a>>, St
             }
         }
     }
+    // Statements after the last `expect` (or in a test without one) are loaded too: a
+    // broken statement fails its test instead of passing unread.
+    flush(&mut ranges, &mut texts);
+    if !texts.is_empty() {
+        steps.push(Step::Load(texts));
+    }
     Ok(steps)
 }
 

@@ -82,9 +82,22 @@ fn is_word(t: &Token, w: &str) -> bool {
 /// A copy of `text` with every byte outside `ranges` turned into a space (line breaks
 /// kept), so that offsets, lines and columns stay those of the original.
 pub fn blank_except(text: &str, ranges: &[(usize, usize)]) -> String {
+    // One sweep over the text and the sorted ranges: a test of 20,000 statements (one
+    // range each) took seconds when every character was checked against every range.
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut next = sorted.iter().peekable();
+    let mut kept_until = 0;
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
-        if c == '\n' || c == '\r' || ranges.iter().any(|&(s, e)| i >= s && i < e) {
+        while let Some(&&(s, e)) = next.peek() {
+            if s > i {
+                break;
+            }
+            kept_until = kept_until.max(e);
+            next.next();
+        }
+        if c == '\n' || c == '\r' || i < kept_until {
             out.push(c);
         } else {
             out.extend(std::iter::repeat_n(' ', c.len_utf8()));

@@ -385,8 +385,9 @@ fn json_has_the_documented_fields() {
     let role = &scopes[0]["decisions"][0];
     assert_eq!(role["fact"], "instance_role(sam, user)");
     assert!(role["grounds"][0]["rule"].is_null());
+    // Cited where the statement names sam (`user: iamgroot, maria, sam, dana.`).
     assert_eq!(
         role["grounds"][0]["source"],
-        "examples/worked-example.facts:15"
+        "examples/worked-example.facts:17"
     );
 }

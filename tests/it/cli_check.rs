@@ -47,7 +47,10 @@ fn errors_in_facts_and_tests_are_located_and_a_directory_holds_all_kinds() {
 fn a_path_of_another_kind_is_a_usage_error() {
     let (_, err, code) = grantlog(&["check", "README.md"]);
     assert_eq!(code, 2);
-    assert!(err.contains("not a .dl, .facts or .test file"), "{err}");
+    assert!(
+        err.contains("not a .dl, .facts, .test, .yaml or .yml file"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@ const SUBCOMMANDS: &[&str] = &[
     "man",
     "import",
     "lsp",
+    "rules",
 ];
 
 const MARKDOWN: &[&str] = &[
@@ -32,6 +33,7 @@ const MARKDOWN: &[&str] = &[
     "examples/README.md",
     "rules/tests/README.md",
     "grammar/LANGUAGE.md",
+    "docs/import.md",
 ];
 
 /// Where the reader is in a Markdown file.

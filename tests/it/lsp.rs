@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-struct Client {
+pub(crate) struct Client {
     child: Child,
     stdin: Option<ChildStdin>,
     incoming: Receiver<Value>,
@@ -27,7 +27,7 @@ fn uri(path: &Path) -> String {
 }
 
 /// A fresh folder for one test's documents (they need not exist on disk to be opened).
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("grantlog-lsp-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -36,7 +36,7 @@ fn scratch(name: &str) -> PathBuf {
 
 impl Client {
     /// Start the server and complete `initialize` / `initialized`.
-    fn start() -> Client {
+    pub(crate) fn start() -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_grantlog"))
             .arg("lsp")
             .current_dir(root())
@@ -104,7 +104,7 @@ impl Client {
     }
 
     /// Open (or, with `version` > 1, replace) a document; its published diagnostics.
-    fn open(&mut self, path: &Path, text: &str) -> Vec<Value> {
+    pub(crate) fn open(&mut self, path: &Path, text: &str) -> Vec<Value> {
         let u = uri(path);
         self.notify(
             "textDocument/didOpen",
@@ -146,7 +146,7 @@ impl Client {
     }
 
     /// `shutdown` then `exit`; the exit status, waited for with a deadline.
-    fn finish(mut self, shutdown: bool) -> i32 {
+    pub(crate) fn finish(mut self, shutdown: bool) -> i32 {
         if shutdown {
             assert_eq!(self.request("shutdown", Value::Null), Value::Null);
         }

@@ -33,6 +33,13 @@ mod explain_programs;
 #[allow(dead_code)]
 mod explain_util;
 mod explain_worked;
+mod exports_cli;
+#[cfg(unix)]
+mod exports_dirs;
+mod exports_import;
+mod exports_lsp;
+mod exports_robust;
+mod exports_warnings;
 mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
@@ -47,6 +54,7 @@ mod fidelity_util;
 mod fmt;
 #[allow(dead_code)]
 mod fuzz_common;
+mod fuzz_exports;
 mod fuzz_inputs;
 mod fuzz_repl_cli;
 mod import_cli;

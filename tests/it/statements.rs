@@ -128,7 +128,7 @@ fn a_wrong_expectation_fails_with_a_readable_message() {
     )
     .unwrap();
     let (stdout, code) = grantlog(&["test", "wrong.test"], &dir);
-    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(code, 3, "{stdout}");
     assert!(stdout.contains("s30_wrong_on_purpose"), "{stdout}");
     assert!(stdout.contains("wrong.test:4:3"), "{stdout}");
     assert!(stdout.contains("expected:"), "{stdout}");
