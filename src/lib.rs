@@ -12,6 +12,7 @@ pub mod explain;
 pub mod facts;
 pub mod fmt;
 pub mod generate;
+pub mod git;
 pub mod import;
 pub mod inputs;
 pub mod lint;

@@ -4,6 +4,7 @@ mod audit;
 mod check;
 mod completions;
 mod diff;
+mod diff_facts;
 mod eval;
 mod explain;
 mod fmt;
