@@ -12,6 +12,7 @@ mod color;
 mod corpus;
 mod delimited;
 mod diff;
+mod diff_facts;
 mod diff_order;
 mod doc_commands;
 mod engine_basics;
