@@ -13,6 +13,7 @@ mod corpus;
 mod delimited;
 mod diff;
 mod diff_facts;
+mod diff_facts_props;
 mod diff_order;
 mod doc_commands;
 mod engine_basics;
