@@ -44,7 +44,12 @@ pub(crate) fn have_git() -> bool {
 pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -129,7 +134,10 @@ fn diff_changes(v: &Value) -> BTreeMap<String, (Tuples, Tuples, BTreeSet<String>
                 }
             }
         }
-        out.insert(r["relation"].as_str().unwrap().to_string(), (gained, lost, facts));
+        out.insert(
+            r["relation"].as_str().unwrap().to_string(),
+            (gained, lost, facts),
+        );
     }
     out
 }
@@ -150,7 +158,10 @@ fn text_facts(text: &str) -> BTreeSet<String> {
 fn check_against_evals(repo: &Path, old: &Path) -> Value {
     let old_eval = eval(old, "dataos");
     let new_eval = eval(repo, "dataos");
-    let json_run = grantlog_in(repo, &["diff", "--base", "HEAD", "dataos", "--format", "json"]);
+    let json_run = grantlog_in(
+        repo,
+        &["diff", "--base", "HEAD", "dataos", "--format", "json"],
+    );
     assert_eq!(json_run.status, 0, "{}", json_run.stderr);
     let v: Value = serde_json::from_str(&json_run.stdout).unwrap();
     let listed = diff_changes(&v);
@@ -178,7 +189,12 @@ fn check_against_evals(repo: &Path, old: &Path) -> Value {
     }
     let text = grantlog_in(repo, &["diff", "--base", "HEAD", "dataos", "--no-proofs"]);
     assert_eq!(text.status, 0, "{}", text.stderr);
-    assert_eq!(text_facts(&text.stdout), all_facts, "text:\n{}", text.stdout);
+    assert_eq!(
+        text_facts(&text.stdout),
+        all_facts,
+        "text:\n{}",
+        text.stdout
+    );
     v
 }
 
@@ -282,7 +298,9 @@ fn a_manifest_with_a_new_run_as_user() {
     };
     let added = statement_texts(&v, "added");
     assert!(
-        added.iter().any(|s| s.contains("nightly.yaml") && s.contains("runAsUser: dana")),
+        added
+            .iter()
+            .any(|s| s.contains("nightly.yaml") && s.contains("runAsUser: dana")),
         "{added:?}"
     );
     let runs_as = (v["relations"].as_array().unwrap().iter())
@@ -303,15 +321,22 @@ fn a_user_removed_from_the_table() {
                 .collect()
         });
         edit(&d.join("tenant.facts"), |t| {
-            t.replace("invite dana to engineering by iamgroot as Data Admin.\n", "")
+            t.replace(
+                "invite dana to engineering by iamgroot as Data Admin.\n",
+                "",
+            )
         });
-        edit(&d.join("grants.yaml"), |t| t.replace("users:id:dana", "users:id:maria"));
+        edit(&d.join("grants.yaml"), |t| {
+            t.replace("users:id:dana", "users:id:maria")
+        });
     }) else {
         return;
     };
     let removed = statement_texts(&v, "removed");
     assert!(
-        removed.iter().any(|s| s.starts_with("HEAD:dataos/users.txt:")),
+        removed
+            .iter()
+            .any(|s| s.starts_with("HEAD:dataos/users.txt:")),
         "{removed:?}"
     );
     assert!(
@@ -375,7 +400,8 @@ fn usage_errors_name_the_revision_or_the_repository() {
         let run = grantlog_in(&outside, &["diff", "--base", "main", "a.facts"]);
         assert_eq!(run.status, 1);
         assert!(
-            run.stderr.contains("`a.facts` is not inside a git repository"),
+            run.stderr
+                .contains("`a.facts` is not inside a git repository"),
             "{}",
             run.stderr
         );
@@ -413,7 +439,11 @@ fn old_facts_form_gates_and_proofs_cite_each_side() {
     } else {
         (&run.stdout[gained..], &run.stdout[lost..gained])
     };
-    assert!(gain_proof.contains("fact at new.facts:29"), "{}", run.stdout);
+    assert!(
+        gain_proof.contains("fact at new.facts:29"),
+        "{}",
+        run.stdout
+    );
     assert!(!gain_proof.contains("old.facts"), "{}", run.stdout);
     assert!(loss_proof.contains("fact at old.facts:"), "{}", run.stdout);
     assert!(
@@ -430,7 +460,8 @@ fn old_facts_form_gates_and_proofs_cite_each_side() {
     let run = grantlog_in(&dir, &gated);
     assert_eq!(run.status, 3, "{}", run.stderr);
     assert!(
-        run.stderr.contains("--fail-on-loss can_edit: NEW loses 1 `can_edit` tuple"),
+        run.stderr
+            .contains("--fail-on-loss can_edit: NEW loses 1 `can_edit` tuple"),
         "{}",
         run.stderr
     );
@@ -462,7 +493,11 @@ fn old_facts_form_gates_and_proofs_cite_each_side() {
     bad.extend(["--fail-on-loss", "can_edt"]);
     let run = grantlog_in(&dir, &bad);
     assert_eq!(run.status, 1);
-    assert!(run.stderr.contains("did you mean `can_edit`?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `can_edit`?"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -497,8 +532,17 @@ fn rules_and_facts_change_together() {
     let run = grantlog_in(
         &dir,
         &[
-            "diff", "--rules", &shipped, "--against", &broad, "--old-facts", "old.facts",
-            "new.facts", "--format", "json", "--no-proofs",
+            "diff",
+            "--rules",
+            &shipped,
+            "--against",
+            &broad,
+            "--old-facts",
+            "old.facts",
+            "new.facts",
+            "--format",
+            "json",
+            "--no-proofs",
         ],
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
@@ -507,12 +551,17 @@ fn rules_and_facts_change_together() {
     let empty = Tuples::new();
     let mut changed = 0;
     for rel in DECISION_RELATIONS {
-        let (o, n) = (old.get(*rel).unwrap_or(&empty), new.get(*rel).unwrap_or(&empty));
+        let (o, n) = (
+            old.get(*rel).unwrap_or(&empty),
+            new.get(*rel).unwrap_or(&empty),
+        );
         let gained: Tuples = n.difference(o).cloned().collect();
         let lost: Tuples = o.difference(n).cloned().collect();
         let (g, l) = listed
             .get(*rel)
-            .map_or((empty.clone(), empty.clone()), |(g, l, _)| (g.clone(), l.clone()));
+            .map_or((empty.clone(), empty.clone()), |(g, l, _)| {
+                (g.clone(), l.clone())
+            });
         assert_eq!((g, l), (gained.clone(), lost.clone()), "{rel}");
         changed += gained.len() + lost.len();
     }

@@ -84,7 +84,10 @@ fn check(dir: &Path, rules: &[&str], old: &str, new: &str, relations: &[&str]) -
     }
     let empty = Tuples::new();
     for rel in relations {
-        let (o, n) = (before.get(*rel).unwrap_or(&empty), after.get(*rel).unwrap_or(&empty));
+        let (o, n) = (
+            before.get(*rel).unwrap_or(&empty),
+            after.get(*rel).unwrap_or(&empty),
+        );
         let expected: (Tuples, Tuples) = (
             n.difference(o).cloned().collect(),
             o.difference(n).cloned().collect(),

@@ -77,6 +77,7 @@ mod repl_completion;
 mod repl_interrupt;
 #[cfg(unix)]
 mod repl_pty;
+mod repl_session;
 mod repl_stream;
 mod repl_words;
 mod robust_regress;
