@@ -197,7 +197,7 @@ pub fn facts_text(
             Some(file) if file.name.starts_with("<repl ") => {
                 if !typed.contains(&s.span.file) {
                     typed.push(s.span.file);
-                    let _ = writeln!(text, "{}", file.text.trim_end());
+                    let _ = writeln!(text, "{}", file.text.trim());
                 }
             }
             _ => raw.push(f.clone()),
