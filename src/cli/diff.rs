@@ -1,5 +1,6 @@
-//! `grantlog diff`: the same facts under two rule sets; per relation the tuples gained and
-//! lost, grouped by user and tenant, with proofs; `--fail-on-gain` as a CI gate.
+//! `grantlog diff`: the same facts under two rule sets (or, in `diff_facts`, two fact
+//! sets); per relation the tuples gained and lost, grouped by user and tenant, with
+//! proofs; `--fail-on-gain` and `--fail-on-loss` as CI gates.
 
 use super::{eval, read_all, LimitArgs};
 use crate::diag::{did_you_mean, Diagnostic};
@@ -14,23 +15,36 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const HELP: &str = "OLD (--rules) and NEW (--against) are evaluated on the same facts; every relation
-both declare with the same arity is compared by its constants. Listed: a summary line
-per changed relation (`permission: +5 -0`), relations not compared (declared on one
-side only, or with another arity), then per relation and group each tuple gained (+,
-with its proof under NEW) or lost (-, with its proof under OLD), then a total line.
-Proofs read as in `grantlog explain`; fact numbers run over the whole output, so a fact
-already shown in full is `(see [n])`.
+pub const HELP: &str = "Two forms:
+- a rule change: OLD (--rules) and NEW (--against) evaluated on the same facts;
+- an instance change: OLD's facts (--old-facts PATH, or the same paths at a git revision
+  with --base REV) against NEW's (the FACT_FILEs), under the same rules, or under
+  --rules and --against when the rules change too.
+Every relation both declare with the same arity is compared by its constants.
+
+An instance change first lists the statements removed (OLD's file:line) and added
+(NEW's), with the facts each states; NEW is OLD with those facts retracted and added,
+maintained incrementally (not a second evaluation). Only the decision relations
+(permission, can_use, can_run, ...; every derived relation for other rules) are listed
+unless --relation names others. --base reads OLD through the `git` program (`git
+cat-file` in the repository holding the inputs): OLD's files are named `REV:path`. A
+path outside a repository or an unknown revision is an error.
+
+Listed: a summary line per changed relation (`permission: +5 -0`), relations not
+compared (declared on one side only, or with another arity), then per relation and
+group each tuple gained (+, with its proof under NEW) or lost (-, with its proof under
+OLD), then a total line. Proofs read as in `grantlog explain`; fact numbers run over the
+whole output, so a fact already shown in full is `(see [n])`.
 
 Groups: a tuple's user is its first column named, by preference, user, grantee,
 identity or submitter; its tenant is its column named tenant. A relation with neither
 column is listed as one group.
 
-Exit status: 0 when no --fail-on-gain relation gained anything (changes or not); 1 on
-any error in either rule set, the facts or the arguments; 2 when the command line does
-not parse; 3 when NEW gains a tuple in a
---fail-on-gain relation (a relation only in NEW, or whose arity changed, gains all of
-its tuples). --relation restricts what is listed, never what --fail-on-gain checks.
+Exit status: 0 when no gate failed (changes or not); 1 on any error in either rule set,
+the facts, the revision or the arguments; 2 when the command line does not parse; 3
+when NEW gains a tuple in a --fail-on-gain relation (a relation only in NEW, or whose
+arity changed, gains all of its tuples) or loses one in a --fail-on-loss relation.
+--relation restricts what is listed, never what the gates check.
 
 JSON (--format json):
   {\"relations\": [{\"relation\", \"columns\": [..], \"user_column\": name | null,
@@ -40,15 +54,22 @@ JSON (--format json):
    \"only_old\": [{\"relation\", \"tuples\": n}], \"only_new\": [{\"relation\", \"tuples\": n}],
    \"arity_changed\": [{\"relation\", \"old_arity\", \"new_arity\", \"new_tuples\"}],
    \"total\": {\"gained\": n, \"lost\": n, \"relations\": n},
-   \"fail_on_gain\": [{\"relation\", \"gained\": n, \"failed\": bool}]}
+   \"facts\": [path, ..]                                    (a rule change)
+   \"old_facts\": [path, ..], \"new_facts\": [path, ..], \"base\": REV | null,
+   \"statements\": {\"removed\": [statement, ..], \"added\": [..]}   (an instance change)
+   \"fail_on_gain\": [{\"relation\", \"gained\": n, \"failed\": bool}],
+   \"fail_on_loss\": [{\"relation\", \"lost\": n, \"failed\": bool}]}   (with --fail-on-loss)
   change = {\"fact\": \"p(a, b)\", \"values\": [\"a\", \"b\"], \"proof\": node | null}
+  statement = {\"file\", \"line\", \"text\", \"facts\": [\"p(a, b)\", ..]}
   (node as in `grantlog explain --format json`; null with --no-proofs.) Only changed
   relations are listed; values are strings or numbers.
 
 Examples:
   grantlog diff --rules rules/dataos.dl --against rules/dataos-s13-broad.dl examples/worked-example.facts
   grantlog diff --against rules/dataos-s13-broad.dl --relation can_manage_access --depth 1
-  grantlog diff --rules old.dl --against new.dl prod.facts --no-proofs --fail-on-gain permission";
+  grantlog diff --rules old.dl --against new.dl prod.facts --no-proofs --fail-on-gain permission
+  grantlog diff --old-facts examples/run-as.facts examples/run-as.facts examples/run-as-revoked.facts
+  grantlog diff --base main instance/ --fail-on-gain can_manage_access --format json";
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {

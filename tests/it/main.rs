@@ -16,6 +16,7 @@ mod diff_facts;
 mod diff_facts_props;
 mod diff_order;
 mod doc_commands;
+mod docs_ci;
 mod engine_basics;
 mod engine_beside;
 #[allow(dead_code)]

@@ -91,7 +91,10 @@ fn saved_changes_loaded_after_the_inputs_give_the_sessions_answers() {
     assert!(differs_from_inputs > 3, "the changes changed decisions");
     // As typed, in order, after the header.
     let text = std::fs::read_to_string(&saved).unwrap();
-    let typed: Vec<&str> = CHANGES.lines().map(|l| l.strip_prefix(":assert ").unwrap()).collect();
+    let typed: Vec<&str> = CHANGES
+        .lines()
+        .map(|l| l.strip_prefix(":assert ").unwrap())
+        .collect();
     assert_eq!(text.lines().skip(1).collect::<Vec<_>>(), typed);
 }
 
