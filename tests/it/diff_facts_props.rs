@@ -162,7 +162,7 @@ proptest! {
         // Whole statements (the generator writes one per line) dropped, and one moved
         // to the end (grants and revocations are order-dependent).
         let lines: Vec<&str> = old.lines().collect();
-        let statement = |i: usize| lines.len() > 0 && !lines[i % lines.len()].trim().is_empty();
+        let statement = |i: usize| !lines.is_empty() && !lines[i % lines.len()].trim().is_empty();
         let dropped: BTreeSet<usize> = drop.iter().filter(|&&i| statement(i)).map(|i| i % lines.len()).collect();
         let moved = moved.filter(|&i| statement(i)).map(|i| i % lines.len());
         let mut new: Vec<&str> = (0..lines.len())
