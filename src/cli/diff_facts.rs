@@ -79,7 +79,7 @@ pub fn run(args: &DiffArgs) -> u8 {
             .collect(),
         None => names(&args.old_facts),
     };
-    let default_relations = Some(decision_relations(&new.model));
+    let default_relations = Some(crate::repl::session::decision_relations(&new.model));
     let diff = Diff::compute(&old.model, &new.model);
     let offset = new.sources.len() - read.sources.len();
     let shown = Shown {
@@ -269,21 +269,4 @@ fn cite_new(proof: &mut Proof, read: &crate::engine::Model, offset: usize) {
             *span = moved(at, offset);
         }
     }
-}
-
-/// The decision relations NEW's rules declare (all derived relations when they declare
-/// none of them: rules other than DataOS's).
-fn decision_relations(model: &crate::engine::Model) -> Vec<String> {
-    let p = model.program();
-    let declared: Vec<String> = (crate::repl::DECISION_RELATIONS.iter())
-        .filter(|r| p.relation(r).is_some())
-        .map(|r| r.to_string())
-        .collect();
-    if !declared.is_empty() {
-        return declared;
-    }
-    p.relations()
-        .filter(|&r| p.is_derived(r))
-        .map(|r| p.relation_name(r).to_string())
-        .collect()
 }

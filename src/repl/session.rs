@@ -70,8 +70,9 @@ fn undone(ws: &Workspace, change: &FactChange) -> Result<Model> {
     Ok(old)
 }
 
-/// The decision relations of the model's rules (all derived relations for other rules).
-fn decision_relations(model: &Model) -> Vec<String> {
+/// The decision relations of the model's rules (all derived relations for other rules):
+/// what `:changes` and `grantlog diff` of fact sets list by default.
+pub fn decision_relations(model: &Model) -> Vec<String> {
     let p = model.program();
     let declared: Vec<String> = (super::DECISION_RELATIONS.iter())
         .filter(|r| p.relation(r).is_some())
