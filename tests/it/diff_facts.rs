@@ -568,3 +568,49 @@ fn rules_and_facts_change_together() {
     assert!(changed > 1, "{v}");
     assert_eq!(v["statements"]["added"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn base_reads_the_rule_files_at_the_revision_too() {
+    if !have_git() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diff-facts-base-rules");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = ".decl edge(a: symbol, b: symbol)\n.decl path(a: symbol, b: symbol)\n\
+                 path(X, Y) :- edge(X, Y).\n";
+    std::fs::write(dir.join("graph.dl"), rules).unwrap();
+    std::fs::write(dir.join("edges.facts"), "edge(a, b).\nedge(b, c).\n").unwrap();
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "edges"]);
+    // The pull request makes `path` transitive and adds an edge.
+    std::fs::write(
+        dir.join("graph.dl"),
+        format!("{rules}path(X, Z) :- path(X, Y), edge(Y, Z).\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("edges.facts"),
+        "edge(a, b).\nedge(b, c).\nedge(c, d).\n",
+    )
+    .unwrap();
+    let args = [
+        "diff",
+        "--base",
+        "HEAD",
+        "--rules",
+        "graph.dl",
+        "edges.facts",
+        "--no-proofs",
+    ];
+    let run = grantlog_in(&dir, &args);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "statements added (stated in NEW, not in OLD): 1 (1 fact)\n  \
+         + edges.facts:3: edge(c, d).\n\n\
+         path: +4 -0\n\npath:\n  + path(a, c)\n  + path(a, d)\n  + path(b, d)\n  + path(c, d)\n\n\
+         total: +4 -0 in 1 relation (1 more changed relation not listed)\n"
+    );
+}
