@@ -70,13 +70,13 @@ fn undone(ws: &Workspace, change: &FactChange) -> Result<Model> {
     Ok(old)
 }
 
-/// The decision relations of the model's rules (all derived relations for other rules):
+/// The relations the model's rules declare `@decision` (all derived relations when they
+/// declare none):
 /// what `:changes` and `grantlog diff` of fact sets list by default.
 pub fn decision_relations(model: &Model) -> Vec<String> {
     let p = model.program();
-    let declared: Vec<String> = (super::DECISION_RELATIONS.iter())
-        .filter(|r| p.relation(r).is_some())
-        .map(|r| r.to_string())
+    let declared: Vec<String> = (p.decisions())
+        .map(|r| p.relation_name(r).to_string())
         .collect();
     if !declared.is_empty() {
         return declared;

@@ -175,6 +175,8 @@ proptest! {
         let new = new.join("\n") + "\n";
         // A change that leaves a dangling reference does not load: another case instead
         // (proptest fails when too many are rejected, so the property is never vacuous).
-        prop_assume!(check(&dir, &[], &old, &new, grantlog::repl::DECISION_RELATIONS).is_some());
+        let decisions = crate::diff_facts::decisions();
+        let decisions: Vec<&str> = decisions.iter().map(String::as_str).collect();
+        prop_assume!(check(&dir, &[], &old, &new, &decisions).is_some());
     }
 }
