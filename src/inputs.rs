@@ -96,6 +96,25 @@ pub fn open_evaluating(
     session: bool,
     evaluate: &mut dyn FnMut(&mut Model, &SourceMap) -> Result<(), crate::engine::EvalError>,
 ) -> Result<Workspace, LoadFailure> {
+    open_inner(rules, facts, limits, session, Some(evaluate))
+}
+
+/// [`open`] (batch) without the evaluation: the facts loaded, the model not evaluated.
+/// `grantlog diff` of two fact sets reads NEW's facts only to compare them with OLD's.
+pub fn read(rules: &[Text], facts: Vec<Text>, limits: &Limits) -> Result<Workspace, LoadFailure> {
+    open_inner(rules, facts, limits, false, None)
+}
+
+type Evaluate<'a> =
+    &'a mut dyn FnMut(&mut Model, &SourceMap) -> Result<(), crate::engine::EvalError>;
+
+fn open_inner(
+    rules: &[Text],
+    facts: Vec<Text>,
+    limits: &Limits,
+    session: bool,
+    evaluate: Option<Evaluate<'_>>,
+) -> Result<Workspace, LoadFailure> {
     let mut ws = Workspace::open(rules, &[], limits)?;
     let mut files = Vec::new();
     let mut delimited = Vec::new();
@@ -132,13 +151,14 @@ pub fn open_evaluating(
             &ws.sources,
             &delimited,
             limits,
+            evaluate.is_some(),
         );
     };
     load_delimited(&mut model, &ws.sources, &delimited).map_err(|diagnostics| LoadFailure {
         diagnostics,
         sources: ws.sources.clone(),
     })?;
-    if let Err(e) = evaluate(&mut model, &ws.sources) {
+    if let Some(Err(e)) = evaluate.map(|e| e(&mut model, &ws.sources)) {
         return Err(LoadFailure {
             diagnostics: vec![crate::load::eval_diagnostic(e)],
             sources: ws.sources,
@@ -181,8 +201,13 @@ fn fallback(
     sources: &SourceMap,
     delimited: &[FileId],
     limits: &Limits,
+    evaluate: bool,
 ) -> Result<Workspace, LoadFailure> {
-    let opened = Workspace::open(rules, facts, limits);
+    let opened = if evaluate {
+        Workspace::open(rules, facts, limits)
+    } else {
+        Workspace::read(rules, facts, limits)
+    };
     if delimited.is_empty() {
         return opened;
     }
@@ -213,11 +238,13 @@ fn fallback(
             sources: ws.sources,
         });
     }
-    if let Err(e) = ws.model.evaluate(limits) {
-        return Err(LoadFailure {
-            diagnostics: vec![crate::load::eval_diagnostic(e)],
-            sources: ws.sources,
-        });
+    if evaluate {
+        if let Err(e) = ws.model.evaluate(limits) {
+            return Err(LoadFailure {
+                diagnostics: vec![crate::load::eval_diagnostic(e)],
+                sources: ws.sources,
+            });
+        }
     }
     Ok(ws)
 }

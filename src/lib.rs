@@ -13,6 +13,7 @@ pub mod facts;
 pub mod fmt;
 pub mod generate;
 pub mod history;
+pub mod git;
 pub mod import;
 pub mod inputs;
 pub mod lint;

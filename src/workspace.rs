@@ -103,6 +103,19 @@ struct Step {
 impl Workspace {
     /// Compile the rules, read every fact file, then load all facts and evaluate.
     pub fn open(rules: &[Text], facts: &[Text], limits: &Limits) -> Result<Workspace, LoadFailure> {
+        let mut ws = Workspace::read(rules, facts, limits)?;
+        if let Err(e) = ws.model.evaluate(limits) {
+            return Err(LoadFailure {
+                diagnostics: vec![eval_diagnostic(e)],
+                sources: ws.sources,
+            });
+        }
+        Ok(ws)
+    }
+
+    /// [`Workspace::open`] without the evaluation: the facts are loaded, the model is not
+    /// evaluated (`grantlog diff` of fact sets reads NEW's facts only to compare them).
+    pub fn read(rules: &[Text], facts: &[Text], limits: &Limits) -> Result<Workspace, LoadFailure> {
         let (sources, program, warnings) = compile_rules(SourceMap::new(), rules)?;
         let mut ws = Workspace {
             sources,
@@ -141,12 +154,6 @@ impl Workspace {
                 })
             }
         }
-        if let Err(e) = ws.model.evaluate(limits) {
-            return Err(LoadFailure {
-                diagnostics: vec![eval_diagnostic(e)],
-                sources: ws.sources,
-            });
-        }
         ws.fact_texts = facts.to_vec();
         Ok(ws)
     }
@@ -165,6 +172,23 @@ impl Workspace {
             Err(failure) => return Some(Err(failure)),
         };
         Some(beside.evaluate(limits).map(|()| beside.finish(old, limits)))
+    }
+
+    /// A copy whose facts are about to change (`grantlog diff` of two fact sets): the
+    /// model's relations are shared until written ([`Model::successor`]); no history.
+    pub fn successor(&self) -> Workspace {
+        Workspace {
+            sources: self.sources.clone(),
+            model: self.model.successor(),
+            warnings: self.warnings.clone(),
+            rule_texts: self.rule_texts.clone(),
+            fact_texts: self.fact_texts.clone(),
+            limits: self.limits,
+            instance: self.instance.clone(),
+            undo: Vec::new(),
+            undo_bytes: self.undo_bytes,
+            rule_warnings: self.rule_warnings,
+        }
     }
 
     pub fn program(&self) -> &Program {

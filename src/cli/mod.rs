@@ -4,6 +4,7 @@ mod audit;
 mod check;
 mod completions;
 mod diff;
+mod diff_facts;
 mod eval;
 mod explain;
 mod fmt;
@@ -96,7 +97,7 @@ pub enum Command {
     /// Run policy tests (*.test files): expected answers of the rules on stated instances.
     #[command(after_help = test::HELP)]
     Test(test::TestArgs),
-    /// Compare two rule sets on the same facts: tuples gained and lost, with proofs.
+    /// Compare two rule sets or two fact sets (files, or a git revision): decisions gained and lost, with proofs.
     #[command(after_help = diff::HELP)]
     Diff(diff::DiffArgs),
     /// Check rule files (syntax, relations, arity, safety, stratification) without running them.

@@ -65,6 +65,7 @@ impl<'m> Diff<'m> {
                     old_arity: po.arity(ro),
                     new_arity: pn.arity(rn),
                     new_tuples: new.len(rn),
+                    old_tuples: old.len(ro),
                 });
                 continue;
             }

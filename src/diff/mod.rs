@@ -21,9 +21,11 @@ mod compute;
 mod json;
 mod order;
 mod shown;
+mod stated;
 mod text;
 
 pub use json::write_json;
+pub use stated::{FactChange, Stated, Unplaced};
 pub use text::{to_text, write_text};
 
 use crate::engine::{Model, Symbols, Value};
@@ -79,6 +81,8 @@ pub struct ArityChange {
     pub new_arity: usize,
     /// Tuples NEW holds.
     pub new_tuples: usize,
+    /// Tuples OLD holds.
+    pub old_tuples: usize,
 }
 
 /// One relation's change. `gained` and `lost` are sorted by group, then by value.
@@ -265,6 +269,33 @@ impl<'m> Diff<'m> {
             rd.gained.prove(max_depth);
             rd.lost.prove(max_depth);
         }
+    }
+
+    /// Passes the proof of every gain through `f` (e.g. to point the facts NEW took over
+    /// from OLD at where NEW's files state them).
+    pub fn map_gained_proofs(&mut self, mut f: impl FnMut(&mut Proof)) {
+        for rd in &mut self.relations {
+            rd.gained.proofs.iter_mut().for_each(&mut f);
+        }
+    }
+
+    /// What OLD granted that NEW does not in `relation`: the tuples lost when both sides
+    /// declare it alike, else every tuple OLD holds (a relation NEW dropped, or whose
+    /// arity changed). `None`: neither side declares it.
+    pub fn lost_in(&self, relation: &str) -> Option<usize> {
+        if let Some(r) = self.relations.iter().find(|r| r.relation == relation) {
+            return Some(r.lost.len());
+        }
+        if let Some(u) = self.only_old.iter().find(|u| u.relation == relation) {
+            return Some(u.tuples);
+        }
+        if let Some(a) = self.arity_changed.iter().find(|a| a.relation == relation) {
+            return Some(a.old_tuples);
+        }
+        self.only_new
+            .iter()
+            .any(|u| u.relation == relation)
+            .then_some(0)
     }
 
     /// The two models compared.

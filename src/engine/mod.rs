@@ -23,6 +23,7 @@ pub mod limits;
 mod lookup;
 mod query;
 mod relation;
+mod successor;
 pub mod symbols;
 
 use crate::diag::Diagnostic;

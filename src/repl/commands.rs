@@ -8,7 +8,7 @@ use crate::shipped;
 use crate::source::FileId;
 use crate::syntax::ast::Const;
 use crate::syntax::{parse_atom, parse_query};
-use crate::table::{answer_text, plain, table};
+use crate::table::{plain, table};
 use crate::workspace::{Delta, Workspace};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,6 +35,10 @@ pub const COMMANDS: &[&str] = &[
     ":depth",
     ":audit",
     ":timing",
+    ":changes",
+    ":save",
+    ":format",
+    ":limit",
 ];
 
 pub const HELP: &str = "\
@@ -62,6 +66,8 @@ What if (every change can be undone; each prints the decisions it changed):
   :assert fact onboarding_delegated(engineering).    raw facts work too (with or without `fact`)
   :undo                                              reverse the last :assert, :retract or :load
   :assert -v ...                                     list every changed tuple, not only decisions
+  :changes                                           what the session changed since it opened: statements, decisions
+  :save FILE                                         write those changes as a .facts file to load after the inputs
 Statements are those of .facts files (user, tenant, invite, role, resource, grant, revoke, fact).
 
 The model:
@@ -69,6 +75,9 @@ The model:
   :rules [REL]           the rules (all, or those deriving REL) with names, places and docs
   :facts REL             the tuples of REL as a table
   :stats                 tuples per relation; the last evaluation's time and rounds
+  :format text|json|csv  how answers are written (text by default)
+  :limit N|none          text answers show at most N rows, then how many more
+                         (default: a screenful in a terminal, every row in a pipe)
   :load FILE             load a .facts (or raw fact) file; all or nothing
   :reload                reload the rules and facts from where they came from: files from disk,
                          the built-in rules and example from the binary (what-if changes are dropped)
@@ -95,7 +104,7 @@ pub(super) fn dispatch(
 ) -> Result<Flow> {
     let trimmed = input.trim_start();
     let Some(rest) = trimmed.strip_prefix(':') else {
-        let text = query(ws, name, input)?;
+        let text = query(repl, ws, name, input)?;
         emit(out, &text);
         return Ok(Flow::Continue);
     };
@@ -171,6 +180,10 @@ pub(super) fn dispatch(
         "depth" => depth(repl, argument)?,
         "timing" => timing(repl, argument)?,
         "audit" => audit(ws, argument)?,
+        "changes" => super::session::changes(repl, ws)?,
+        "save" => super::session::save(repl, ws, argument)?,
+        "format" => super::output::format(repl, argument)?,
+        "limit" => super::output::limit(repl, argument)?,
         "" => return Err(unknown_command(":")),
         other => return Err(unknown_command(other)),
     };
@@ -290,7 +303,7 @@ fn note(repl: &mut Repl, ws: &Workspace, what: String, started: Instant, before:
     });
 }
 
-fn query(ws: &mut Workspace, name: &str, input: &str) -> Result<String> {
+fn query(repl: &Repl, ws: &mut Workspace, name: &str, input: &str) -> Result<String> {
     let file = ws.sources.add(name, input.trim_end());
     let q = match parse_query(&ws.sources, file) {
         Ok(q) => q,
@@ -310,7 +323,8 @@ fn query(ws: &mut Workspace, name: &str, input: &str) -> Result<String> {
     let mut q = q;
     let warnings = crate::lint::check_query(ws.model.symbols(), &mut q);
     let answer = ws.model.query(&ws.sources, &q)?;
-    Ok(with_warnings(ws, &warnings, answer_text(&answer)))
+    let text = super::output::answer(repl, input, &answer);
+    Ok(with_warnings(ws, &warnings, text))
 }
 
 /// Warnings about the question (W0601, W0602) before its answer.
@@ -527,6 +541,7 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
     match Workspace::open(&rules, &facts, &ws.limits) {
         Ok(new) => {
             *ws = new;
+            repl.opened_facts = Some(ws.fact_texts.len());
             let elapsed = started.elapsed();
             repl.last_eval = Some(EvalNote {
                 what: ":reload".into(),

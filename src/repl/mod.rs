@@ -7,6 +7,8 @@
 mod commands;
 pub mod explain_hook;
 mod helper;
+pub mod output;
+pub mod session;
 pub mod terminal;
 
 use crate::diag::Diagnostic;
@@ -51,6 +53,13 @@ pub struct Repl {
     pub summary: Summary,
     /// The texts the session took from the binary, not from disk: `:reload` keeps them.
     pub embedded: Vec<Text>,
+    /// `:format`: how query answers are written.
+    pub format: output::AnswerFormat,
+    /// `:limit`: most rows a text answer shows (a screenful in a terminal, none in a pipe).
+    pub limit: Option<usize>,
+    /// How many of the workspace's fact texts the session opened with (set at its first
+    /// input, and by `:reload`): `:changes` and `:save` compare with them.
+    pub opened_facts: Option<usize>,
 }
 
 /// The cost of the last change that evaluated.
@@ -87,6 +96,7 @@ impl Repl {
         }
         let n = self.next_input.max(1);
         self.next_input = n + 1;
+        self.opened_facts.get_or_insert(ws.fact_texts.len());
         let name = format!("<repl {n}>");
         // One input is one command: its evaluations, queries and explanations share the
         // limits (and stop at Ctrl-C); its answer is written only once it is complete.

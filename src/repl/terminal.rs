@@ -33,6 +33,14 @@ pub fn run(repl: &mut Repl, ws: &mut Workspace) -> rustyline::Result<Summary> {
         let _ = rl.load_history(path);
     }
     let mut stdout = std::io::stdout();
+    // A screenful of rows unless the session chose: the window's height less the lines
+    // around the table.
+    if repl.limit.is_none() {
+        let rows = rl
+            .dimensions()
+            .map_or(super::output::SCREENFUL + 6, |(_, h)| usize::from(h));
+        repl.limit = Some(rows.saturating_sub(6).max(5));
+    }
     println!("{}", greeting(ws));
     loop {
         match rl.readline(PROMPT) {

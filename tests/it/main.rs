@@ -13,8 +13,11 @@ mod corpus;
 mod decisions;
 mod delimited;
 mod diff;
+mod diff_facts;
+mod diff_facts_props;
 mod diff_order;
 mod doc_commands;
+mod docs_ci;
 mod engine_basics;
 mod engine_beside;
 #[allow(dead_code)]
@@ -86,6 +89,7 @@ mod repl_completion;
 mod repl_interrupt;
 #[cfg(unix)]
 mod repl_pty;
+mod repl_session;
 mod repl_stream;
 mod repl_words;
 mod robust_regress;

@@ -1,0 +1,272 @@
+//! `grantlog diff --old-facts OLD NEW` and `grantlog diff --base REV NEW`: the impact of
+//! a change of the instance (and of the rules, when they change too).
+//!
+//! OLD is opened and evaluated as `eval` does while NEW's facts are read (not evaluated)
+//! on a second thread. The base facts the two differ by ([`FactChange`]) are then
+//! retracted from and added to a copy of OLD's model (or, when the rules change too, the
+//! model of NEW's rules built beside OLD), and one incremental evaluation makes NEW: the
+//! work is the change's, not a second evaluation's.
+
+use super::diff::{evaluate_both, write, DiffArgs, Shown};
+use super::read_all;
+use crate::diag::Diagnostic;
+use crate::diff::{Diff, FactChange};
+use crate::engine::limits::Inherited;
+use crate::engine::{Limits, Origin};
+use crate::explain::{NodeOrigin, Proof};
+use crate::load::Text;
+use crate::source::{FileId, SourceMap, Span};
+use crate::workspace::{LoadFailure, Workspace};
+use serde_json::json;
+
+pub fn run(args: &DiffArgs) -> u8 {
+    let texts = match texts(args) {
+        Ok(t) => t,
+        Err(errors) => {
+            super::report_sides(&[(&errors, &SourceMap::new())]);
+            return 1;
+        }
+    };
+    let limits = args.limits.limits();
+    let same_rules = texts.old_rules.len() == texts.new_rules.len()
+        && (texts.old_rules.iter().zip(&texts.new_rules))
+            .all(|(o, n)| o.name == n.name && o.text == n.text);
+    let (old, beside, read) = match open(&texts, same_rules, &limits) {
+        Ok(opened) => opened,
+        Err(failures) => {
+            let sides: Vec<(&[Diagnostic], &SourceMap)> = failures
+                .iter()
+                .map(|f| (f.diagnostics.as_slice(), &f.sources))
+                .collect();
+            super::report_sides(&sides);
+            return 1;
+        }
+    };
+    // Never freed, as in `diff` of rules: the process ends with the command.
+    let old = super::keep_until_exit(old);
+    let read = super::keep_until_exit(read);
+    let change = FactChange::between(&old.model, &read.model);
+    let new = match build_new(old, same_rules, beside, read, &texts, &change, &limits) {
+        Ok(ws) => super::keep_until_exit(ws),
+        Err(failure) => {
+            super::report_sides(&[(&failure.diagnostics, &failure.sources)]);
+            return 1;
+        }
+    };
+    let mut warnings = if args.rules.is_empty() && args.against.is_empty() {
+        // The shipped rules are clean: only the facts' and imports' warnings matter.
+        read.warnings
+            .iter()
+            .filter(|d| d.code.starts_with('F') || d.code.starts_with('I'))
+            .cloned()
+            .collect()
+    } else {
+        read.warnings.clone()
+    };
+    warnings.retain(|d| !d.is_error());
+    super::report_sides(&[(&warnings, &read.sources)]);
+    let names = |paths: &[std::path::PathBuf]| -> serde_json::Value {
+        paths
+            .iter()
+            .map(|p| json!(p.display().to_string()))
+            .collect()
+    };
+    let old_facts = match &args.base {
+        Some(rev) => args
+            .facts
+            .iter()
+            .map(|p| json!(format!("{rev}:{}", p.display())))
+            .collect(),
+        None => names(&args.old_facts),
+    };
+    let default_relations = Some(crate::repl::session::decision_relations(&new.model));
+    let diff = Diff::compute(&old.model, &new.model);
+    let offset = new.sources.len() - read.sources.len();
+    let shown = Shown {
+        old: &old.sources,
+        new: &mut new.sources,
+        statements: Some((&change, &read.sources)),
+        default_relations,
+        extra: vec![
+            ("old_facts", old_facts),
+            ("new_facts", names(&args.facts)),
+            ("base", json!(args.base)),
+        ],
+    };
+    let read_model = &read.model;
+    write(args, diff, shown, |proof| {
+        cite_new(proof, read_model, offset)
+    })
+}
+
+/// The rule and fact texts of both sides.
+struct Texts {
+    old_rules: Vec<Text>,
+    old_facts: Vec<Text>,
+    new_rules: Vec<Text>,
+    new_facts: Vec<Text>,
+}
+
+fn texts(args: &DiffArgs) -> Result<Texts, Vec<Diagnostic>> {
+    if args.facts.is_empty() {
+        let which = if args.base.is_some() {
+            "--base compares the fact files named with themselves at the revision"
+        } else {
+            "--old-facts names OLD's facts; the FACT_FILEs are NEW's"
+        };
+        return Err(vec![Diagnostic::error(
+            "E0003",
+            "no fact file or directory given for NEW",
+        )
+        .help(format!(
+            "{which}: e.g. `grantlog diff --base main facts/` or `grantlog diff \
+             --old-facts old.facts new.facts`"
+        ))]);
+    }
+    let inputs = super::eval::inputs(&args.rules, &args.facts)?;
+    let (rules, new_facts) = inputs;
+    let new_rules = if args.against.is_empty() {
+        rules.clone()
+    } else {
+        read_all(&args.against)?
+    };
+    let (old_rules, old_facts) = match &args.base {
+        Some(rev) => {
+            let facts = crate::git::texts_at(rev, &args.facts)?;
+            let rules = if args.rules.is_empty() {
+                rules
+            } else {
+                crate::git::texts_at(rev, &args.rules)?
+            };
+            (rules, facts)
+        }
+        None => {
+            let paths = crate::load::expand_dirs(&args.old_facts)?;
+            (rules, read_all(&paths)?)
+        }
+    };
+    // The same rule texts are the same rules: both sides cite them by their names here.
+    let same = old_rules.len() == new_rules.len()
+        && old_rules
+            .iter()
+            .zip(&new_rules)
+            .all(|(o, n)| o.text == n.text);
+    let old_rules = if same { new_rules.clone() } else { old_rules };
+    Ok(Texts {
+        old_rules,
+        old_facts,
+        new_rules,
+        new_facts,
+    })
+}
+
+type Opened = (
+    Workspace,
+    Option<Result<crate::workspace::Beside, LoadFailure>>,
+    Workspace,
+);
+
+/// OLD opened and evaluated (with NEW's rules beside it when they differ) while NEW's
+/// facts are read on a second thread. Every failure of either side.
+fn open(texts: &Texts, same_rules: bool, limits: &Limits) -> Result<Opened, Vec<LoadFailure>> {
+    let inherited = Inherited::here();
+    let mut beside = None;
+    let (old, read) = std::thread::scope(|s| {
+        let reading = s.spawn(move || {
+            inherited.enter();
+            crate::inputs::read(&texts.new_rules, texts.new_facts.clone(), limits)
+        });
+        let old = crate::inputs::open_evaluating(
+            &texts.old_rules,
+            texts.old_facts.clone(),
+            limits,
+            false,
+            &mut |model, sources| {
+                if same_rules {
+                    model.evaluate(limits).map(|_| ())
+                } else {
+                    evaluate_both(model, sources, &texts.new_rules, limits, &mut beside)
+                }
+            },
+        );
+        let read = reading
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (old, read)
+    });
+    match (old, read) {
+        (Ok(old), Ok(read)) => Ok((old, beside, read)),
+        (old, read) => Err(old.err().into_iter().chain(read.err()).collect()),
+    }
+}
+
+/// NEW: OLD's model (or the one of NEW's rules beside it) with the change applied and
+/// maintained. When the two cannot be matched up (rules that move facts, a relation NEW
+/// dropped), NEW's facts are evaluated from scratch instead.
+fn build_new(
+    old: &Workspace,
+    same_rules: bool,
+    beside: Option<Result<crate::workspace::Beside, LoadFailure>>,
+    read: &Workspace,
+    texts: &Texts,
+    change: &FactChange,
+    limits: &Limits,
+) -> Result<Workspace, LoadFailure> {
+    let mut base = match beside {
+        None if same_rules => Some(old.successor()),
+        None => None,
+        Some(b) => Some(b?.finish(old, limits)),
+    };
+    if let Some(ws) = &mut base {
+        let offset = ws.sources.len();
+        for id in 0..read.sources.len() {
+            let f = read.sources.file(FileId(id as u32));
+            ws.sources.add(f.name.clone(), f.text.clone());
+        }
+        ws.model.begin();
+        let applied = change.apply(&mut ws.model, |s| moved(s, offset));
+        match applied.map(|()| ws.model.evaluate(limits)) {
+            Ok(Ok(_)) => {
+                ws.model.commit();
+                return Ok(base.expect("some"));
+            }
+            Ok(Err(e)) => {
+                return Err(LoadFailure {
+                    diagnostics: vec![crate::load::eval_diagnostic(e)],
+                    sources: ws.sources.clone(),
+                })
+            }
+            Err(_) => ws.model.rollback(),
+        }
+    }
+    // Evaluated from scratch, as `eval` would: the same files in the same order as
+    // `read`'s, so that spans of `read` hold here too.
+    let _ = read;
+    crate::inputs::open(&texts.new_rules, texts.new_facts.clone(), limits, false)
+}
+
+fn moved(s: Span, offset: usize) -> Span {
+    Span {
+        file: FileId(s.file.0 + offset as u32),
+        ..s
+    }
+}
+
+/// Points the base facts of a gain's proof (which NEW may have taken over from OLD, with
+/// OLD's file:line) at where NEW's facts state them.
+fn cite_new(proof: &mut Proof, read: &crate::engine::Model, offset: usize) {
+    for node in &mut proof.nodes {
+        let NodeOrigin::Base(span) = &mut node.origin else {
+            continue;
+        };
+        let Some(rel) = read.program().relation(&node.fact.relation) else {
+            continue;
+        };
+        let values: Option<Vec<_>> = (node.fact.values.iter())
+            .map(|c| read.symbols().get(c))
+            .collect();
+        if let Some(Origin::Base(at)) = values.and_then(|v| read.origin(rel, &v)) {
+            *span = moved(at, offset);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! A copy of an evaluated model to change its facts (`grantlog diff` of two fact sets):
+//! it shares every relation until it writes one, and records them all as taken over, so
+//! that what the change did is read off the rows ([`Model::changed_rows`]) rather than
+//! by comparing whole relations.
+
+use super::Model;
+use std::sync::Arc;
+
+impl Model {
+    /// A copy of this model (cheap: relations are shared until written) whose
+    /// [`Model::changed_rows`] against this one gives the rows a later change of facts
+    /// and its evaluation appended or killed.
+    pub fn successor(&self) -> Model {
+        let mut next = self.clone();
+        next.journal = None;
+        next.taken = self.rels.iter().map(|r| Some(Arc::clone(r))).collect();
+        next
+    }
+}
