@@ -25,4 +25,5 @@ pub mod source;
 pub mod style;
 pub mod syntax;
 pub mod table;
+pub mod threads;
 pub mod workspace;

@@ -58,6 +58,10 @@ pub struct Cli {
         value_name = "WHEN"
     )]
     pub color: crate::style::ColorChoice,
+    /// Threads for loading facts and evaluating (default: every core, or the environment
+    /// variable GRANTLOG_THREADS). Answers and proofs are the same for every count.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +157,16 @@ impl LimitArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::style::set(cli.color);
+    match crate::threads::requested(cli.threads) {
+        Ok(n) => crate::threads::configure(n),
+        Err(message) => {
+            report(
+                &[crate::diag::Diagnostic::error("E0006", message)],
+                &Default::default(),
+            );
+            return ExitCode::from(2);
+        }
+    }
     let json = match &cli.command {
         Some(Command::Eval(a)) => a.format == Format::Json,
         Some(Command::Explain(a)) => a.format == explain::ExplainFormat::Json,

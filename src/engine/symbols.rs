@@ -299,3 +299,19 @@ mod tests {
         assert_eq!(s.len(), 1003);
     }
 }
+
+impl Symbols {
+    /// Bytes allocated: the constants (strings included), the numbers and the table.
+    pub fn memory(&self) -> usize {
+        let strings: usize = (self.consts.iter())
+            .map(|c| match c {
+                Const::Sym(s) => s.capacity(),
+                Const::Num(_) => 0,
+            })
+            .sum();
+        self.consts.capacity() * std::mem::size_of::<Const>()
+            + strings
+            + self.numbers.capacity() * std::mem::size_of::<Option<i64>>()
+            + self.ids.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+}

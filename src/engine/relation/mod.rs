@@ -17,6 +17,9 @@
 
 mod bulk;
 mod log;
+mod memory;
+
+pub(crate) use memory::RowsMemory;
 
 use super::symbols::Value;
 use hashbrown::HashTable;
