@@ -83,3 +83,4 @@ mod statements;
 mod syntax_errors;
 mod syntax_parse;
 mod syntax_props;
+mod threads;
