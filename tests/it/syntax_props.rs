@@ -80,6 +80,7 @@ fn item() -> impl Strategy<Value = Item> {
     let decl = (doc(), rel_name(), prop::collection::vec(column, 0..4)).prop_map(
         |(doc, name, columns)| {
             Item::Decl(Decl {
+                annotation: None,
                 doc,
                 name,
                 columns,
@@ -258,7 +259,7 @@ fn real_files_round_trip() {
         .next()
         .unwrap();
     let m = reparse_module(example);
-    assert_eq!(m.items.len(), 14);
+    assert_eq!(m.items.len(), 15);
     assert_eq!(reparse_module(&m.to_string()), m);
     let _ = seen;
 }
