@@ -67,6 +67,10 @@ pub struct Cli {
     /// `--deny warnings`: report every warning (not allowed) as an error, and fail.
     #[arg(long, global = true, value_name = "warnings", value_parser = ["warnings"])]
     pub deny: Vec<String>,
+    /// Threads for loading facts and evaluating (default: every core, or the environment
+    /// variable GRANTLOG_THREADS). Answers and proofs are the same for every count.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// A warning code (`I0202`, `W0601`, ...) or `warnings`.
@@ -177,6 +181,16 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::style::set(cli.color);
     crate::diag::set_warning_policy(&cli.allow, !cli.deny.is_empty());
+    match crate::threads::requested(cli.threads) {
+        Ok(n) => crate::threads::configure(n),
+        Err(message) => {
+            report(
+                &[crate::diag::Diagnostic::error("E0006", message)],
+                &Default::default(),
+            );
+            return ExitCode::from(2);
+        }
+    }
     let json = match &cli.command {
         Some(Command::Eval(a)) => a.format == Format::Json,
         Some(Command::Explain(a)) => a.format == explain::ExplainFormat::Json,

@@ -21,6 +21,7 @@ mod fixpoint;
 mod journal;
 pub mod limits;
 mod lookup;
+mod memory;
 mod query;
 mod relation;
 mod successor;
@@ -38,6 +39,7 @@ use std::time::Duration;
 pub use beside::Candidates;
 pub use changes::Changes;
 pub use feed::Feed;
+pub use memory::MemoryUse;
 pub use query::Answer;
 pub use symbols::{Symbols, Value};
 

@@ -274,6 +274,22 @@ impl Symbols {
     }
 }
 
+impl Symbols {
+    /// Bytes allocated: the constants (strings included), the numbers and the table.
+    pub fn memory(&self) -> usize {
+        let strings: usize = (self.consts.iter())
+            .map(|c| match c {
+                Const::Sym(s) => s.capacity(),
+                Const::Num(_) => 0,
+            })
+            .sum();
+        self.consts.capacity() * std::mem::size_of::<Const>()
+            + strings
+            + self.numbers.capacity() * std::mem::size_of::<Option<i64>>()
+            + self.ids.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod check;
 mod manifest;
 mod names;
 mod parse;
+mod pieces;
 mod read;
 mod shared;
 

@@ -7,7 +7,8 @@
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::Const;
-use crate::syntax::lexer::{lex, Token};
+use crate::syntax::lexer::{lex_range, Token};
+use std::ops::Range;
 
 pub use super::ast::{Field, Name, Stmt, StmtKind, Words};
 
@@ -17,9 +18,29 @@ pub const STATEMENT_KEYWORDS: &[&str] = &[
 ];
 
 /// Parse one file's text. Returns the statements that parsed and every diagnostic
-/// (E0002 from the lexer, E0001, F0002).
+/// (E0002 from the lexer, E0001, F0002). A big text is parsed in pieces split at statement
+/// ends, on every thread (see `pieces`); the result is the same.
 pub fn parse_file(text: &str, file: FileId) -> (Vec<Stmt>, Vec<Diagnostic>) {
-    let lexed = lex(text, file);
+    super::pieces::parse_file(text, file)
+}
+
+/// What parsing one piece of a text gave.
+pub(super) struct Piece {
+    pub stmts: Vec<Stmt>,
+    /// E0002, from the lexer.
+    pub lex_errors: Vec<Diagnostic>,
+    /// From the parser.
+    pub diags: Vec<Diagnostic>,
+    /// The piece ends with a `.` token, outside any string or comment: the next piece
+    /// starts a statement.
+    pub ends_at_dot: bool,
+}
+
+/// Parses the part `range` of `text` (offsets and spans in `text`).
+pub(super) fn parse_piece(text: &str, range: Range<usize>, file: FileId) -> Piece {
+    let lexed = lex_range(text, range.clone(), file);
+    let ends_at_dot = !lexed.open_at_eof
+        && matches!(lexed.tokens.last(), Some((_, Token::Dot, end)) if *end == range.end);
     let mut p = Parser {
         toks: lexed.tokens,
         pos: 0,
@@ -27,7 +48,6 @@ pub fn parse_file(text: &str, file: FileId) -> (Vec<Stmt>, Vec<Diagnostic>) {
         eof: text.len(),
         diags: Vec::new(),
     };
-    let mut diags = lexed.errors;
     let mut stmts = Vec::new();
     while p.pos < p.toks.len() {
         let start = p.pos;
@@ -50,8 +70,12 @@ pub fn parse_file(text: &str, file: FileId) -> (Vec<Stmt>, Vec<Diagnostic>) {
             }
         }
     }
-    diags.append(&mut p.diags);
-    (stmts, diags)
+    Piece {
+        stmts,
+        lex_errors: lexed.errors,
+        diags: p.diags,
+        ends_at_dot,
+    }
 }
 
 type PResult<T> = Result<T, Box<Diagnostic>>;

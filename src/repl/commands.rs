@@ -538,7 +538,10 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
     let rules = reread(&ws.rule_texts)?;
     let facts = reread(&ws.fact_texts)?;
     let started = Instant::now();
-    match Workspace::open(&rules, &facts, &ws.limits) {
+    // As the session was opened: the fast path for facts (a 75,000-user instance reloaded
+    // through the ordinary reader took 3x as long).
+    let fact_files = facts.len();
+    match crate::inputs::open(&rules, facts, &ws.limits, true) {
         Ok(new) => {
             *ws = new;
             repl.opened_facts = Some(ws.fact_texts.len());
@@ -551,7 +554,7 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
             let mut text = format!(
                 "reloaded {} and {}; what-if changes and undo history are cleared\n",
                 plural(rules.len(), "rule file"),
-                plural(facts.len(), "fact file")
+                plural(fact_files, "fact file")
             );
             if rules.iter().any(|t| embedded.contains(t)) {
                 text.push_str("the rules are the ones built into grantlog");

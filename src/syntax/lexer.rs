@@ -210,11 +210,20 @@ pub struct Lexed {
 
 /// Lexes `text`; spans are made in `file`.
 pub fn lex(text: &str, file: FileId) -> Lexed {
+    lex_range(text, 0..text.len(), file)
+}
+
+/// Lexes the part `range` of `text` as if it were the whole input, with offsets (token
+/// positions, spans, doc keys) in `text`: a piece of a file split at statement ends.
+pub fn lex_range(text: &str, range: Range<usize>, file: FileId) -> Lexed {
     let mut out = Lexed::default();
     let mut pending_doc: Option<String> = None;
-    let mut lexer = Token::lexer(text);
+    let base = range.start;
+    let mut lexer = Token::lexer(&text[range]);
+    let piece_len = lexer.source().len();
     while let Some(result) = lexer.next() {
         let Range { start, end } = lexer.span();
+        let (start, end, at_end) = (start + base, end + base, end == piece_len);
         let tok = match result {
             Ok(Token::Comment) => continue,
             Ok(Token::DocComment(line)) => {
@@ -229,7 +238,7 @@ pub fn lex(text: &str, file: FileId) -> Lexed {
             }
             Ok(tok) => tok,
             Err(e) => {
-                if end == text.len()
+                if at_end
                     && matches!(
                         e,
                         LexError::UnterminatedString | LexError::UnterminatedComment

@@ -98,3 +98,4 @@ mod statements;
 mod syntax_errors;
 mod syntax_parse;
 mod syntax_props;
+mod threads;

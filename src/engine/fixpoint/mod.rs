@@ -83,6 +83,11 @@ pub(super) fn evaluate(
         vacant: Arc::new(Rows::new(0, &[])),
         early: Vec::new(),
     };
+    // A first evaluation: the base relations are loaded and stop changing.
+    let shrinking = m.journal.is_none() && forced == 0;
+    if shrinking {
+        shrink(m, (0..m.rels.len()).map(|r| RelId(r as u32)));
+    }
     for s in 0..strata.len() {
         let stale = m.stale.get(s).copied().unwrap_or(false);
         let early = if m.takes_over(s) {
@@ -99,6 +104,9 @@ pub(super) fn evaluate(
                     maintain(m, &program, s, &mut state)
                 }
             });
+        if result.is_ok() && shrinking {
+            shrink(m, program.strata()[s].relations.iter().copied());
+        }
         if let (Ok(()), Some(feed)) = (&result, feed) {
             for &r in &program.strata()[s].relations {
                 feed.publish(r, &m.rels[r.0 as usize], m.round);
@@ -127,6 +135,17 @@ pub(super) fn evaluate(
     }
     state.stats.elapsed = started.elapsed();
     Ok(state.stats)
+}
+
+/// Gives back the growth room of relations `rels` that no other model shares: they are
+/// complete for this evaluation. Only in a first evaluation, where relations grow from
+/// empty: a maintained model would grow them again at its next change.
+fn shrink(m: &mut Model, rels: impl Iterator<Item = RelId>) {
+    for r in rels {
+        if let Some(rows) = Arc::get_mut(&mut m.rels[r.0 as usize]) {
+            rows.shrink();
+        }
+    }
 }
 
 /// Buffers reused across rule runs.

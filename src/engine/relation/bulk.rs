@@ -28,6 +28,9 @@ impl Rows {
                     buckets.insert_unique(spread(b.hash), *b, |b| spread(b.hash));
                 }
                 let with = |v: &Vec<u32>| {
+                    if v.is_empty() {
+                        return Vec::new(); // `prev` not built
+                    }
                     let mut out = Vec::with_capacity(n + additional);
                     out.extend_from_slice(v);
                     out
@@ -37,6 +40,7 @@ impl Rows {
                     buckets,
                     next: with(&index.next),
                     prev: with(&index.prev),
+                    linked_back: index.linked_back,
                 }
             })
             .collect();
