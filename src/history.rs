@@ -107,19 +107,24 @@ pub fn apply(
         .find(|&r| program.stratum_of(r) == target)
         .expect("a relation in every stratum");
     let mut reach = Reach::new(&program, &checks);
+    // Nothing evaluated yet; afterwards, the check tuples an action since may have
+    // changed, as patterns (`None`: any value), so that a Can Manage Access grant on one
+    // resource does not make every later check on others wait for an evaluation.
     let mut stale = true;
+    let mut dirty: FxHashSet<(RelId, Vec<Option<Value>>)> = FxHashSet::default();
     for a in actions {
         let allowed = match a.kind.check() {
             Some((name, cols)) => match program.relation(name) {
                 Some(rel) => {
-                    if stale {
-                        model.evaluate_for(up_to, limits)?;
-                        stale = false;
-                    }
                     let tuple: Option<Vec<Value>> = cols
                         .iter()
                         .map(|&c| a.fact.values.get(c).and_then(|v| model.symbols().get(v)))
                         .collect();
+                    if stale || tuple.as_ref().is_some_and(|t| is_dirty(&dirty, rel, t)) {
+                        model.evaluate_for(up_to, limits)?;
+                        stale = false;
+                        dirty.clear();
+                    }
                     tuple.is_some_and(|t| {
                         if program.stratum_of(rel) <= target {
                             model.contains(rel, &t)
@@ -134,7 +139,7 @@ pub fn apply(
         };
         let mut touched = |model: &Model, p: &Placed| {
             if !stale && reach.reaches(model, p) {
-                stale = true;
+                dirty.extend(reach.touched_checks(model, p));
             }
         };
         if allowed {
@@ -151,6 +156,31 @@ pub fn apply(
         }
     }
     Ok(out)
+}
+
+/// Whether an action since the last evaluation may have changed `tuple` of `rel`: some
+/// pattern of `dirty` matches it (each column known and equal, or any).
+fn is_dirty(dirty: &FxHashSet<(RelId, Vec<Option<Value>>)>, rel: RelId, tuple: &[Value]) -> bool {
+    if dirty.is_empty() {
+        return false;
+    }
+    if tuple.len() > 8 {
+        return dirty.iter().any(|(r, pat)| {
+            *r == rel
+                && pat
+                    .iter()
+                    .zip(tuple)
+                    .all(|(p, v)| p.is_none_or(|p| p == *v))
+        });
+    }
+    (0u32..1 << tuple.len()).any(|mask| {
+        let pat: Vec<Option<Value>> = tuple
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (mask & (1 << i) != 0).then_some(v))
+            .collect();
+        dirty.contains(&(rel, pat))
+    })
 }
 
 /// The action's effect when it is allowed.
@@ -270,6 +300,40 @@ impl Reach {
         r
     }
 
+    /// The patterns of check tuples a change of `p` may change, its values followed
+    /// through the rules (a column another premise binds becomes any value).
+    fn touched_checks(&self, model: &Model, p: &Placed) -> Vec<(RelId, Vec<Option<Value>>)> {
+        let constant = |c: crate::program::ConstId| {
+            model.symbols().get(&self.program.constants()[c.0 as usize])
+        };
+        let mut out = Vec::new();
+        let mut seen: FxHashSet<(RelId, Vec<Option<Value>>)> = FxHashSet::default();
+        let mut work = vec![(p.rel, p.values.iter().map(|&v| Some(v)).collect::<Vec<_>>())];
+        while let Some((rel, pat)) = work.pop() {
+            if !seen.insert((rel, pat.clone())) {
+                continue;
+            }
+            if self.checks.contains(&rel) {
+                out.push((rel, pat.clone()));
+            }
+            for &r in self.readers.get(&rel).map(Vec::as_slice).unwrap_or(&[]) {
+                let rule = self.program.rule(r);
+                for lit in &rule.body {
+                    let (BodyLiteral::Positive(a) | BodyLiteral::Negative(a)) = lit else {
+                        continue;
+                    };
+                    if a.rel == rel {
+                        if let Some(head) = unify_values(&a.args, &pat, &rule.head_args, &constant)
+                        {
+                            work.push((rule.info.head, head));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn search(&self, start: Pattern) -> bool {
         let mut seen: FxHashSet<Pattern> = FxHashSet::default();
         let mut work = vec![start];
@@ -297,6 +361,43 @@ impl Reach {
         }
         false
     }
+}
+
+/// [`unify`] over model values: a rule's constant is its value in the model (`None`
+/// when the model has never seen it: it then matches no known value).
+fn unify_values(
+    args: &[Arg],
+    pat: &[Option<Value>],
+    head: &[Arg],
+    constant: &dyn Fn(crate::program::ConstId) -> Option<Value>,
+) -> Option<Vec<Option<Value>>> {
+    let mut bound: FxHashMap<u32, Option<Value>> = FxHashMap::default();
+    for (a, &known) in args.iter().zip(pat) {
+        match *a {
+            Arg::Const(c) => {
+                if known.is_some() && constant(c) != known {
+                    return None;
+                }
+            }
+            Arg::Var(v) => match bound.get(&v) {
+                Some(&Some(b)) if known.is_some_and(|k| k != b) => return None,
+                Some(&Some(_)) => {}
+                _ => {
+                    bound.insert(v, known);
+                }
+            },
+            Arg::Wild | Arg::Local(_) => {}
+        }
+    }
+    Some(
+        head.iter()
+            .map(|h| match *h {
+                Arg::Const(c) => constant(c),
+                Arg::Var(v) => bound.get(&v).copied().flatten(),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 /// The head's pattern when the body atom `args` can match `pat`; `None` when a constant
