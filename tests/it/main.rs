@@ -78,6 +78,10 @@ mod repl_pty;
 mod repl_stream;
 mod repl_words;
 mod robust_regress;
+mod serve_api;
+mod serve_errors;
+#[allow(dead_code)]
+mod serve_util;
 mod shell_words;
 mod statements;
 mod syntax_errors;
