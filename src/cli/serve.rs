@@ -53,6 +53,9 @@ pub struct ServeArgs {
     /// Write no request log.
     #[arg(long)]
     pub quiet: bool,
+    /// Revisions the watch stream keeps in memory for resuming (`since=N`).
+    #[arg(long, value_name = "N", default_value_t = crate::serve::watch::KEPT_EVENTS)]
+    pub keep_events: usize,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -96,6 +99,7 @@ pub fn run(args: &ServeArgs) -> u8 {
         limits: limits.limits(),
         max_body: args.max_body,
         quiet: args.quiet,
+        keep_events: args.keep_events,
     };
     match crate::serve::run(config) {
         Ok(()) => 0,

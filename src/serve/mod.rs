@@ -43,6 +43,8 @@ pub struct Config {
     pub max_body: usize,
     /// No request log.
     pub quiet: bool,
+    /// Revisions the watch stream keeps for resuming.
+    pub keep_events: usize,
 }
 
 /// Opens the model (replaying the history under `--data`), listens, and serves until

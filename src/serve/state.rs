@@ -55,10 +55,10 @@ impl Server {
             None => None,
         };
         let revision = live.revision;
-        let events = EventLog::new(revision);
+        let events = EventLog::new(revision, config.keep_events);
         if let Some(h) = &history {
             let h = h.lock().unwrap_or_else(|e| e.into_inner());
-            events.preload(h.recent(super::watch::KEPT_EVENTS)?);
+            events.preload(h.recent(config.keep_events.max(1))?);
         }
         Ok(Server {
             live: RwLock::new(live),

@@ -1,7 +1,8 @@
 //! `GET /v1/watch`: the stream of decision changes, as server-sent events.
 //!
 //! Each event is one revision: the change that made it (its statements, author, time) and
-//! the decisions it gained and lost. The last [`KEPT_EVENTS`] are kept in memory (loaded
+//! the decisions it gained and lost. The last `--keep-events` (default [`KEPT_EVENTS`])
+//! are kept in memory (loaded
 //! from the history on start), so a client resumes with `since=N` (or the SSE
 //! `Last-Event-ID` header) from any kept revision; older is answered 410 "too old" with
 //! the oldest it can resume from (the history endpoint has the rest).
@@ -71,6 +72,8 @@ impl Event {
 
 struct Kept {
     events: VecDeque<Arc<Event>>,
+    /// Most events kept.
+    keep: usize,
     /// Every revision after this one is in `events`.
     floor: u64,
 }
@@ -82,10 +85,11 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    pub fn new(revision: u64) -> EventLog {
+    pub fn new(revision: u64, keep: usize) -> EventLog {
         EventLog {
             kept: Mutex::new(Kept {
                 events: VecDeque::new(),
+                keep: keep.max(1),
                 floor: revision,
             }),
             live: broadcast::channel(BACKLOG).0,
@@ -106,7 +110,7 @@ impl EventLog {
         let event = Arc::new(event);
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         kept.events.push_back(Arc::clone(&event));
-        while kept.events.len() > KEPT_EVENTS {
+        while kept.events.len() > kept.keep {
             if let Some(old) = kept.events.pop_front() {
                 kept.floor = old.revision;
             }

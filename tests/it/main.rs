@@ -80,6 +80,8 @@ mod repl_words;
 mod robust_regress;
 mod serve_api;
 mod serve_errors;
+mod serve_history;
+mod serve_stream;
 #[allow(dead_code)]
 mod serve_util;
 mod shell_words;

@@ -89,6 +89,18 @@ impl Server {
         answer(self.agent.post(&self.url(path)).send(body))
     }
 
+    /// `None` when no answer came (the server died under the request).
+    pub fn try_post_json(&self, path: &str, body: &Value) -> Option<(u16, Value)> {
+        let mut resp = self
+            .agent
+            .post(&self.url(path))
+            .send(body.to_string())
+            .ok()?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().ok()?;
+        Some((status, serde_json::from_str(&text).ok()?))
+    }
+
     pub fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
         self.post(path, &body.to_string())
     }
