@@ -21,6 +21,14 @@ pub fn rules() -> Vec<Text> {
     vec![Text::new(RULES_PATH, RULES)]
 }
 
+/// How AuthZEN requests map to the shipped rules (`grantlog serve`).
+pub fn authzen() -> Text {
+    Text::new(
+        "rules/dataos.authzen.json",
+        include_str!("../rules/dataos.authzen.json"),
+    )
+}
+
 /// The worked example (S30), loaded when no fact file is named.
 pub fn example() -> Text {
     Text::new(

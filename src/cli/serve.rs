@@ -16,6 +16,9 @@ Endpoints (JSON in and out; every answer names the revision it was given at):
   GET  /v1/watch?relations=can_run&since=N                     (server-sent events)
   GET  /v1/history?fact=can_run(engineering,sales-360)
   GET  /v1/audit/USER    GET /health    GET /ready    GET /metrics
+  AuthZEN 1.0: POST /access/v1/evaluation, /access/v1/evaluations,
+  /access/v1/search/subject|resource|action; GET /.well-known/authzen-configuration
+  (the mapping to relations: rules/dataos.authzen.json, or --authzen FILE)
 
 Changes need `Authorization: Bearer TOKEN` when --token-file is given; listening on an
 address other than loopback needs --token-file. With --data DIR every change is committed
@@ -53,6 +56,10 @@ pub struct ServeArgs {
     /// Write no request log.
     #[arg(long)]
     pub quiet: bool,
+    /// How AuthZEN requests map to the rules (JSON). Default: the shipped mapping with the
+    /// shipped rules, else `RULES.authzen.json` beside the first --rules file if there is one.
+    #[arg(long, value_name = "FILE")]
+    pub authzen: Option<PathBuf>,
     /// Revisions the watch stream keeps in memory for resuming (`since=N`).
     #[arg(long, value_name = "N", default_value_t = crate::serve::watch::KEPT_EVENTS)]
     pub keep_events: usize,
@@ -88,6 +95,13 @@ pub fn run(args: &ServeArgs) -> u8 {
             return 1;
         }
     };
+    let authzen = match authzen_mapping(args) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
     let mut limits = args.limits.clone();
     limits.timeout.get_or_insert(DEFAULT_TIMEOUT_SECS);
     let config = crate::serve::Config {
@@ -100,12 +114,37 @@ pub fn run(args: &ServeArgs) -> u8 {
         max_body: args.max_body,
         quiet: args.quiet,
         keep_events: args.keep_events,
+        authzen,
     };
     match crate::serve::run(config) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("{}", e.trim_end());
             1
+        }
+    }
+}
+
+/// The AuthZEN mapping: `--authzen FILE`; with the shipped rules the shipped mapping;
+/// else `X.authzen.json` beside the first `--rules X.dl`, when there is one.
+fn authzen_mapping(args: &ServeArgs) -> Result<Option<crate::load::Text>, String> {
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p)
+            .map(|t| Some(crate::load::Text::new(p.display().to_string(), t)))
+            .map_err(|e| format!("error: --authzen {}: {e}", p.display()))
+    };
+    if let Some(p) = &args.authzen {
+        return read(p);
+    }
+    match args.rules.first() {
+        None => Ok(Some(crate::shipped::authzen())),
+        Some(rules) => {
+            let beside = rules.with_extension("authzen.json");
+            if beside.is_file() {
+                read(&beside)
+            } else {
+                Ok(None)
+            }
         }
     }
 }

@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod authzen;
 pub mod changes;
 pub mod history;
 pub mod metrics;
@@ -45,6 +46,8 @@ pub struct Config {
     pub quiet: bool,
     /// Revisions the watch stream keeps for resuming.
     pub keep_events: usize,
+    /// How AuthZEN requests map to the rules, if given.
+    pub authzen: Option<Text>,
 }
 
 /// Opens the model (replaying the history under `--data`), listens, and serves until

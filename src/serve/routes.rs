@@ -36,6 +36,30 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/v1/watch", get(super::watch::watch))
         .route("/v1/history", get(history))
         .route("/v1/audit/{user}", get(audit))
+        .route(
+            "/access/v1/evaluation",
+            post(super::authzen::evaluation_endpoint),
+        )
+        .route(
+            "/access/v1/evaluations",
+            post(super::authzen::evaluations_endpoint),
+        )
+        .route(
+            "/access/v1/search/subject",
+            post(super::authzen::search_subject_endpoint),
+        )
+        .route(
+            "/access/v1/search/resource",
+            post(super::authzen::search_resource_endpoint),
+        )
+        .route(
+            "/access/v1/search/action",
+            post(super::authzen::search_action_endpoint),
+        )
+        .route(
+            "/.well-known/authzen-configuration",
+            get(super::authzen::configuration_endpoint),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -64,7 +88,9 @@ async fn method_not_allowed() -> ApiError {
 
 /// The JSON body of a request; a body over the size limit is 413, anything that is not
 /// the expected JSON 400 (with serde's line and column).
-fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T: DeserializeOwned>(
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
     let bytes = bytes.map_err(|e| {
         let status = e.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -96,7 +122,7 @@ async fn reach(server: &Server, revision: Option<u64>) -> Result<(), ApiError> {
 }
 
 /// Runs engine work that may take long on a blocking thread, bounded by the limits.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     server: &Arc<Server>,
     work: impl FnOnce(&Server) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {

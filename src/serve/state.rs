@@ -31,6 +31,8 @@ pub struct Server {
     pub metrics: Metrics,
     /// Relations whose tuples are decisions: what `gained`/`lost` and the watch report.
     pub decisions: Vec<String>,
+    /// How AuthZEN requests map to the rules.
+    pub authzen: Option<super::authzen::Mapping>,
     /// Set once the model is open and the history replayed.
     pub ready: std::sync::atomic::AtomicBool,
 }
@@ -45,6 +47,10 @@ impl Server {
         let ws = crate::inputs::open(&config.rules, config.facts.clone(), &config.limits, true)
             .map_err(|f| crate::diag::render_all(&f.diagnostics, &f.sources))?;
         let decisions = decision_relations(&ws);
+        let authzen = match &config.authzen {
+            Some(text) => Some(super::authzen::Mapping::read(text, ws.program())?),
+            None => None,
+        };
         let mut live = Live { ws, revision: 0 };
         let history = match &config.data {
             Some(dir) => {
@@ -77,6 +83,7 @@ impl Server {
                 m
             },
             decisions,
+            authzen,
             ready: std::sync::atomic::AtomicBool::new(true),
         })
     }

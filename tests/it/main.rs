@@ -79,6 +79,7 @@ mod repl_stream;
 mod repl_words;
 mod robust_regress;
 mod serve_api;
+mod serve_authzen;
 mod serve_docs;
 mod serve_errors;
 mod serve_history;
