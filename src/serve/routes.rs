@@ -425,7 +425,7 @@ async fn audit(State(server): State<Arc<Server>>, Path(user): Path<String>) -> A
                 Ok(out.into())
             }
             Err(d) => {
-                let mut e = ApiError::diagnostics(&[d.clone()], &live.ws.sources)
+                let mut e = ApiError::diagnostics(std::slice::from_ref(&d), &live.ws.sources)
                     .with_revision(live.revision);
                 if d.code == crate::audit::UNKNOWN_USER {
                     e.status = StatusCode::NOT_FOUND;

@@ -70,6 +70,9 @@ impl Event {
     }
 }
 
+/// The kept events after a revision, and the receiver of those to come.
+type Subscription = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
+
 struct Kept {
     events: VecDeque<Arc<Event>>,
     /// Most events kept.
@@ -120,10 +123,7 @@ impl EventLog {
 
     /// The kept events after `since` and a receiver of the later ones (taken together,
     /// so none falls between). `Err(floor)`: `since` is older than what is kept.
-    fn subscribe(
-        &self,
-        since: Option<u64>,
-    ) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>), u64> {
+    fn subscribe(&self, since: Option<u64>) -> Result<Subscription, u64> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         let backlog = match since {
             Some(n) if n < kept.floor => return Err(kept.floor),
