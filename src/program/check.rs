@@ -22,6 +22,7 @@ pub(super) struct Checked {
 
 pub(super) fn check_modules(sources: &SourceMap, modules: &[Module]) -> Checked {
     let mut diags = Vec::new();
+    const DECISION: &str = "decision";
     let mut relations: Vec<Relation> = Vec::new();
     let mut by_name: FxHashMap<String, RelId> = FxHashMap::default();
     for decl in modules
@@ -43,8 +44,22 @@ pub(super) fn check_modules(sources: &SourceMap, modules: &[Module]) -> Checked 
             );
             continue;
         }
+        let decision = match &decl.annotation {
+            None => false,
+            Some(a) if a.name == DECISION => true,
+            Some(a) => {
+                diags.push(
+                    Diagnostic::error("E0107", format!("unknown annotation `@{}` on a declaration", a.name))
+                        .at(a.span)
+                        .label("not an annotation grantlog knows")
+                        .help(format!("the one annotation of a `.decl` is `@{DECISION}` (changes to the relation are reported tuple by tuple); remove this one")),
+                );
+                false
+            }
+        };
         by_name.insert(name.clone(), RelId(relations.len() as u32));
         relations.push(Relation {
+            decision,
             name: name.clone(),
             columns: decl.columns.iter().map(|c| c.name.name.clone()).collect(),
             types: decl.columns.iter().map(|c| c.ty).collect(),

@@ -32,6 +32,9 @@ pub struct ConstId(pub u32);
 /// What `.decl` said about a relation.
 #[derive(Clone, Debug)]
 pub struct Relation {
+    /// Declared `@decision`: a change report (REPL, server, diff) lists its tuples one by
+    /// one, and the rest only as counts.
+    pub decision: bool,
     pub name: String,
     pub columns: Vec<String>,
     pub types: Vec<Option<ColumnType>>,
@@ -268,6 +271,18 @@ impl Program {
     }
 
     /// The declaration: name, columns, types, doc and span.
+    /// The relations declared `@decision`, in declaration order.
+    pub fn decisions(&self) -> impl Iterator<Item = RelId> + '_ {
+        (0..self.relations.len() as u32)
+            .map(RelId)
+            .filter(|&r| self.relations[r.0 as usize].decision)
+    }
+
+    /// Whether the relation is declared `@decision`.
+    pub fn is_decision(&self, r: RelId) -> bool {
+        self.relations[r.0 as usize].decision
+    }
+
     pub fn declaration(&self, r: RelId) -> &Relation {
         &self.relations[r.0 as usize]
     }

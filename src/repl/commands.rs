@@ -3,7 +3,7 @@
 use super::{explain_hook, max_round, split_word, EvalNote, Flow, Repl};
 use crate::diag::{did_you_mean, plural, Diagnostic};
 use crate::load::Text;
-use crate::program::RelId;
+use crate::program::{Program, RelId};
 use crate::shipped;
 use crate::source::FileId;
 use crate::syntax::ast::Const;
@@ -35,21 +35,6 @@ pub const COMMANDS: &[&str] = &[
     ":depth",
     ":audit",
     ":timing",
-];
-
-/// Relations a change report lists tuple by tuple, in this order; the rest are counted.
-pub const DECISION_RELATIONS: &[&str] = &[
-    "permission",
-    "can_use",
-    "can_edit",
-    "can_manage_access",
-    "can_run",
-    "blocked",
-    "missing_permission",
-    "runs_as",
-    "run_as_invalid",
-    "effective_grant",
-    "ineffective_grant",
 ];
 
 pub const HELP: &str = "\
@@ -145,7 +130,7 @@ pub(super) fn dispatch(
                 ws.retract(name, &body)?
             };
             note(repl, ws, format!(":{word}"), started, before);
-            changes(&delta, verbose)
+            changes(ws.program(), &delta, verbose)
         }
         "undo" => {
             let (verbose, _) = verbose_flag(arg);
@@ -156,7 +141,7 @@ pub(super) fn dispatch(
                 Some(result) => {
                     let delta = result?;
                     note(repl, ws, ":undo".into(), started, before);
-                    format!("undone\n{}", changes(&delta, verbose))
+                    format!("undone\n{}", changes(ws.program(), &delta, verbose))
                 }
             }
         }
@@ -507,7 +492,10 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
     let before = max_round(ws);
     let delta = ws.load(&texts)?;
     note(repl, ws, format!(":load {path}"), started, before);
-    Ok(format!("loaded {path}\n{}", changes(&delta, verbose)))
+    Ok(format!(
+        "loaded {path}\n{}",
+        changes(ws.program(), &delta, verbose)
+    ))
 }
 
 /// Reload from where the session's texts came from: a text taken from the binary (the
@@ -617,8 +605,8 @@ fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
 
 /// A change's report: decision relations tuple by tuple (`+ can_run(...)`), the rest as
 /// counts unless `verbose`.
-pub(crate) fn changes(delta: &Delta, verbose: bool) -> String {
-    let mut out = decision_changes(delta, verbose);
+pub(crate) fn changes(program: &Program, delta: &Delta, verbose: bool) -> String {
+    let mut out = decision_changes(program, delta, verbose);
     if delta.undo_dropped > 0 {
         let _ = writeln!(
             out,
@@ -631,7 +619,13 @@ pub(crate) fn changes(delta: &Delta, verbose: bool) -> String {
     out
 }
 
-fn decision_changes(delta: &Delta, verbose: bool) -> String {
+/// The relations declared `@decision` in the rules, in declaration order, are listed tuple by
+/// tuple; the others are counted.
+fn decision_changes(program: &Program, delta: &Delta, verbose: bool) -> String {
+    let decisions: Vec<&str> = program
+        .decisions()
+        .map(|r| program.declaration(r).name.as_str())
+        .collect();
     if delta.is_empty() {
         return "no derived fact changed\n".to_string();
     }
@@ -652,14 +646,14 @@ fn decision_changes(delta: &Delta, verbose: bool) -> String {
             let _ = writeln!(out, "- {}", fact_text(rel, t));
         }
     };
-    for rel in DECISION_RELATIONS {
+    for rel in &decisions {
         if let Some((g, l)) = by_rel.get(rel) {
             listed(&mut out, rel, g, l);
         }
     }
     let others: Vec<(&str, usize, usize)> = by_rel
         .iter()
-        .filter(|(r, _)| !DECISION_RELATIONS.contains(r))
+        .filter(|(r, _)| !decisions.contains(r))
         .map(|(r, (g, l))| (*r, g.len(), l.len()))
         .collect();
     if out.is_empty() {
@@ -667,7 +661,7 @@ fn decision_changes(delta: &Delta, verbose: bool) -> String {
     }
     if verbose {
         for (rel, (g, l)) in &by_rel {
-            if !DECISION_RELATIONS.contains(rel) {
+            if !decisions.contains(rel) {
                 listed(&mut out, rel, g, l);
             }
         }

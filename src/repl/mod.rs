@@ -17,7 +17,7 @@ use crate::workspace::Workspace;
 use std::io::{self, BufRead, Write};
 use std::time::Duration;
 
-pub use commands::{COMMANDS, DECISION_RELATIONS, HELP};
+pub use commands::{COMMANDS, HELP};
 pub use helper::ReplHelper;
 
 /// What the caller should do after one input.

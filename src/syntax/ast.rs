@@ -41,10 +41,12 @@ pub enum Item {
     Rule(Rule),
 }
 
-/// `.decl name(col: type, ...)`
+/// `[@annotation] .decl name(col: type, ...)`
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decl {
     pub doc: Option<String>,
+    /// `@decision` before the `.decl`: the relation's changes are reported tuple by tuple.
+    pub annotation: Option<Ident>,
     pub name: Ident,
     pub columns: Vec<Column>,
     pub span: Span,

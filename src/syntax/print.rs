@@ -74,6 +74,9 @@ impl Display for Item {
 impl Display for Decl {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write_doc(f, &self.doc)?;
+        if let Some(a) = &self.annotation {
+            writeln!(f, "@{}", a.name)?;
+        }
         write!(f, ".decl {}", self.name.name)?;
         if !self.columns.is_empty() {
             f.write_str("(")?;

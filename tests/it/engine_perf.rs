@@ -59,6 +59,7 @@ fn decl(rel: &str, arity: usize) -> Item {
         })
         .collect();
     Item::Decl(Decl {
+        annotation: None,
         doc: None,
         name: Ident::new(rel, s()),
         columns,

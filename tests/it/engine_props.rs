@@ -188,6 +188,7 @@ pub(crate) fn ast(g: &Gen) -> Module {
                 })
                 .collect();
             Item::Decl(Decl {
+                annotation: None,
                 doc: None,
                 name: Ident::new(name(r), s),
                 columns,

@@ -10,6 +10,7 @@ mod cli_run;
 mod cli_warnings;
 mod color;
 mod corpus;
+mod decisions;
 mod delimited;
 mod diff;
 mod diff_order;

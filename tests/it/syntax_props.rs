@@ -80,6 +80,7 @@ fn item() -> impl Strategy<Value = Item> {
     let decl = (doc(), rel_name(), prop::collection::vec(column, 0..4)).prop_map(
         |(doc, name, columns)| {
             Item::Decl(Decl {
+                annotation: None,
                 doc,
                 name,
                 columns,
