@@ -134,17 +134,16 @@ impl Server {
     }
 }
 
-/// The decision relations of the rules: the REPL's list, those the program declares;
-/// with none of them (rules other than DataOS), every derived relation.
+/// The decision relations of the rules: those declared `@decision`; with none (rules
+/// that mark nothing), every derived relation.
 fn decision_relations(ws: &Workspace) -> Vec<String> {
     let program = ws.program();
-    let listed: Vec<String> = crate::repl::DECISION_RELATIONS
-        .iter()
-        .filter(|n| program.relation(n).is_some())
-        .map(|n| n.to_string())
+    let marked: Vec<String> = program
+        .decisions()
+        .map(|r| program.relation_name(r).to_string())
         .collect();
-    if !listed.is_empty() {
-        return listed;
+    if !marked.is_empty() {
+        return marked;
     }
     program
         .relations()
