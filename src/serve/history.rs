@@ -159,13 +159,29 @@ impl History {
 
     /// The last `n` changes, oldest first, with their decisions.
     pub fn recent(&self, n: usize) -> Result<Vec<Event>, String> {
+        let mut events = self.events(
+            "SELECT revision, at, author, source, assert_text, retract_text FROM changes ORDER BY revision DESC LIMIT ?1",
+            params![n as i64],
+        )?;
+        events.reverse();
+        Ok(events)
+    }
+
+    /// The changes after revision `after` up to `upto`, oldest first (for a watch that
+    /// resumes from further back than memory keeps).
+    pub fn between(&self, after: u64, upto: u64) -> Result<Vec<Event>, String> {
+        self.events(
+            "SELECT revision, at, author, source, assert_text, retract_text FROM changes WHERE revision > ?1 AND revision <= ?2 ORDER BY revision",
+            params![after as i64, upto as i64],
+        )
+    }
+
+    fn events(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Event>, String> {
         let db = self.db()?;
         let err = |e: rusqlite::Error| e.to_string();
-        let mut stmt = db
-            .prepare("SELECT revision, at, author, source, assert_text, retract_text FROM changes ORDER BY revision DESC LIMIT ?1")
-            .map_err(err)?;
+        let mut stmt = db.prepare(sql).map_err(err)?;
         let mut events: Vec<Event> = stmt
-            .query_map(params![n as i64], |r| {
+            .query_map(args, |r| {
                 Ok(Event {
                     revision: r.get::<_, i64>(0)? as u64,
                     at: r.get(1)?,
@@ -180,7 +196,6 @@ impl History {
             .map_err(err)?
             .collect::<Result<_, _>>()
             .map_err(err)?;
-        events.reverse();
         let mut dec = db
             .prepare(
                 "SELECT relation, args, holds FROM decisions WHERE revision = ?1 ORDER BY rowid",

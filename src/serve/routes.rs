@@ -168,10 +168,19 @@ struct QueryRequest {
     query: String,
     #[serde(default)]
     at_least_revision: Option<u64>,
+    /// Rows to skip (the rows are sorted, so pages are stable within a revision).
+    #[serde(default)]
+    offset: usize,
+    /// Most rows answered ([`QUERY_ROWS`] unless given).
+    #[serde(default)]
+    limit: Option<usize>,
 }
 
+/// Rows a query answers unless it asks for another `limit`.
+pub const QUERY_ROWS: usize = 10_000;
+
 /// `POST /v1/query {"query": "permission(sam, T, R, P)"}`:
-/// `{"columns", "rows": [{"T": ..}], "revision", "warnings"}`.
+/// `{"columns", "rows": [{"T": ..}], "total", "next_offset", "revision", "warnings"}`.
 async fn query(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesRejection>) -> Answer {
     let req: QueryRequest = body(bytes)?;
     reach(&server, req.at_least_revision).await?;
@@ -185,9 +194,15 @@ async fn query(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesReje
             .model
             .query(&live.ws.sources, &q)
             .map_err(|d| ApiError::diagnostics(&d, &sources).with_revision(live.revision))?;
+        let total = answer.rows.len();
+        let limit = req.limit.unwrap_or(QUERY_ROWS);
+        let end = req.offset.saturating_add(limit).min(total);
+        let next = (end < total).then_some(end);
         let rows: Vec<Json> = answer
             .rows
             .iter()
+            .skip(req.offset)
+            .take(limit)
             .map(|r| {
                 let obj: serde_json::Map<String, Json> = answer
                     .columns
@@ -201,6 +216,8 @@ async fn query(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesReje
         Ok(json!({
             "columns": answer.columns,
             "rows": rows,
+            "total": total,
+            "next_offset": next,
             "revision": live.revision,
             "warnings": warnings(&warns, &sources),
         })

@@ -192,20 +192,9 @@ pub async fn watch(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let since = params.since.or(last_id);
-    let (backlog, mut rx) = match server.events.subscribe(since) {
+    let (backlog, mut rx) = match subscribe(&server, since) {
         Ok(s) => s,
-        Err(floor) => {
-            return ApiError::new(
-                StatusCode::GONE,
-                "too_old",
-                format!(
-                    "revision {} is too old to resume from: the stream keeps revisions after {floor}; resume with since={floor}, and read older changes from /v1/history",
-                    since.unwrap_or(0)
-                ),
-            )
-            .with_revision(server.revision())
-            .into_response()
-        }
+        Err(e) => return e.into_response(),
     };
     let mut stopping = server.stopping.subscribe();
     let stream = async_stream(move |tx| async move {
@@ -248,6 +237,43 @@ pub async fn watch(
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+/// Most revisions a watch replays from the database before streaming.
+const MAX_REPLAY: u64 = 100_000;
+
+/// The events after `since` and a receiver of those to come: from memory, or for an
+/// older `since`, from the history database first; 410 when neither has them.
+fn subscribe(server: &Server, since: Option<u64>) -> Result<Subscription, ApiError> {
+    let floor = match server.events.subscribe(since) {
+        Ok(s) => return Ok(s),
+        Err(floor) => floor,
+    };
+    let since = since.unwrap_or(0);
+    let too_old = |oldest: u64| {
+        ApiError::new(
+            StatusCode::GONE,
+            "too_old",
+            format!(
+                "revision {since} is too old to resume from: the stream keeps revisions after {oldest}; resume with since={oldest}, and read older changes from /v1/history"
+            ),
+        )
+        .with_revision(server.revision())
+    };
+    let Some(h) = &server.history else {
+        return Err(too_old(floor));
+    };
+    if floor - since > MAX_REPLAY {
+        return Err(too_old(floor - MAX_REPLAY));
+    }
+    let older = h
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .between(since, floor)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "history_failed", e))?;
+    let (newer, rx) = server.events.subscribe(Some(floor)).map_err(too_old)?;
+    let backlog = older.into_iter().map(Arc::new).chain(newer).collect();
+    Ok((backlog, rx))
 }
 
 /// A stream fed by a task through a small channel.

@@ -41,6 +41,22 @@ fn query_answers_rows_keyed_by_variable_with_the_revision() {
         "{body}"
     );
     assert!(!rows.iter().any(|r| r["R"] == "sf-creds"), "{body}");
+    // Pages: sorted rows, `offset` and `limit`, `next_offset` until the last.
+    let (_, page) = s.post_json(
+        "/v1/query",
+        &json!({"query": "permission(sam, engineering, R, P)", "offset": 1, "limit": 2}),
+    );
+    assert_eq!(page["rows"].as_array().unwrap()[..], rows[1..3]);
+    assert_eq!(
+        (&page["total"], &page["next_offset"]),
+        (&json!(rows.len()), &json!(3))
+    );
+    let (_, last) = s.post_json(
+        "/v1/query",
+        &json!({"query": "permission(sam, engineering, R, P)", "offset": 3}),
+    );
+    assert_eq!(last["rows"].as_array().unwrap()[..], rows[3..]);
+    assert_eq!(last["next_offset"], Value::Null);
     // The same rows as `grantlog eval`.
     let cli = cli_json(&[
         "eval",

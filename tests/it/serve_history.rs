@@ -117,3 +117,62 @@ fn a_history_of_other_inputs_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_watch_resumes_from_the_database_past_what_memory_keeps() {
+    let dir = scratch("watch-db");
+    reach(&dir);
+    let args = [
+        "--rules",
+        "reach.dl",
+        "edges.dl",
+        "--data",
+        "data",
+        "--keep-events",
+        "2",
+    ];
+    {
+        let s = Server::start_in(&dir, &args);
+        for n in 0..5 {
+            let (status, _) = s.post_json("/v1/changes", &json!({"assert": format!("fact edge(k{n}, k{}).", n + 1), "author": format!("a{n}")}));
+            assert_eq!(status, 200);
+        }
+    }
+    let s = Server::start_in(&dir, &args);
+    let resp = crate::serve_util::agent()
+        .get(s.url("/v1/watch?since=0"))
+        .call()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let reader = std::io::BufReader::new(resp.into_body().into_reader());
+    let events: Vec<serde_json::Value> = std::io::BufRead::lines(reader)
+        .map_while(Result::ok)
+        .filter_map(|l| {
+            l.strip_prefix("data: ")
+                .map(|d| serde_json::from_str(d).unwrap())
+        })
+        .take(5)
+        .collect();
+    let seen: Vec<(u64, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["revision"].as_u64().unwrap(),
+                e["author"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        (1..=5)
+            .map(|r| (r, format!("a{}", r - 1)))
+            .collect::<Vec<_>>()
+    );
+    // Every path the first change made is in its event, from the database.
+    assert_eq!(
+        events[0]["gained"].as_array().unwrap().len(),
+        2,
+        "{}",
+        events[0]
+    );
+}
