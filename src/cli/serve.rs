@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// shipped rules, else `RULES.authzen.json` beside the first --rules file if there is one.
     #[arg(long, value_name = "FILE")]
     pub authzen: Option<PathBuf>,
+    /// Apply changes to the fact files as changes (rule changes are reported, not applied).
+    #[arg(long)]
+    pub watch: bool,
     /// Revisions the watch stream keeps in memory for resuming (`since=N`).
     #[arg(long, value_name = "N", default_value_t = crate::serve::watch::KEPT_EVENTS)]
     pub keep_events: usize,
@@ -102,6 +105,14 @@ pub fn run(args: &ServeArgs) -> u8 {
             return 1;
         }
     };
+    if args.watch && args.data.is_some() {
+        eprintln!("error: --watch with --data is not supported yet: the history would replay file changes onto files that already have them\n  = help: use one or the other");
+        return 1;
+    }
+    if args.watch && args.facts.is_empty() {
+        eprintln!("error: --watch needs fact files or directories to watch\n  = help: e.g. grantlog serve --watch instance.facts");
+        return 1;
+    }
     let mut limits = args.limits.clone();
     limits.timeout.get_or_insert(DEFAULT_TIMEOUT_SECS);
     let config = crate::serve::Config {
@@ -115,6 +126,10 @@ pub fn run(args: &ServeArgs) -> u8 {
         quiet: args.quiet,
         keep_events: args.keep_events,
         authzen,
+        watch: args.watch.then(|| crate::serve::files::Watched {
+            rules: args.rules.clone(),
+            facts: args.facts.clone(),
+        }),
     };
     match crate::serve::run(config) {
         Ok(()) => 0,

@@ -20,6 +20,7 @@ pub mod api;
 pub mod auth;
 pub mod authzen;
 pub mod changes;
+pub mod files;
 pub mod history;
 pub mod metrics;
 pub mod routes;
@@ -48,6 +49,8 @@ pub struct Config {
     pub keep_events: usize,
     /// How AuthZEN requests map to the rules, if given.
     pub authzen: Option<Text>,
+    /// `--watch`: the files to read again when they change.
+    pub watch: Option<files::Watched>,
 }
 
 /// Opens the model (replaying the history under `--data`), listens, and serves until
@@ -57,6 +60,14 @@ pub fn run(config: Config) -> Result<(), String> {
     let addr: SocketAddr = auth::listen_address(&config.listen, config.token.is_some())?;
     let server = state::Server::open(&config)?;
     let server = Arc::new(server);
+    if let Some(watched) = config.watch {
+        files::start(
+            Arc::clone(&server),
+            watched,
+            config.rules.clone(),
+            config.facts.clone(),
+        )?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -142,12 +142,20 @@ pub(super) async fn blocking<T: Send + 'static>(
 }
 
 async fn health(State(server): State<Arc<Server>>) -> axum::Json<Json> {
-    json!({
+    let mut out = json!({
         "status": "ok",
         "revision": server.revision(),
         "history": if server.history.is_some() { "sqlite" } else { "memory" },
-    })
-    .into()
+    });
+    // With --watch: the last reading of the files; a file that does not load is shown
+    // here (located) while the last good revision keeps serving.
+    if let Some(files) = server.files.get() {
+        if files["ok"] == false {
+            out["status"] = json!("degraded");
+        }
+        out["files"] = files;
+    }
+    out.into()
 }
 
 async fn ready(State(server): State<Arc<Server>>) -> Response {

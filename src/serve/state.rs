@@ -31,6 +31,8 @@ pub struct Server {
     pub metrics: Metrics,
     /// Relations whose tuples are decisions: what `gained`/`lost` and the watch report.
     pub decisions: Vec<String>,
+    /// The outcome of the last `--watch` reading of the files.
+    pub files: super::files::FileStatus,
     /// How AuthZEN requests map to the rules.
     pub authzen: Option<super::authzen::Mapping>,
     /// Set once the model is open and the history replayed.
@@ -84,6 +86,7 @@ impl Server {
             },
             decisions,
             authzen,
+            files: Default::default(),
             ready: std::sync::atomic::AtomicBool::new(true),
         })
     }

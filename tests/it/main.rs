@@ -87,6 +87,7 @@ mod serve_history;
 mod serve_stream;
 #[allow(dead_code)]
 mod serve_util;
+mod serve_watch;
 mod shell_words;
 mod statements;
 mod syntax_errors;
