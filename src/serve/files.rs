@@ -125,7 +125,7 @@ fn reread(
         .ne(rules.iter().map(|t| (&t.name, &t.text)))
     {
         let d = Diagnostic::warning(
-            "W0501",
+            "W0901",
             "the rule files changed: --watch applies fact changes only",
         )
         .help("restart the server to use the new rules");
