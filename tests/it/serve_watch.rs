@@ -47,7 +47,7 @@ fn edited_fact_files_are_changes_and_broken_ones_keep_the_last_good_revision() {
         &dir.join("edges.dl"),
         "edge(a, b).\nedge(b, c).\nedge(c, d).\n",
     );
-    let h = health_until(&s, |h| h["revision"] == 1);
+    let h = health_until(&s, |h| h["files"]["revision"] == 1);
     assert_eq!(
         h["files"],
         json!({"ok": true, "removed": 0, "added": 1, "revision": 1})
@@ -80,7 +80,7 @@ fn edited_fact_files_are_changes_and_broken_ones_keep_the_last_good_revision() {
 
     // Fixed, with an edge removed: the difference from the last good reading applies.
     replace(&dir.join("edges.dl"), "edge(a, b).\nedge(c, d).\n");
-    let h = health_until(&s, |h| h["revision"] == 2);
+    let h = health_until(&s, |h| h["files"]["revision"] == 2);
     assert_eq!(h["status"], "ok");
     assert_eq!(h["files"]["removed"], 1);
     assert_eq!(
