@@ -46,7 +46,12 @@ impl Server {
     /// Opens the workspace from the configured texts and replays the history under
     /// `--data`, if any.
     pub fn open(config: &Config) -> Result<Server, String> {
-        let ws = crate::inputs::open(&config.rules, config.facts.clone(), &config.limits, true)
+        // The request timeout bounds requests, not the opening of a large instance.
+        let open_limits = Limits {
+            timeout: None,
+            ..config.limits
+        };
+        let ws = crate::inputs::open(&config.rules, config.facts.clone(), &open_limits, true)
             .map_err(|f| crate::diag::render_all(&f.diagnostics, &f.sources))?;
         let decisions = decision_relations(&ws);
         let authzen = match &config.authzen {
