@@ -22,6 +22,7 @@ pub mod lsp;
 pub mod policytest;
 pub mod program;
 pub mod repl;
+pub mod serve;
 pub mod shipped;
 pub mod source;
 pub mod style;

@@ -37,6 +37,14 @@ pub fn rules_text() -> &'static str {
     RULES
 }
 
+/// How AuthZEN requests map to the shipped rules (`grantlog serve`).
+pub fn authzen() -> Text {
+    Text::new(
+        "rules/dataos.authzen.json",
+        include_str!("../rules/dataos.authzen.json"),
+    )
+}
+
 /// The worked example (S30), loaded when no fact file is named.
 pub fn example() -> Text {
     Text::new(

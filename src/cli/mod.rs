@@ -14,6 +14,7 @@ mod import;
 mod lsp;
 mod repl;
 mod rules;
+mod serve;
 mod signal;
 mod test;
 mod watch;
@@ -42,6 +43,7 @@ const EXAMPLES: &str = "Examples:
   grantlog test --coverage
   grantlog diff --against rules/dataos-s13-broad.dl examples/worked-example.facts
   grantlog check rules/dataos.dl
+  grantlog serve --listen 127.0.0.1:8080
   grantlog import examples/dataos/ > instance.facts
   grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
   grantlog completions bash > ~/.local/share/bash-completion/completions/grantlog";
@@ -116,6 +118,9 @@ pub enum Command {
     /// Print a large realistic DataOS instance (.facts), seeded and deterministic.
     #[command(after_help = generate::HELP)]
     Generate(generate::GenerateArgs),
+    /// Serve the model over HTTP: decisions with proofs, changes, a stream of decision changes, a durable history.
+    #[command(after_help = serve::HELP)]
+    Serve(serve::ServeArgs),
     /// Serve the Language Server Protocol on stdin/stdout, for editors: diagnostics, hover, definition, references, completion.
     #[command(after_help = lsp::HELP)]
     Lsp(lsp::LspArgs),
@@ -201,7 +206,10 @@ pub fn main() -> ExitCode {
     };
     JSON_DIAGNOSTICS.store(json, Ordering::Relaxed);
     let repl = matches!(cli.command, None | Some(Command::Repl(_)));
-    signal::install(repl, !std::io::IsTerminal::is_terminal(&std::io::stdin()));
+    // The server handles SIGINT and SIGTERM itself (a graceful shutdown).
+    if !matches!(cli.command, Some(Command::Serve(_))) {
+        signal::install(repl, !std::io::IsTerminal::is_terminal(&std::io::stdin()));
+    }
     let code = match cli.command {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Check(args)) => check::run(&args),
@@ -215,6 +223,7 @@ pub fn main() -> ExitCode {
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Audit(args)) => audit::run(&args),
         Some(Command::Lsp(args)) => lsp::run(&args),
+        Some(Command::Serve(args)) => serve::run(&args),
         Some(Command::Completions(args)) => completions::completions(&args),
         Some(Command::Man(args)) => completions::man(&args),
         Some(Command::Rules(args)) => rules::run(&args),

@@ -93,6 +93,15 @@ mod repl_session;
 mod repl_stream;
 mod repl_words;
 mod robust_regress;
+mod serve_api;
+mod serve_authzen;
+mod serve_docs;
+mod serve_errors;
+mod serve_history;
+mod serve_stream;
+#[allow(dead_code)]
+mod serve_util;
+mod serve_watch;
 mod shell_words;
 mod statements;
 mod syntax_errors;

@@ -1,0 +1,272 @@
+//! `--watch`: the fact files as the source of truth. When a watched file changes, the
+//! facts are read again, compared with those read last time, and the difference (base
+//! facts removed and added) is applied as a change like any other, through the
+//! incremental engine: streamed, answered by `/v1/history`, with `source: "watch"`.
+//!
+//! A file that no longer loads (or a difference that does not apply) keeps the last good
+//! revision serving; the located diagnostics are in `/health` and on stderr. Rule files
+//! are watched too, but a change to them is reported, not applied: restart to use them.
+
+use super::changes::{change, ChangeRequest};
+use super::state::Server;
+use crate::diag::Diagnostic;
+use crate::load::Text;
+use crate::program::Program;
+use crate::source::SourceMap;
+use crate::syntax::ast::Const;
+use notify::{RecursiveMode, Watcher};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+/// Editors write a file in several steps: events closer than this are one change.
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// What `/health` says of the watched files.
+#[derive(Default)]
+pub struct FileStatus {
+    /// `None` until the first change; then the outcome of the last one.
+    pub last: Mutex<Option<Json>>,
+}
+
+impl FileStatus {
+    fn set(&self, v: Json) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+    }
+
+    pub fn get(&self) -> Option<Json> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// The paths to read again, as the command line named them.
+pub struct Watched {
+    pub rules: Vec<PathBuf>,
+    pub facts: Vec<PathBuf>,
+}
+
+/// A base fact as (relation, values).
+type Base = (String, Vec<Const>);
+
+/// Starts watching on a thread of its own; the facts given are those the model was
+/// opened from.
+pub fn start(
+    server: Arc<Server>,
+    watched: Watched,
+    rules: Vec<Text>,
+    facts: Vec<Text>,
+) -> Result<(), String> {
+    let (tx, rx) = mpsc::channel();
+    let mut watcher =
+        notify::recommended_watcher(tx).map_err(|e| format!("error: cannot watch files: {e}"))?;
+    // A file is watched through its directory: an editor or an export that replaces the
+    // file (write beside, then rename) would leave a watch on the file itself on the old copy.
+    let mut targets: Vec<PathBuf> = Vec::new();
+    for p in watched.rules.iter().chain(&watched.facts) {
+        let full = std::fs::canonicalize(p)
+            .map_err(|e| format!("error: --watch: `{}`: {e}", p.display()))?;
+        let (at, mode) = if full.is_dir() {
+            (full.clone(), RecursiveMode::Recursive)
+        } else {
+            (
+                full.parent().map_or(full.clone(), PathBuf::from),
+                RecursiveMode::NonRecursive,
+            )
+        };
+        watcher
+            .watch(&at, mode)
+            .map_err(|e| format!("error: --watch: cannot watch `{}`: {e}", p.display()))?;
+        targets.push(full);
+    }
+    let program = Arc::clone(server.read().ws.model.program_arc());
+    let mut last = match base_facts(&facts, &program) {
+        Ok(b) => b,
+        Err((d, sources)) => return Err(crate::diag::render_all(&d, &sources)),
+    };
+    std::thread::spawn(move || {
+        let _keep = watcher;
+        while let Ok(first) = rx.recv() {
+            let mut changed = changed(first, &targets);
+            while let Ok(more) = rx.recv_timeout(SETTLE) {
+                changed |= self::changed(more, &targets);
+            }
+            if changed && !*server.stopping.borrow() {
+                last = reread(&server, &watched, &rules, &program, last);
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Whether the event changed a watched file (or something under a watched directory).
+fn changed(event: notify::Result<notify::Event>, targets: &[PathBuf]) -> bool {
+    use notify::EventKind::{Create, Modify, Remove};
+    match event {
+        Ok(e) if matches!(e.kind, Create(_) | Modify(_) | Remove(_)) => e
+            .paths
+            .iter()
+            .any(|p| targets.iter().any(|t| p.starts_with(t))),
+        _ => false,
+    }
+}
+
+/// Reads the files again and applies the difference; returns the facts now served.
+fn reread(
+    server: &Server,
+    watched: &Watched,
+    rules: &[Text],
+    program: &Program,
+    last: BTreeSet<Base>,
+) -> BTreeSet<Base> {
+    let fail = |what: &str, diags: Json, text: String| {
+        eprintln!(
+            "grantlog serve: --watch: {what}; still serving revision {}\n{text}",
+            server.revision()
+        );
+        server.files.set(json!({"ok": false, "message": what, "diagnostics": diags, "serving": server.revision()}));
+    };
+    let inputs = match crate::inputs::gather(&watched.rules, &watched.facts) {
+        Ok(i) => i,
+        Err(d) => {
+            let sources = SourceMap::new();
+            fail(
+                "the files could not be read",
+                to_json(&d, &sources),
+                crate::diag::render_all(&d, &sources),
+            );
+            return last;
+        }
+    };
+    if inputs
+        .rules
+        .iter()
+        .map(|t| (&t.name, &t.text))
+        .ne(rules.iter().map(|t| (&t.name, &t.text)))
+    {
+        let d = Diagnostic::warning(
+            "W0901",
+            "the rule files changed: --watch applies fact changes only",
+        )
+        .help("restart the server to use the new rules");
+        fail(
+            "the rule files changed",
+            to_json(&[d], &SourceMap::new()),
+            String::new(),
+        );
+    }
+    let now = match base_facts(&inputs.facts, program) {
+        Ok(b) => b,
+        Err((d, sources)) => {
+            fail(
+                "a fact file does not load",
+                to_json(&d, &sources),
+                crate::diag::render_all(&d, &sources),
+            );
+            return last;
+        }
+    };
+    let removed: Vec<&Base> = last.difference(&now).collect();
+    let added: Vec<&Base> = now.difference(&last).collect();
+    if removed.is_empty() && added.is_empty() {
+        return last;
+    }
+    let req = ChangeRequest {
+        retract: Some(as_text(&removed)),
+        assert: Some(as_text(&added)),
+        author: Some("files".into()),
+        ..ChangeRequest::default()
+    };
+    match change(server, &req, "watch") {
+        Ok(answer) => {
+            eprintln!(
+                "grantlog serve: --watch: {} fact(s) removed, {} added: revision {}",
+                removed.len(),
+                added.len(),
+                answer["revision"]
+            );
+            server.files.set(json!({"ok": true, "removed": removed.len(), "added": added.len(), "revision": answer["revision"]}));
+            now
+        }
+        Err(e) => {
+            let text = e.body.to_string();
+            fail(
+                "the change from the files did not apply",
+                e.body["error"].clone(),
+                text,
+            );
+            last
+        }
+    }
+}
+
+fn to_json(d: &[Diagnostic], sources: &SourceMap) -> Json {
+    Json::Array(d.iter().map(|d| d.to_json(sources)).collect())
+}
+
+/// Base facts as `fact` statements, one a line.
+fn as_text(facts: &[&Base]) -> String {
+    facts
+        .iter()
+        .map(|(rel, values)| {
+            let args: Vec<String> = values.iter().map(ToString::to_string).collect();
+            format!("fact {rel}({}).\n", args.join(", "))
+        })
+        .collect()
+}
+
+/// The base facts fact texts state (statement files read as one sequence, raw fact
+/// files checked against the program), without evaluating anything.
+fn base_facts(
+    texts: &[Text],
+    program: &Program,
+) -> Result<BTreeSet<Base>, (Vec<Diagnostic>, SourceMap)> {
+    let mut sources = SourceMap::new();
+    let mut out = BTreeSet::new();
+    let mut statements = Vec::new();
+    let mut errors = Vec::new();
+    for t in texts {
+        let file = sources.add(t.name.clone(), t.text.clone());
+        if crate::load::is_statement_text(&t.name, &t.text) {
+            statements.push(file);
+            continue;
+        }
+        match crate::load::check_fact_file(&sources, file, program) {
+            Ok(facts) => out.extend(
+                facts
+                    .facts
+                    .into_iter()
+                    .map(|(rel, values, _)| (program.relation_name(rel).to_string(), values)),
+            ),
+            Err(d) => errors.extend(d),
+        }
+    }
+    if !statements.is_empty() {
+        match crate::load::read_statement_files(
+            &crate::facts::Instance::new(),
+            &sources,
+            &statements,
+        ) {
+            Ok(changes) => {
+                let gone: BTreeSet<Base> = changes
+                    .remove
+                    .iter()
+                    .map(|b| (b.relation.clone(), b.values.clone()))
+                    .collect();
+                out.extend(
+                    changes
+                        .add
+                        .into_iter()
+                        .map(|b| (b.relation, b.values))
+                        .filter(|b| !gone.contains(b)),
+                );
+            }
+            Err(d) => errors.extend(d),
+        }
+    }
+    if errors.iter().any(Diagnostic::is_error) {
+        return Err((errors, sources));
+    }
+    Ok(out)
+}
