@@ -28,6 +28,8 @@ mod engine_props;
 mod engine_retract;
 mod error_codes;
 mod explain_formats;
+mod explorer_api;
+mod explorer_browser;
 mod explain_programs;
 #[allow(dead_code)]
 mod explain_util;
