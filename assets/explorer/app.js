@@ -294,7 +294,7 @@ function fixBox(fact, fix) {
   const text = fix.join("\n");
   const out = h("div", { class: "fix-result", "aria-live": "polite" });
   const tryIt = async () => {
-    const r = await api("POST", "/v1/changes", { assert: text, dry_run: true });
+    const r = await api("POST", "/v1/explore/dry-run", { assert: text });
     if (r.status !== 200) return out.replaceChildren(h("p", { class: "alert", role: "alert" }, errorText(r)));
     const flips = r.json.gained.some((d) => d.fact === fact);
     out.replaceChildren(h("p", { class: flips ? "ok" : "alert" }, flips ? `Dry run: ${fact} would become true.` : `Dry run: ${fact} would not flip.`),

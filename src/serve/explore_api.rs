@@ -25,6 +25,37 @@ pub fn routes() -> axum::Router<Arc<Server>> {
         .route("/v1/explore/search", get(search))
         .route("/v1/explore/source", get(source))
         .route("/v1/explore/statements", get(statements))
+        .route("/v1/explore/dry-run", axum::routing::post(dry_run))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DryRunRequest {
+    #[serde(default)]
+    assert: Option<String>,
+    #[serde(default)]
+    retract: Option<String>,
+}
+
+/// `POST /v1/explore/dry-run {"assert": .., "retract": ..}`: what `POST /v1/changes`
+/// with `"dry_run": true` answers, without the token: a dry run changes nothing, so a
+/// reader of the page may try a fix; applying it still takes the token.
+async fn dry_run(
+    State(server): State<Arc<Server>>,
+    bytes: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let req: DryRunRequest = super::routes::body(bytes)?;
+    let change = super::changes::ChangeRequest {
+        assert: req.assert,
+        retract: req.retract,
+        dry_run: true,
+        if_revision: None,
+        author: None,
+    };
+    blocking(&server, move |server| {
+        super::changes::change(server, &change, "explorer").map(Into::into)
+    })
+    .await
 }
 
 /// The rows of a query over the live model, as plain strings.

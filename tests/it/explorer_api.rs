@@ -79,7 +79,7 @@ fn a_base_fact_opens_its_source_lines_and_rules_their_statements() {
         here["text"]
             .as_str()
             .unwrap()
-            .contains("grant can_use_depot on sf-depot"),
+            .starts_with("grant can_use_depot   on sf-depot"),
         "{here}"
     );
     assert_eq!(src["lines"].as_array().unwrap().len(), 7);
@@ -99,4 +99,30 @@ fn a_base_fact_opens_its_source_lines_and_rules_their_statements() {
 fn the_explorer_docs_answer_as_shown() {
     let failures = crate::serve_docs::run_doc("docs/explorer.md");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn a_fix_is_tried_without_the_token_and_applied_only_with_it() {
+    let dir = crate::serve_util::scratch("explore-dry-run");
+    std::fs::write(dir.join("token"), "s3cret\n").unwrap();
+    let s = Server::start(&["--token-file", dir.join("token").to_str().unwrap()]);
+    let fix = json!({"assert": "grant can_use_secret on sf-creds in engineering to sam by maria."});
+    let (status, dry) = s.post_json("/v1/explore/dry-run", &fix);
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!(dry["dry_run"], true);
+    let gained: Vec<&str> = dry["gained"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["fact"].as_str().unwrap())
+        .collect();
+    assert!(gained.contains(&"can_run(engineering, sales-360)"), "{gained:?}");
+    // Nothing changed, and the change itself still needs the token.
+    assert_eq!(s.get("/ready").1["revision"], 0);
+    let (status, _) = s.post_json("/v1/changes", &fix);
+    assert_eq!(status, 401);
+    let (status, bad) = s.post_json("/v1/explore/dry-run", &json!({"assert": "grant x"}));
+    assert_eq!(status, 400, "{bad}");
+    let (status, _) = s.post_json("/v1/explore/dry-run", &json!({"dry_run": false}));
+    assert_eq!(status, 400, "an unknown field is refused");
 }
