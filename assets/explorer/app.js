@@ -66,11 +66,11 @@ function table(columns, rows, cell) {
     const next = h("button", { type: "button", onclick: () => { page++; draw(); } }, "Next →");
     prev.disabled = page === 0;
     next.disabled = page >= pages - 1;
-    wrap.replaceChildren(
+    wrap.replaceChildren(...[
       h("table", null, h("thead", null, h("tr", null, columns.map((c) => h("th", { scope: "col" }, c)))), h("tbody", null, body)),
       rows.length > PAGE ? h("div", { class: "pager" }, prev, `rows ${page * PAGE + 1}–${Math.min(rows.length, (page + 1) * PAGE)} of ${rows.length}`, next) : null,
       rows.length === 0 ? h("p", { class: "muted" }, "none") : null,
-    );
+    ].filter(Boolean));
   }
   draw();
   return wrap;
@@ -218,10 +218,11 @@ function dependencyPicture(workload, identity, needs) {
   needs.forEach((n, i) => {
     const y = top + i * rowH;
     const cls = n.held ? "held" : "missing";
+    // A bend, then a straight run to the dependency with its label above it.
     svg.append(s("g", { class: `edge ${cls}`, "data-dependency": n.D, "data-permission": n.P },
-      s("line", { x1: 200, y1: wy, x2: 470, y2: y }),
-      s("text", { x: 250, y: y - (y < wy ? 8 : -16) + (y === wy ? -8 : 0) }, `${n.held ? "✓ held" : "✗ MISSING"}: ${n.P}`)));
-    svg.append(box(470, y, 280, n.D, cls));
+      s("polyline", { points: `200,${wy} 290,${y} 540,${y}`, fill: "none" }),
+      s("text", { x: 298, y: y - 7 }, `${n.held ? "✓ held" : "✗ MISSING"}: ${n.P}`)));
+    svg.append(box(540, y, 210, n.D, cls));
   });
   svg.append(box(10, wy, 190, "workload: " + workload, "workload"));
   return svg;
@@ -277,11 +278,13 @@ function proofNode(node, depth) {
   if (cites.length) statements(cites).then((list) => stmts.replaceChildren(...list.map(([i, t]) => h("li", null, h("b", null, i + " "), t))));
   d.append(
     h("summary", null, h("span", { class: "fact" }, node.fact), " ",
-      node.rule ? h("span", { class: "rule" }, `by ${node.rule.name} (${node.rule.location})`) : h("span", { class: "rule" }, "stated")),
+      node.rule ? h("span", { class: "rule" }, `by ${node.rule.name} (${node.rule.location})`)
+        : h("span", { class: "rule" }, node.fact.startsWith("!") ? "absent: nothing states or derives it" : "stated")),
     node.rule?.doc ? h("p", { class: "rule" }, node.rule.doc) : null,
     cites.length ? stmts : null,
     node.source ? sourceButton(node.source) : null,
     ...(node.premises || []).map((p) => proofNode(p, depth + 1)));
+  for (const n of [...d.childNodes]) if (n.nodeType === Node.TEXT_NODE && n.data === "null") n.remove();
   return d;
 }
 

@@ -168,7 +168,9 @@ async fn search(
             .iter()
             .skip(p.offset)
             .take(limit)
-            .map(|h| json!({"kind": h.kind, "name": h.name, "tenant": h.tenant, "detail": h.detail}))
+            .map(
+                |h| json!({"kind": h.kind, "name": h.name, "tenant": h.tenant, "detail": h.detail}),
+            )
             .collect();
         Ok(json!({
             "q": p.q,
@@ -241,7 +243,10 @@ async fn statements(
     let mut out = serde_json::Map::new();
     for id in p.ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let tag = format!("- **{id}** ");
-        if let Some(text) = STATEMENTS.lines().find_map(|l| l.strip_prefix(tag.as_str())) {
+        if let Some(text) = STATEMENTS
+            .lines()
+            .find_map(|l| l.strip_prefix(tag.as_str()))
+        {
             out.insert(id.to_string(), json!(text));
         }
     }

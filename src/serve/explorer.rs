@@ -14,7 +14,10 @@ const STYLE: &str = include_str!("../../assets/explorer/app.css");
 pub fn routes() -> axum::Router<Arc<Server>> {
     axum::Router::new()
         .route("/", get(|| asset("text/html; charset=utf-8", INDEX)))
-        .route("/explorer/", get(|| asset("text/html; charset=utf-8", INDEX)))
+        .route(
+            "/explorer/",
+            get(|| asset("text/html; charset=utf-8", INDEX)),
+        )
         .route(
             "/explorer/app.js",
             get(|| asset("text/javascript; charset=utf-8", SCRIPT)),

@@ -12,11 +12,17 @@ fn the_page_and_its_assets_are_served_from_the_binary() {
     assert_eq!(status, 200);
     assert!(html.contains("<script src=\"/explorer/app.js\">"), "{html}");
     // Nothing is fetched from another origin.
-    assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
     let (status, js) = s.get_text("/explorer/app.js");
     assert_eq!(status, 200);
     assert!(js.contains("/v1/explore/search"));
-    assert!(!js.contains("https://"), "the script reaches no other origin");
+    assert!(
+        !js.contains("https://"),
+        "the script reaches no other origin"
+    );
     assert_eq!(s.get_text("/explorer/app.css").0, 200);
     assert_eq!(s.get_text("/explorer/nope.js").0, 404);
 }
@@ -59,7 +65,10 @@ fn search_ranks_exact_then_prefix_then_substring_and_pages() {
     assert_eq!(paged, all_names);
 
     let (_, none) = s.get("/v1/explore/search?q=zzzz-no-such");
-    assert_eq!((none["total"].clone(), none["items"].clone()), (json!(0), json!([])));
+    assert_eq!(
+        (none["total"].clone(), none["items"].clone()),
+        (json!(0), json!([]))
+    );
     let (status, bad) = s.get("/v1/explore/search?q=sam&limit=many");
     assert_eq!(status, 400, "{bad}");
 }
@@ -84,7 +93,10 @@ fn a_base_fact_opens_its_source_lines_and_rules_their_statements() {
     );
     assert_eq!(src["lines"].as_array().unwrap().len(), 7);
     let (status, err) = s.get("/v1/explore/source?file=nope.facts&line=1");
-    assert_eq!((status, &err["error"]["code"]), (404, &json!("unknown_file")));
+    assert_eq!(
+        (status, &err["error"]["code"]),
+        (404, &json!("unknown_file"))
+    );
     let (status, _) = s.get("/v1/explore/source?file=examples/worked-example.facts&line=99999");
     assert_eq!(status, 404);
 
@@ -116,7 +128,10 @@ fn a_fix_is_tried_without_the_token_and_applied_only_with_it() {
         .iter()
         .map(|d| d["fact"].as_str().unwrap())
         .collect();
-    assert!(gained.contains(&"can_run(engineering, sales-360)"), "{gained:?}");
+    assert!(
+        gained.contains(&"can_run(engineering, sales-360)"),
+        "{gained:?}"
+    );
     // Nothing changed, and the change itself still needs the token.
     assert_eq!(s.get("/ready").1["revision"], 0);
     let (status, _) = s.post_json("/v1/changes", &fix);

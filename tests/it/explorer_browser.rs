@@ -81,7 +81,12 @@ async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
 
 async fn click(c: &Client, css: &str) {
     wait_text(c, css, "").await;
-    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn screenshot(c: &Client, name: &str) {
@@ -157,6 +162,10 @@ fn search_user_whynot_fix_apply_and_feed_in_chromium() {
         click(&c, "main .try-fix").await;
         wait_text(&c, "main .fix-result .ok", "would become true").await;
         wait_text(&c, "main .fix-result .gained", "can_run(engineering, sales-360)").await;
+        c.execute("document.querySelector('.fix').scrollIntoView()", vec![])
+            .await
+            .unwrap();
+        screenshot(&c, "4-dry-run").await;
         assert_eq!(server.get("/ready").1["revision"], 0);
 
         // A bad token is refused with a message, and nothing changes.
@@ -172,7 +181,7 @@ fn search_user_whynot_fix_apply_and_feed_in_chromium() {
         assert!(edge.contains("can_use_secret"), "{edge}");
         let dashed = c
             .execute(
-                "const e = document.querySelector('svg .edge.missing[data-dependency=\"sf-creds\"] line');
+                "const e = document.querySelector('svg .edge.missing[data-dependency=\"sf-creds\"] polyline');
                  return e ? getComputedStyle(e).strokeDasharray : null;",
                 vec![],
             )
@@ -180,7 +189,7 @@ fn search_user_whynot_fix_apply_and_feed_in_chromium() {
             .unwrap();
         assert!(dashed.as_str().is_some_and(|d| d != "none"), "{dashed}");
         wait_text(&c, "svg .edge.held", "held").await;
-        screenshot(&c, "4-workload").await;
+        screenshot(&c, "5-workload").await;
 
         // Back returns to the decision page; apply with the right token.
         c.back().await.unwrap();
@@ -195,7 +204,7 @@ fn search_user_whynot_fix_apply_and_feed_in_chromium() {
         // The live feed shows the change.
         let item = wait_text(&c, "#feed .feed-item", "can_run(engineering, sales-360)").await;
         assert!(item.contains("revision 1") && item.contains("explorer"), "{item}");
-        screenshot(&c, "5-applied").await;
+        screenshot(&c, "6-applied").await;
 
         // The decision now holds, with its proof and its history.
         c.refresh().await.unwrap();

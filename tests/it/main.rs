@@ -28,12 +28,12 @@ mod engine_props;
 mod engine_retract;
 mod error_codes;
 mod explain_formats;
-mod explorer_api;
-mod explorer_browser;
 mod explain_programs;
 #[allow(dead_code)]
 mod explain_util;
 mod explain_worked;
+mod explorer_api;
+mod explorer_browser;
 mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
