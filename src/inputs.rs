@@ -111,8 +111,8 @@ pub fn open_evaluating(
         }
     }
     let program = Arc::clone(ws.model.program_arc());
-    let loaded = match load_all(&program, &ws.sources, &files, true, session) {
-        Err(Retry::Statements) => load_all(&program, &ws.sources, &files, false, session),
+    let loaded = match load_all(&program, &ws.sources, &files, true, session, limits) {
+        Err(Retry::Statements) => load_all(&program, &ws.sources, &files, false, session, limits),
         other => other,
     };
     let texts = |sources: &SourceMap| -> Vec<Text> {
@@ -238,6 +238,7 @@ fn load_all(
     files: &[(FileId, bool)],
     fast_statements: bool,
     session: bool,
+    limits: &Limits,
 ) -> Result<(Model, Instance, Vec<Diagnostic>), Retry> {
     let mut model = Model::new(Arc::clone(program));
     let mut instance = Instance::new();
@@ -262,8 +263,8 @@ fn load_all(
     }
     let changes = crate::load::read_statement_files(&instance, sources, &statements)
         .map_err(|_| Retry::Fallback)?;
-    if !changes.remove.is_empty() {
-        return Err(Retry::Fallback);
+    for a in &changes.actions {
+        check_base_fact(&a.fact, program).map_err(|_| Retry::Fallback)?;
     }
     let mut last: Option<(&str, RelId)> = None;
     let mut row = Vec::new();
@@ -283,8 +284,16 @@ fn load_all(
         }));
         model.add_fact(rel, &row, b.span);
     }
+    // A limit reached while checking the actions: `Workspace::open` reports it.
+    let applied = crate::load::ordered::apply(&mut model, &changes.actions, limits)
+        .map_err(|_| Retry::Fallback)?;
     if session {
         instance.apply(&changes);
+        instance.apply(&crate::facts::Changes {
+            add: applied.granted,
+            remove: applied.revoked,
+            ..crate::facts::Changes::default()
+        });
     }
     Ok((model, instance, changes.warnings))
 }

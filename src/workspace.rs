@@ -14,7 +14,9 @@
 use crate::diag::Diagnostic;
 use crate::engine::{Feed, Limits, Model, Origin, Value};
 use crate::facts::{self, Instance};
-use crate::load::{check_base_fact, check_fact_file, compile_texts, eval_diagnostic, Text};
+use crate::load::{
+    check_base_fact, check_fact_file, compile_texts, eval_diagnostic, ordered, Text,
+};
 use crate::program::{Program, RelId};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::Const;
@@ -57,13 +59,17 @@ pub const UNDO_BYTES: usize = 128 << 20;
 pub struct Delta {
     pub gained: Vec<(String, Vec<Const>)>,
     pub lost: Vec<(String, Vec<Const>)>,
+    /// The grants and revocations of this change that had no effect, each as its
+    /// statement and why ("`revoke ... by carol.` had no effect: may_revoke(carol, eng,
+    /// c1) did not hold when it was applied"), in statement order.
+    pub refused: Vec<String>,
     /// Oldest undo steps this change pushed out of the history.
     pub undo_dropped: usize,
 }
 
 impl Delta {
     pub fn is_empty(&self) -> bool {
-        self.gained.is_empty() && self.lost.is_empty()
+        self.gained.is_empty() && self.lost.is_empty() && self.refused.is_empty()
     }
 }
 
@@ -79,8 +85,11 @@ struct Fact {
 struct Checked {
     add: Vec<Fact>,
     remove: Vec<Fact>,
+    /// Grants and revocations, applied in order after `add` (see [`crate::load::ordered`]).
+    actions: Vec<facts::Action>,
     warnings: Vec<Diagnostic>,
-    /// The instance as it will be once applied.
+    /// The instance as it will be once applied (its grants in force are updated as the
+    /// actions are applied).
     instance: Instance,
 }
 
@@ -110,9 +119,18 @@ impl Workspace {
         };
         ws.rule_warnings = ws.warnings.len();
         match ws.check_texts(facts) {
-            Ok(checked) => {
+            Ok(mut checked) => {
                 for f in &checked.add {
                     ws.model.add_fact(f.rel, &f.values, f.span);
+                }
+                match ordered::apply(&mut ws.model, &checked.actions, limits) {
+                    Ok(applied) => record_grants(&mut checked.instance, &applied),
+                    Err(e) => {
+                        return Err(LoadFailure {
+                            diagnostics: vec![eval_diagnostic(e)],
+                            sources: ws.sources,
+                        })
+                    }
                 }
                 ws.warnings.extend(checked.warnings);
                 ws.instance = checked.instance;
@@ -201,7 +219,36 @@ impl Workspace {
         let changes = self.instance.read(&self.sources, &[file])?;
         let mut errors = Vec::new();
         let mut gone = Vec::new();
-        for b in &changes.add {
+        // A grant or revocation statement states its fact, or its refusal if it had no
+        // effect: retract whichever the model holds.
+        let stated: Vec<facts::BaseFact> = changes
+            .add
+            .iter()
+            .cloned()
+            .chain(changes.actions.iter().map(|a| {
+                let mut f = a.fact.clone();
+                let refused = a.kind.refused();
+                if let (Some(rel), Some(refused_rel)) = (
+                    self.program().relation(&f.relation),
+                    self.program().relation(refused),
+                ) {
+                    let values: Option<Vec<Value>> = f
+                        .values
+                        .iter()
+                        .map(|c| self.model.symbols().get(c))
+                        .collect();
+                    if let Some(v) = values {
+                        if self.model.origin(rel, &v).is_none()
+                            && matches!(self.model.origin(refused_rel, &v), Some(Origin::Base(_)))
+                        {
+                            f.relation = refused.to_owned();
+                        }
+                    }
+                }
+                f
+            }))
+            .collect();
+        for b in &stated {
             match check_base_fact(b, self.model.program()) {
                 Ok(rel) => {
                     let values: Vec<Value> =
@@ -228,15 +275,14 @@ impl Workspace {
             return Err(errors);
         }
         let mut instance = self.instance.clone();
-        let removed: Vec<facts::BaseFact> = changes.add;
         instance.apply(&facts::Changes {
-            add: Vec::new(),
-            remove: removed,
-            warnings: Vec::new(),
+            remove: stated,
+            ..facts::Changes::default()
         });
         self.apply(Checked {
             add: Vec::new(),
             remove: gone,
+            actions: Vec::new(),
             warnings: Vec::new(),
             instance,
         })
@@ -248,6 +294,7 @@ impl Workspace {
         let checked = Checked {
             add: step.removed,
             remove: step.added,
+            actions: Vec::new(),
             warnings: Vec::new(),
             instance: step.instance,
         };
@@ -265,6 +312,7 @@ impl Workspace {
         let mut checked = Checked {
             add: Vec::new(),
             remove: Vec::new(),
+            actions: Vec::new(),
             warnings: Vec::new(),
             instance: self.instance.clone(),
         };
@@ -309,8 +357,14 @@ impl Workspace {
                             }
                         }
                     }
+                    for a in &changes.actions {
+                        if let Err(d) = check_base_fact(&a.fact, self.model.program()) {
+                            errors.push(d);
+                        }
+                    }
                     checked.warnings.extend(changes.warnings.iter().cloned());
                     checked.instance.apply(&changes);
+                    checked.actions = changes.actions;
                 }
                 Err(d) => errors.extend(d),
             }
@@ -346,16 +400,52 @@ impl Workspace {
         }
         let mut added = Vec::new();
         for f in checked.add {
-            if self.model.add_fact(f.rel, &f.values, f.span) {
+            // A tuple the rules derived becomes stated too: undo must take that back, or
+            // the tuple would stay stated once its derivation goes.
+            let stated = matches!(self.model.origin(f.rel, &f.values), Some(Origin::Base(_)));
+            self.model.add_fact(f.rel, &f.values, f.span);
+            if !stated {
                 added.push(f);
             }
         }
+        let mut instance = checked.instance;
+        let applied = ordered::apply(&mut self.model, &checked.actions, &self.limits)
+            .map_err(|e| vec![eval_diagnostic(e)])?;
+        record_grants(&mut instance, &applied);
+        let refused: Vec<String> = applied
+            .added
+            .iter()
+            .filter_map(|p| {
+                let values: Vec<Const> = p
+                    .values
+                    .iter()
+                    .map(|&v| self.model.constant(v).clone())
+                    .collect();
+                let note =
+                    facts::ActionKind::refusal_note(self.program().relation_name(p.rel), &values)?;
+                Some(format!(
+                    "`{}` {note}",
+                    statement_text(&self.sources, p.span)
+                ))
+            })
+            .collect();
+        let mut touched = touched;
+        let placed = |p: ordered::Placed| Fact {
+            rel: p.rel,
+            values: p.values,
+            span: p.span,
+        };
+        touched.extend(applied.added.iter().chain(&applied.removed).map(|p| p.rel));
+        added.extend(applied.added.into_iter().map(placed));
+        let mut removed = removed;
+        removed.extend(applied.removed.into_iter().map(placed));
         self.model
             .evaluate(&self.limits)
             .map_err(|e| vec![eval_diagnostic(e)])?;
-        self.instance = checked.instance;
+        self.instance = instance;
         self.warnings.extend(checked.warnings);
         let mut delta = self.delta(&touched);
+        delta.refused = refused;
         if record {
             self.undo.push(Step {
                 added,
@@ -402,12 +492,31 @@ impl Workspace {
         let mut delta = Delta {
             gained: changes.gained.iter().map(fact).collect(),
             lost: changes.lost.iter().map(fact).collect(),
+            refused: Vec::new(),
             undo_dropped: 0,
         };
         delta.gained.sort();
         delta.lost.sort();
         delta
     }
+}
+
+/// A statement's text on one line (its span), for messages.
+fn statement_text(sources: &SourceMap, span: Span) -> String {
+    let text = sources
+        .get(span.file)
+        .and_then(|f| f.text.get(span.start as usize..span.end as usize))
+        .unwrap_or("");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Keeps the instance's record of grants in force in step with what the actions did.
+fn record_grants(instance: &mut Instance, applied: &ordered::Applied) {
+    instance.apply(&facts::Changes {
+        add: applied.granted.clone(),
+        remove: applied.revoked.clone(),
+        ..facts::Changes::default()
+    });
 }
 
 /// Derived relations whose tuples can depend on any of `touched`.

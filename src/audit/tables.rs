@@ -112,6 +112,14 @@ pub const GRANT_RECORDS: &[GrantRecord] = &[
         grantor: "grantor",
         verb: "grant by",
     },
+    // A grant refused when it was made (the ordered reading): the grant the user was
+    // given, which never took effect.
+    GrantRecord {
+        relation: "refused_grant",
+        grantee: "grantee",
+        grantor: "grantor",
+        verb: "grant by",
+    },
     GrantRecord {
         relation: "run_as_grant",
         grantee: "grantee",

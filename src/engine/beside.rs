@@ -122,6 +122,17 @@ impl Model {
             }
         }
         let (carry, rule_map, added) = match_strata(op, &program, &old_of);
+        // The facts language applied the grants and revocations checking the old rules'
+        // rights (`crate::load::ordered`); where the new rules decide those rights
+        // otherwise, the history must be read again under them.
+        for check in crate::facts::CHECK_RELATIONS {
+            let new = program.relation(check);
+            if new.is_some() != op.relation(check).is_some()
+                || new.is_some_and(|r| carry[program.stratum_of(r)] != Carry::Taken)
+            {
+                return None;
+            }
+        }
         let carried = |r: RelId| match old_of(r) {
             None => false,
             Some(o) if program.is_derived(r) => {

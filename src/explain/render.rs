@@ -89,6 +89,9 @@ impl Proof {
         match &node.origin {
             NodeOrigin::Base(span) => {
                 let _ = writeln!(out, "{pad}fact at {}", file_line(sources, *span));
+                if let Some(note) = super::revoked::refusal_note(&node.fact) {
+                    let _ = writeln!(out, "{pad}{note}");
+                }
                 w.full[id] = true;
                 return;
             }
@@ -152,6 +155,9 @@ impl Proof {
         o.insert("source".into(), source);
         if matches!(node.origin, NodeOrigin::Base(_)) {
             w.full[id] = true;
+            if let Some(note) = super::revoked::refusal_note(&node.fact) {
+                o.insert("note".into(), json!(note));
+            }
             o.insert("premises".into(), json!([]));
         } else if expand(self, id, depth) {
             w.full[id] = true;
@@ -303,7 +309,12 @@ fn first_reason(f: &Failure, sources: &SourceMap) -> Option<String> {
             revoked,
         } => {
             if let Some(r) = revoked.first() {
-                return Some(format!("{premise} was revoked ({})", r.statement(sources)));
+                let what = if r.refused {
+                    "was refused when made"
+                } else {
+                    "was revoked"
+                };
+                return Some(format!("{premise} {what} ({})", r.statement(sources)));
             }
             match why_not
                 .as_deref()
@@ -422,7 +433,7 @@ impl WhyNot {
                         "why_not": why_not.as_ref().map(|w| w.json_body(sources)),
                         "revoked": revoked.iter().map(|r| json!({
                             "fact": r.fact.to_string(), "at": r.location(sources),
-                            "statement": r.statement(sources),
+                            "statement": r.statement(sources), "refused": r.refused,
                         })).collect::<Vec<_>>(),
                     }),
                     Failure::Blocked { premise, proof } => json!({
@@ -551,7 +562,12 @@ fn attempt_text(a: &Attempt, sources: &SourceMap, indent: &str, out: &mut String
             for r in revoked {
                 let _ = writeln!(
                     out,
-                    "{pad}  revoked at {}: {}",
+                    "{pad}  {} at {}: {}",
+                    if r.refused {
+                        "refused when made"
+                    } else {
+                        "revoked"
+                    },
                     r.location(sources),
                     r.statement(sources)
                 );

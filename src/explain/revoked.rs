@@ -9,11 +9,21 @@ use crate::engine::{Model, Origin};
 use crate::program::BodyAtom;
 use crate::source::{SourceMap, Span};
 
-/// (relation a revocation removes, relation recording it, leading columns they share).
+/// (relation a revocation removes, relation recording it, leading columns they share):
+/// the revocations that removed a grant, and the grant statements refused when they were
+/// applied (the grantor could not grant then), which never became a `grant`.
 const RECORDS: &[(&str, &str, usize)] = &[
     ("grant", "revoked_grant", 4),
     ("run_as_grant", "revoked_run_as", 2),
+    ("grant", "refused_grant", 4),
 ];
+
+/// For a refusal (`refused_grant`, `refused_revocation`, ...): what did not hold when
+/// the statement was applied. The refusal is a fact of the history; this is its reason,
+/// read off the action's check (docs/facts-language.md, "Order and loading").
+pub fn refusal_note(fact: &Fact) -> Option<String> {
+    crate::facts::ActionKind::refusal_note(&fact.relation, &fact.values)
+}
 
 /// At most this many revocations are named per missing premise.
 const MAX_SHOWN: usize = 4;
@@ -25,6 +35,8 @@ pub struct Revocation {
     pub fact: Fact,
     /// The `revoke` statement's span (`None` for a fact derived or added without one).
     pub at: Option<Span>,
+    /// A grant statement refused when it was applied, rather than a revocation.
+    pub refused: bool,
 }
 
 impl Revocation {
@@ -59,12 +71,24 @@ impl Revocation {
 pub(super) fn revocations(model: &Model, atom: &BodyAtom, regs: &Regs) -> Vec<Revocation> {
     let program = model.program();
     let name = program.relation_name(atom.rel);
-    let Some(&(_, record, shared)) = RECORDS.iter().find(|(r, _, _)| *r == name) else {
-        return Vec::new();
-    };
-    let Some(rec) = program.relation(record) else {
-        return Vec::new();
-    };
+    let mut out = Vec::new();
+    for &(_, record, shared) in RECORDS.iter().filter(|(r, _, _)| *r == name) {
+        if let Some(rec) = program.relation(record) {
+            out.extend(records(model, atom, regs, rec, record, shared));
+        }
+    }
+    out.truncate(MAX_SHOWN);
+    out
+}
+
+fn records(
+    model: &Model,
+    atom: &BodyAtom,
+    regs: &Regs,
+    rec: crate::program::RelId,
+    record: &str,
+    shared: usize,
+) -> Vec<Revocation> {
     let want: Vec<_> = atom
         .args
         .iter()
@@ -82,6 +106,7 @@ pub(super) fn revocations(model: &Model, atom: &BodyAtom, regs: &Regs) -> Vec<Re
         })
         .take(MAX_SHOWN)
         .map(|t| Revocation {
+            refused: record.starts_with("refused_"),
             fact: fact_of(model, rec, t),
             at: match model.origin(rec, t) {
                 Some(Origin::Base(span)) => Some(span),

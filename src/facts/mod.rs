@@ -39,6 +39,9 @@ pub const FILLED_RELATIONS: &[&str] = &[
     "revoked_grant",
     "run_as_grant",
     "revoked_run_as",
+    "refused_grant",
+    "refused_revocation",
+    "refused_run_as_revocation",
 ];
 
 use crate::diag::Diagnostic;
@@ -99,10 +102,139 @@ impl std::fmt::Display for BaseFact {
 /// What one read of one or more .facts files changes.
 #[derive(Clone, Debug, Default)]
 pub struct Changes {
+    /// Facts that hold whatever their place in the history (users, tenants, resources,
+    /// invitations, roles, ...).
     pub add: Vec<BaseFact>,
-    /// Facts loaded by earlier reads that revocations in this read remove.
+    /// Facts to remove (the REPL's `:retract`; a read leaves it empty).
     pub remove: Vec<BaseFact>,
+    /// Grants, revocations and run-as grants and revocations, in statement order: each is
+    /// checked against its actor's right at its point in the history when it is applied
+    /// (the loader's ordered reading, `crate::load::ordered`).
+    pub actions: Vec<Action>,
     pub warnings: Vec<Diagnostic>,
+}
+
+impl Changes {
+    /// The read as plain desugaring, as if every action's actor held the right: the
+    /// actions' facts join `add` in order, each revocation taking the grants it names
+    /// out of `add` (this read) or into `remove` (earlier reads). What the statements
+    /// say, before the ordered reading decides what takes effect; for tools and tests
+    /// of the desugaring.
+    pub fn as_if_allowed(&self) -> Changes {
+        let mut add = self.add.clone();
+        let mut remove = self.remove.clone();
+        for a in &self.actions {
+            for t in &a.targets {
+                let before = add.len();
+                add.retain(|f| !(f.same_tuple(t) && f.span == t.span));
+                if add.len() == before && !remove.iter().any(|r| r.same_tuple(t)) {
+                    remove.push(t.clone());
+                }
+            }
+            add.push(a.fact.clone());
+        }
+        Changes {
+            add,
+            remove,
+            actions: Vec::new(),
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+/// The relations the rules give the rights of actions in (see [`ActionKind::check`]).
+pub const CHECK_RELATIONS: &[&str] = &["may_grant", "may_revoke", "may_revoke_run_as"];
+
+/// What an action statement does when it is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionKind {
+    /// `grant P on R in T to G by By`: `grant(T, R, G, P, By)`, if `may_grant(By, T, R)`.
+    Grant,
+    /// `revoke P on R in T from G by By`: removes the grants of P on R to G and records
+    /// `revoked_grant(T, R, G, P, By)`, if `may_revoke(By, T, R)`.
+    Revoke,
+    /// `grant run-as I to G by By`: `run_as_grant(I, G, By)` (whether it counts is the
+    /// rules' `valid_run_as`: instance roles never change, S2).
+    RunAsGrant,
+    /// `revoke run-as I from G by By`: removes the run-as grants of I to G and records
+    /// `revoked_run_as(I, G, By)`, if `may_revoke_run_as(By)`.
+    RunAsRevoke,
+}
+
+/// One grant, revocation, run-as grant or run-as revocation of the history.
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub kind: ActionKind,
+    /// The fact the statement states: `grant`, `revoked_grant`, `run_as_grant` or
+    /// `revoked_run_as`, spanning the statement.
+    pub fact: BaseFact,
+    /// For a revocation: the grants stated before it that it removes if it takes effect
+    /// (those already gone are skipped when it is applied).
+    pub targets: Vec<BaseFact>,
+}
+
+impl ActionKind {
+    /// The relation whose tuple must hold for the action to take effect, and the columns
+    /// of the action's fact that form that tuple; `None`: no check.
+    pub fn check(self) -> Option<(&'static str, &'static [usize])> {
+        match self {
+            ActionKind::Grant => Some(("may_grant", &[4, 0, 1])),
+            ActionKind::Revoke => Some(("may_revoke", &[4, 0, 1])),
+            ActionKind::RunAsGrant => None,
+            ActionKind::RunAsRevoke => Some(("may_revoke_run_as", &[2])),
+        }
+    }
+
+    /// The relation that records the action when its check fails (it then has no effect).
+    pub fn refused(self) -> &'static str {
+        match self {
+            ActionKind::Grant => "refused_grant",
+            ActionKind::Revoke => "refused_revocation",
+            ActionKind::RunAsGrant => "run_as_grant",
+            ActionKind::RunAsRevoke => "refused_run_as_revocation",
+        }
+    }
+
+    /// The action whose statement states a fact of `relation`.
+    pub fn of_relation(relation: &str) -> Option<ActionKind> {
+        match relation {
+            "grant" => Some(ActionKind::Grant),
+            "revoked_grant" => Some(ActionKind::Revoke),
+            "run_as_grant" => Some(ActionKind::RunAsGrant),
+            "revoked_run_as" => Some(ActionKind::RunAsRevoke),
+            _ => None,
+        }
+    }
+
+    /// Why a refusal record (`refused_revocation(eng, c1, bob, can_use_compute, carol)`)
+    /// had no effect: "had no effect: may_revoke(carol, eng, c1) did not hold when it was
+    /// applied", read off the action's check. `None` for another relation.
+    pub fn refusal_note(relation: &str, values: &[Const]) -> Option<String> {
+        let (check, cols) = ActionKind::of_refused(relation)?.check()?;
+        let args: Vec<String> = cols
+            .iter()
+            .map(|&c| {
+                values
+                    .get(c)
+                    .map_or_else(|| "_".to_string(), ToString::to_string)
+            })
+            .collect();
+        Some(format!(
+            "had no effect: {check}({}) did not hold when it was applied",
+            args.join(", ")
+        ))
+    }
+
+    /// The action a refusal record (`refused_grant`, ...) stands for.
+    pub fn of_refused(relation: &str) -> Option<ActionKind> {
+        [
+            ActionKind::Grant,
+            ActionKind::Revoke,
+            ActionKind::RunAsRevoke,
+        ]
+        .into_iter()
+        .find(|k| k.refused() == relation)
+    }
 }
 
 /// What has been loaded so far: users, tenants, resources, the instance declaration,

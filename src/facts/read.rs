@@ -3,7 +3,7 @@
 
 use super::names;
 use super::parse::{parse_file, Name, Stmt, StmtKind, Words};
-use super::{BaseFact, Changes, Instance};
+use super::{Action, ActionKind, BaseFact, Changes, Instance};
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::Const;
@@ -55,10 +55,10 @@ pub(super) fn read_parsed(
         instance: inst.instance,
         diags,
         add: Vec::new(),
+        actions: Vec::new(),
         revocable: FxHashMap::default(),
         prior_grants: inst.grants.clone(),
         prior_run_as: inst.run_as.clone(),
-        remove: Vec::new(),
         after_creation: false,
         known: Known::default(),
     };
@@ -80,13 +80,13 @@ pub(super) fn read_parsed(
             || created.is_some_and(|c| i > c && stmts[c].span.file != s.span.file);
         r.desugar(s, first);
     }
-    let add: Vec<BaseFact> = r.add.into_iter().flatten().collect();
     if r.diags.iter().any(Diagnostic::is_error) {
         return Err(r.diags);
     }
     Ok(Changes {
-        add,
-        remove: r.remove,
+        add: r.add,
+        remove: Vec::new(),
+        actions: r.actions,
         warnings: r.diags,
     })
 }
@@ -98,17 +98,18 @@ pub(super) struct Reader<'a> {
     pub(super) resources: Arc<BTreeMap<(String, String), (String, Span)>>,
     pub(super) instance: Option<Span>,
     pub(super) diags: Vec<Diagnostic>,
-    /// Facts to add, in statement order; `None` where a later revocation removed one.
-    pub(super) add: Vec<Option<BaseFact>>,
-    /// Slots of `add` holding grants and run-as grants, by a hash of the relation and the
-    /// leading values a revocation names ([`revoke_hash`]), so that a revocation does not
-    /// scan every fact read so far. Keyed by hash, not by owned copies of the values (five
-    /// allocations per grant); a revocation checks each slot it finds.
+    /// Facts that hold wherever they are stated, in statement order.
+    pub(super) add: Vec<BaseFact>,
+    /// Grants, revocations and their run-as forms, in statement order.
+    pub(super) actions: Vec<Action>,
+    /// Positions in `actions` of grants and run-as grants, by a hash of the relation and
+    /// the leading values a revocation names ([`revoke_hash`]), so that a revocation does
+    /// not scan every grant read so far. Keyed by hash, not by owned copies of the values
+    /// (five allocations per grant); a revocation checks each grant it finds.
     pub(super) revocable: FxHashMap<u64, Vec<usize>>,
     /// Grants loaded by earlier reads and still in force.
     pub(super) prior_grants: super::shared::SharedList,
     pub(super) prior_run_as: super::shared::SharedList,
-    pub(super) remove: Vec<BaseFact>,
     /// The statement being desugared comes after the instance was created (S2).
     pub(super) after_creation: bool,
     /// The declared names, hashed, for pass 2's checks (the maps above keep the order
@@ -302,9 +303,32 @@ impl Reader<'_> {
     fn add_fact(&mut self, f: BaseFact) {
         if let Some(k) = revoke_key_len(&f.relation).filter(|&k| f.values.len() > k) {
             let key = revoke_hash(&f.relation, f.values[..k].iter());
-            self.revocable.entry(key).or_default().push(self.add.len());
+            self.revocable
+                .entry(key)
+                .or_default()
+                .push(self.actions.len());
+            let kind = if f.relation == "grant" {
+                ActionKind::Grant
+            } else {
+                ActionKind::RunAsGrant
+            };
+            self.actions.push(Action {
+                kind,
+                fact: f,
+                targets: Vec::new(),
+            });
+            return;
         }
-        self.add.push(Some(f));
+        self.add.push(f);
+    }
+
+    /// A revocation, in order: its record and the grants it removes if it takes effect.
+    fn push_revocation(&mut self, kind: ActionKind, record: BaseFact, targets: Vec<BaseFact>) {
+        self.actions.push(Action {
+            kind,
+            fact: record,
+            targets,
+        });
     }
 
     pub(super) fn error(&mut self, d: Diagnostic) {
@@ -413,7 +437,8 @@ impl Reader<'_> {
                 let checked = self.diags.len() == before;
                 for p in perms {
                     let key = [tenant.text.as_str(), &resource.text, &grantee.text, p];
-                    let n = self.revoke("grant", &key);
+                    let targets = self.revocable_by("grant", &key);
+                    let n = targets.len();
                     // Only a revocation that names real things can be "nothing to revoke".
                     if n == 0 && checked {
                         self.diags.push(
@@ -429,11 +454,12 @@ impl Reader<'_> {
                             .help("a revocation removes only grants stated before it; the revocation is still recorded"),
                         );
                     }
-                    self.push(
+                    let record = BaseFact::new(
                         "revoked_grant",
                         &[&tenant.text, &resource.text, &grantee.text, p, &by.text],
                         s.span,
                     );
+                    self.push_revocation(ActionKind::Revoke, record, targets);
                 }
             }
             StmtKind::RunAsRevoke {
@@ -446,7 +472,8 @@ impl Reader<'_> {
                     .map(|u| self.check_user(u))
                     .collect();
                 let checked = known.iter().all(|k| *k);
-                let n = self.revoke("run_as_grant", &[&identity.text, &grantee.text]);
+                let targets = self.revocable_by("run_as_grant", &[&identity.text, &grantee.text]);
+                let n = targets.len();
                 if n == 0 && checked {
                     self.diags.push(
                         Diagnostic::warning(
@@ -461,11 +488,12 @@ impl Reader<'_> {
                         .help("a revocation removes only grants stated before it; the revocation is still recorded"),
                     );
                 }
-                self.push(
+                let record = BaseFact::new(
                     "revoked_run_as",
                     &[&identity.text, &grantee.text, &by.text],
                     s.span,
                 );
+                self.push_revocation(ActionKind::RunAsRevoke, record, targets);
             }
             StmtKind::Raw { relation, values } => {
                 if relation.text != "instance_role" {
@@ -479,44 +507,39 @@ impl Reader<'_> {
         }
     }
 
-    /// Remove every earlier `relation` fact whose leading values are `key`: from this
-    /// read's additions, and from earlier reads (into `remove`). Returns how many.
-    fn revoke(&mut self, relation: &str, key: &[&str]) -> usize {
+    /// Every earlier `relation` fact (of this read, or of earlier reads and in force) whose
+    /// leading values are `key`: what a revocation removes if it takes effect. Nothing is
+    /// removed here: whether it takes effect is decided when it is applied, in order.
+    fn revocable_by(&mut self, relation: &str, key: &[&str]) -> Vec<BaseFact> {
         let matches = |f: &BaseFact| {
             f.relation == relation
                 && f.values.len() > key.len()
                 && f.values.iter().zip(key).all(|(v, k)| *v == sym(k))
         };
-        let mut n = 0;
         let named: Vec<Const> = key.iter().map(|k| sym(k)).collect();
         let index_key = revoke_hash(relation, named.iter());
-        if let Some(slots) = self.revocable.get_mut(&index_key) {
-            let add = &mut self.add;
-            // Slots of another key with the same hash stay for their own revocation.
-            slots.retain(|&i| {
-                let slot = &mut add[i];
-                if slot.as_ref().is_some_and(matches) {
-                    *slot = None;
-                    n += 1;
-                    false
-                } else {
-                    slot.is_some()
-                }
-            });
-        }
+        let mut out: Vec<BaseFact> = Vec::new();
         let prior = if relation == "grant" {
-            &mut self.prior_grants
+            &self.prior_grants
         } else {
-            &mut self.prior_run_as
+            &self.prior_run_as
         };
         let (first, second) = (key.first().map(|k| sym(k)), key.get(1).map(|k| sym(k)));
-        let gone = prior.take_where(
+        out.extend(prior.find_where(
             super::shared::key(relation, first.as_ref(), second.as_ref()),
             matches,
-        );
-        n += gone.len();
-        self.remove.extend(gone);
-        n
+        ));
+        if let Some(slots) = self.revocable.get(&index_key) {
+            // Slots of another key with the same hash are for their own revocation.
+            out.extend(
+                slots
+                    .iter()
+                    .map(|&i| &self.actions[i].fact)
+                    .filter(|f| matches(f))
+                    .cloned(),
+            );
+        }
+        out
     }
 
     /// Checks the names of a grant or revocation; returns its normalised permissions.

@@ -60,6 +60,16 @@ impl SharedList {
 
     /// Removes the items with key `k` that `gone` accepts and returns them; other chunks
     /// stay shared and are not looked at beyond their keys.
+    /// Copies of the items with key `k` that `want` accepts, in order; nothing is removed.
+    pub fn find_where(&self, k: u64, mut want: impl FnMut(&BaseFact) -> bool) -> Vec<BaseFact> {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.keys.iter().zip(&c.items))
+            .filter(|(&x, f)| x == k && want(f))
+            .map(|(_, f)| f.clone())
+            .collect()
+    }
+
     pub fn take_where(&mut self, k: u64, mut gone: impl FnMut(&BaseFact) -> bool) -> Vec<BaseFact> {
         let mut out = Vec::new();
         for chunk in &mut self.chunks {

@@ -37,7 +37,10 @@ struct Last {
 /// report it.
 fn resolve(program: &Program, name: &str, statements: bool) -> Option<Last> {
     let rel = program.relation(name)?;
-    if statements && (program.is_derived(rel) || name == "instance_role") {
+    // Grants and revocations are applied in order, each checked (`super::ordered`).
+    let action = crate::facts::ActionKind::of_relation(name).is_some()
+        || crate::facts::ActionKind::of_refused(name).is_some();
+    if statements && (program.is_derived(rel) || name == "instance_role" || action) {
         return None;
     }
     Some(Last {

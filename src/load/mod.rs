@@ -4,6 +4,7 @@
 //! model only when no file had an error, so a bad file never leaves anything half-loaded.
 
 pub mod fast;
+pub mod ordered;
 
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::engine::{EvalError, Model};

@@ -96,7 +96,8 @@ fn read_facts(sources: &SourceMap, file: FileId, program: &Program) -> Vec<Diagn
     match Instance::new().read(sources, &[file]) {
         Ok(changes) => {
             let mut out = changes.warnings.clone();
-            for b in changes.add.iter().chain(&changes.remove) {
+            let actions = changes.actions.iter().map(|a| &a.fact);
+            for b in changes.add.iter().chain(&changes.remove).chain(actions) {
                 if let Err(d) = check_base_fact(b, program) {
                     out.push(d);
                 }

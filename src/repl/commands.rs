@@ -606,7 +606,11 @@ fn depth(repl: &mut Repl, argument: &str) -> Result<String> {
 /// A change's report: decision relations tuple by tuple (`+ can_run(...)`), the rest as
 /// counts unless `verbose`.
 pub(crate) fn changes(program: &Program, delta: &Delta, verbose: bool) -> String {
-    let mut out = decision_changes(program, delta, verbose);
+    let mut out = String::new();
+    for r in &delta.refused {
+        let _ = writeln!(out, "{r}");
+    }
+    out.push_str(&decision_changes(program, delta, verbose));
     if delta.undo_dropped > 0 {
         let _ = writeln!(
             out,

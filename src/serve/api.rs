@@ -51,7 +51,7 @@ impl ApiError {
             _ => StatusCode::BAD_REQUEST,
         };
         let (code, message) =
-            first.map_or(("E0000", String::new()), |d| (d.code, d.message.clone()));
+            first.map_or(("error", String::new()), |d| (d.code, d.message.clone()));
         let list: Vec<Json> = diags.iter().map(|d| d.to_json(sources)).collect();
         ApiError {
             status,

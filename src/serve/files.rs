@@ -61,10 +61,24 @@ pub fn start(
     let (tx, rx) = mpsc::channel();
     let mut watcher =
         notify::recommended_watcher(tx).map_err(|e| format!("error: cannot watch files: {e}"))?;
+    // A file is watched through its directory: an editor or an export that replaces the
+    // file (write beside, then rename) would leave a watch on the file itself on the old copy.
+    let mut targets: Vec<PathBuf> = Vec::new();
     for p in watched.rules.iter().chain(&watched.facts) {
+        let full = std::fs::canonicalize(p)
+            .map_err(|e| format!("error: --watch: `{}`: {e}", p.display()))?;
+        let (at, mode) = if full.is_dir() {
+            (full.clone(), RecursiveMode::Recursive)
+        } else {
+            (
+                full.parent().map_or(full.clone(), PathBuf::from),
+                RecursiveMode::NonRecursive,
+            )
+        };
         watcher
-            .watch(p, RecursiveMode::Recursive)
+            .watch(&at, mode)
             .map_err(|e| format!("error: --watch: cannot watch `{}`: {e}", p.display()))?;
+        targets.push(full);
     }
     let program = Arc::clone(server.read().ws.model.program_arc());
     let mut last = match base_facts(&facts, &program) {
@@ -74,9 +88,9 @@ pub fn start(
     std::thread::spawn(move || {
         let _keep = watcher;
         while let Ok(first) = rx.recv() {
-            let mut changed = changed(first);
+            let mut changed = changed(first, &targets);
             while let Ok(more) = rx.recv_timeout(SETTLE) {
-                changed |= self::changed(more);
+                changed |= self::changed(more, &targets);
             }
             if changed && !*server.stopping.borrow() {
                 last = reread(&server, &watched, &rules, &program, last);
@@ -86,9 +100,16 @@ pub fn start(
     Ok(())
 }
 
-fn changed(event: notify::Result<notify::Event>) -> bool {
+/// Whether the event changed a watched file (or something under a watched directory).
+fn changed(event: notify::Result<notify::Event>, targets: &[PathBuf]) -> bool {
     use notify::EventKind::{Create, Modify, Remove};
-    matches!(event, Ok(e) if matches!(e.kind, Create(_) | Modify(_) | Remove(_)))
+    match event {
+        Ok(e) if matches!(e.kind, Create(_) | Modify(_) | Remove(_)) => e
+            .paths
+            .iter()
+            .any(|p| targets.iter().any(|t| p.starts_with(t))),
+        _ => false,
+    }
 }
 
 /// Reads the files again and applies the difference; returns the facts now served.
@@ -125,7 +146,7 @@ fn reread(
         .ne(rules.iter().map(|t| (&t.name, &t.text)))
     {
         let d = Diagnostic::warning(
-            "W0501",
+            "W0901",
             "the rule files changed: --watch applies fact changes only",
         )
         .help("restart the server to use the new rules");

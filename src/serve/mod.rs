@@ -88,7 +88,7 @@ pub fn run(config: Config) -> Result<(), String> {
         );
         let app = routes::router(Arc::clone(&server));
         axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown_signal(Arc::clone(&server)))
             .await
             .map_err(|e| format!("the server failed: {e}"))?;
         server.close();
@@ -97,8 +97,9 @@ pub fn run(config: Config) -> Result<(), String> {
     })
 }
 
-/// Resolves on SIGTERM or Ctrl-C (SIGINT).
-async fn shutdown_signal() {
+/// Resolves on SIGTERM or Ctrl-C (SIGINT), once open event streams are told to end
+/// (the server waits for every connection to finish).
+async fn shutdown_signal(server: Arc<state::Server>) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -118,4 +119,5 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     eprintln!("grantlog serve: shutting down (finishing requests in flight)");
+    server.stopping.send_replace(true);
 }

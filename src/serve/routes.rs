@@ -261,7 +261,7 @@ fn ground_fact(field: &str, text: &str) -> Result<(crate::source::SourceMap, Ato
         Term::Anonymous(s) => Some(*s),
         Term::Const(..) => None,
     }) {
-        let d = crate::diag::Diagnostic::error("E0804", "a check takes a fact without variables")
+        let d = crate::diag::Diagnostic::error("E0901", "a check takes a fact without variables")
             .at(span)
             .label("a variable")
             .help("name a constant here, or ask POST /v1/query for every answer");

@@ -301,7 +301,7 @@ fn parse_relations(server: &Server, text: &str) -> Result<Vec<String>, ApiError>
                 .map_or(String::new(), |s| format!(": did you mean `{s}`?"));
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "E0102",
+                "E0101",
                 format!("unknown relation `{name}` in `relations`{hint}"),
             ));
         }

@@ -165,14 +165,14 @@ fn an_ineffective_grant_is_not_a_permission_but_is_shown_with_its_reason() {
     };
     assert_eq!(e.relation, "ineffective_grant");
     assert_eq!(e.label, "can_edit");
-    assert_eq!(e.values, ["grantor_cannot_manage_access"]);
+    assert_eq!(e.values, ["grantor_could_not_manage_access_then"]);
     let link = &e.grounds[0].chain[0];
     assert_eq!(link.grantor, "lee");
     assert_eq!(link.source, format!("{SELF_GRANT}:32"));
     assert!(link.authority.is_none());
     assert!(!a.holds_nothing());
     assert!(a.to_text().contains(
-        "can_edit             not in effect (grantor_cannot_manage_access): grant by lee \
+        "can_edit             not in effect (grantor_could_not_manage_access_then): grant by lee \
          (self-grant, examples/self-grant.facts:32)"
     ));
 }

@@ -94,7 +94,8 @@ fn dana_manages(relation: &str) -> Vec<String> {
         .iter()
         .map(|r| match relation {
             "permission" => format!("permission(dana, engineering, {r}, can_manage_access)"),
-            _ => format!("can_manage_access(dana, engineering, {r})"),
+            // may_grant, may_revoke (the rights the ordered reading checks) and can_manage_access
+            other => format!("{other}(dana, engineering, {r})"),
         })
         .collect()
 }
@@ -109,6 +110,8 @@ fn the_broad_s13_reading_gains_exactly_danas_manage_access_with_proofs() {
         changes(&v),
         [
             ("permission".into(), dana_manages("permission"), vec![]),
+            ("may_grant".into(), dana_manages("may_grant"), vec![]),
+            ("may_revoke".into(), dana_manages("may_revoke"), vec![]),
             (
                 "can_manage_access".into(),
                 dana_manages("can_manage_access"),
@@ -116,7 +119,7 @@ fn the_broad_s13_reading_gains_exactly_danas_manage_access_with_proofs() {
             ),
         ]
     );
-    assert_eq!(v["total"]["gained"], 10);
+    assert_eq!(v["total"]["gained"], 20);
     assert_eq!(v["total"]["lost"], 0);
     let permission = &v["relations"][0];
     for change in permission["groups"][0]["gained"].as_array().unwrap() {
@@ -129,13 +132,15 @@ fn the_broad_s13_reading_gains_exactly_danas_manage_access_with_proofs() {
     let text = diff(SHIPPED, BROAD, &[]);
     assert_eq!(text.status, 0);
     let out = &text.stdout;
-    assert!(out.starts_with("permission: +5 -0\ncan_manage_access: +5 -0\n\n"));
+    assert!(out.starts_with(
+        "permission: +5 -0\nmay_grant: +5 -0\nmay_revoke: +5 -0\ncan_manage_access: +5 -0\n\n"
+    ));
     assert!(out.contains("\npermission, user dana, tenant engineering:\n"));
     assert!(out.contains("\ncan_manage_access, user dana, tenant engineering:\n"));
     assert_eq!(
         out.matches("by @data_admin_manages_all_resources at rules/dataos-s13-broad.dl:")
             .count(),
-        5
+        20
     );
     for fact in dana_manages("permission")
         .iter()
@@ -143,9 +148,9 @@ fn the_broad_s13_reading_gains_exactly_danas_manage_access_with_proofs() {
     {
         assert!(out.contains(&format!("] {fact}\n")), "{fact} in\n{out}");
     }
-    assert_eq!(out.lines().filter(|l| l.starts_with("  + ")).count(), 10);
+    assert_eq!(out.lines().filter(|l| l.starts_with("  + ")).count(), 20);
     assert!(!out.lines().any(|l| l.starts_with("  - ")));
-    assert!(out.ends_with("\ntotal: +10 -0 in 2 relations\n"));
+    assert!(out.ends_with("\ntotal: +20 -0 in 4 relations\n"));
 }
 
 #[test]
@@ -192,7 +197,7 @@ fn fail_on_gain_is_a_gate_on_the_named_relations_only() {
     assert_eq!(run.status, 3);
     assert_eq!(
         run.stdout,
-        "total: no change (2 more changed relations not listed)\n"
+        "total: no change (4 more changed relations not listed)\n"
     );
     let v = json(&diff(
         SHIPPED,
@@ -233,6 +238,8 @@ fn swapping_old_and_new_lists_losses_with_their_proofs_under_the_old_rules() {
         changes(&v),
         [
             ("permission".into(), vec![], dana_manages("permission")),
+            ("may_grant".into(), vec![], dana_manages("may_grant")),
+            ("may_revoke".into(), vec![], dana_manages("may_revoke")),
             (
                 "can_manage_access".into(),
                 vec![],
@@ -240,7 +247,7 @@ fn swapping_old_and_new_lists_losses_with_their_proofs_under_the_old_rules() {
             ),
         ]
     );
-    let lost = &v["relations"][1]["groups"][0]["lost"][0]["proof"];
+    let lost = &v["relations"][3]["groups"][0]["lost"][0]["proof"];
     assert_eq!(lost["rule"]["name"], "can_manage_access_from_permission");
     assert_eq!(
         lost["premises"][0]["rule"]["name"],
@@ -296,7 +303,7 @@ fn json_has_the_documented_fields() {
     assert!(premises.iter().all(|p| p["truncated"] == true));
     assert_eq!(
         v["total"],
-        serde_json::json!({"gained": 10, "lost": 0, "relations": 2})
+        serde_json::json!({"gained": 20, "lost": 0, "relations": 4})
     );
     let v = json(&diff(SHIPPED, BROAD, &["--format", "json", "--no-proofs"]));
     assert!(v["relations"][0]["groups"][0]["gained"][0]["proof"].is_null());
@@ -316,7 +323,7 @@ fn no_proofs_lists_the_tuples_alone() {
     for f in dana_manages("can_manage_access") {
         expected.push_str(&format!("  + {f}\n"));
     }
-    expected.push_str("\ntotal: +5 -0 in 1 relation (1 more changed relation not listed)\n");
+    expected.push_str("\ntotal: +5 -0 in 1 relation (3 more changed relations not listed)\n");
     assert_eq!(run.stdout, expected);
 }
 

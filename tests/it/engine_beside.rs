@@ -151,10 +151,15 @@ fn an_unchanged_program_is_taken_over_whole() {
 }
 
 #[test]
-fn the_s13_readings_beside_each_other_equal_opening_from_scratch() {
+fn the_s13_readings_are_not_built_beside_each_other_when_the_history_reads_otherwise() {
+    // Under the broad reading a Data Admin manages access on every resource, so her
+    // revocations that the shipped rules refused take effect: the grants and revocations
+    // must be applied again under the new rules (the ordered reading), not taken over.
     let facts = [Text::new("g.facts", grantlog::generate::instance(3, 60))];
     let limits = Limits::default();
-    let shipped = grantlog::shipped::rules();
+    let old = Workspace::open(&grantlog::shipped::rules(), &facts, &limits)
+        .ok()
+        .unwrap();
     let broad = vec![Text::new(
         "rules/dataos-s13-broad.dl",
         std::fs::read_to_string(concat!(
@@ -163,9 +168,22 @@ fn the_s13_readings_beside_each_other_equal_opening_from_scratch() {
         ))
         .unwrap(),
     )];
+    assert!(Workspace::open_beside(&old, &broad, &limits).is_none());
+}
+
+#[test]
+fn a_rule_change_above_the_rights_is_built_beside_and_equals_opening_from_scratch() {
+    let facts = [Text::new("g.facts", grantlog::generate::instance(3, 60))];
+    let limits = Limits::default();
+    let shipped = grantlog::shipped::rules();
+    // A broader reading of use (Can Edit also lets one use): it changes `can_use` and
+    // what reads it, nothing the rights of grants and revocations rest on.
+    let mut text = shipped[0].text.clone();
+    text.push_str("\n@edit_also_uses\ncan_use(U, T, R) :- permission(U, T, R, can_edit).\n");
+    let broad = vec![Text::new(shipped[0].name.clone(), text)];
     let old = Workspace::open(&shipped, &facts, &limits).ok().unwrap();
     let beside = Workspace::open_beside(&old, &broad, &limits)
-        .expect("the readings match up")
+        .expect("the rule sets match up")
         .ok()
         .unwrap();
     let fresh = Workspace::open(&broad, &facts, &limits).ok().unwrap();
@@ -182,16 +200,12 @@ fn the_s13_readings_beside_each_other_equal_opening_from_scratch() {
             .collect()
     };
     assert_eq!(all(&beside.model), all(&fresh.model));
-    let permission = |m: &Model| m.program().relation("permission").unwrap();
+    let can_use = |m: &Model| m.program().relation("can_use").unwrap();
     assert!(
         (beside.model)
-            .changed_rows(
-                permission(&beside.model),
-                &old.model,
-                permission(&old.model)
-            )
+            .changed_rows(can_use(&beside.model), &old.model, can_use(&old.model))
             .is_some_and(|c| !c.gained.is_empty()),
-        "permission's changes are read off the rows taken over"
+        "can_use's changes are read off the rows taken over"
     );
     changed_rows_are_the_changes(&old.model, &beside.model, 0);
     // Proofs: a few tuples of every relation (all of them take minutes in a debug build).

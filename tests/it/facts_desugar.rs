@@ -20,7 +20,7 @@ fn read(inst: &Instance, sources: &mut SourceMap, texts: &[&str]) -> Changes {
         .map(|(i, t)| sources.add(format!("f{i}.facts"), *t))
         .collect();
     match inst.read(sources, &ids) {
-        Ok(c) => c,
+        Ok(c) => c.as_if_allowed(),
         Err(d) => panic!("{}", grantlog::diag::render_all(&d, sources)),
     }
 }

@@ -300,7 +300,10 @@ fn f0501_is_a_warning_and_does_not_fail_the_read() {
         "t.facts",
         "\nrevoke can_use_depot on sf-depot in engineering from sam by maria.",
     );
-    let c = Instance::new().read(&sources, &[p, t]).unwrap();
+    let c = Instance::new()
+        .read(&sources, &[p, t])
+        .unwrap()
+        .as_if_allowed();
     assert_eq!(c.warnings.len(), 1);
     let w = &c.warnings[0];
     assert_eq!(w.code, "F0501");
@@ -358,7 +361,7 @@ fn nothing_changes_on_error() {
         "g.facts",
         "grant can_edit on sf-depot in engineering to sam by maria.",
     );
-    let c = inst.read(&sources, &[g]).unwrap();
+    let c = inst.read(&sources, &[g]).unwrap().as_if_allowed();
     inst.apply(&c);
     let before = format!("{inst:?}");
     let bad = sources.add(

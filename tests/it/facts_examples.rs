@@ -14,7 +14,7 @@ fn read_files(inst: &Instance, sources: &mut SourceMap, names: &[&str]) -> Chang
         })
         .collect();
     match inst.read(sources, &ids) {
-        Ok(c) => c,
+        Ok(c) => c.as_if_allowed(),
         Err(diags) => panic!(
             "{names:?} failed:\n{}",
             grantlog::diag::render_all(&diags, sources)

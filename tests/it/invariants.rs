@@ -295,7 +295,7 @@ fn generator_is_deterministic_and_varied() {
     // The instance exercises the policy: every kind of outcome occurs.
     for query in [
         "effective_grant(T, R, G, P, By)",
-        "ineffective_grant(T, R, G, P, By, grantor_cannot_manage_access)",
+        "ineffective_grant(T, R, G, P, By, grantor_could_not_manage_access_then)",
         "ineffective_grant(T, R, G, P, By, permission_does_not_fit_kind)",
         "can_run(T, W)",
         "missing_permission(T, W, U, D, P)",

@@ -8,7 +8,7 @@ use grantlog::load::Text;
 use grantlog::workspace::Workspace;
 
 const RULES: &str = ".decl edge(a, b)\n.decl w(n: number, s: symbol)\n.decl path(a, b)\n\
-.decl tenant(t)\n.decl grant(t, r, u, p, by)\n.decl ok(t)\n\
+.decl tenant(t)\n.decl grant(t, r, u, p, by)\n.decl user(u, k)\n.decl ok(t)\n\
 path(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n\
 ok(T) :- tenant(T), grant(T, _, _, _, _).\n";
 
@@ -75,7 +75,7 @@ fn raw_fact_files_and_facts_files_load_the_same() {
             ),
             (
                 "b.facts",
-                "tenant(t1).\ngrant(t1, r, u, can_use, g).\n/* c */ edge(c, a).",
+                "tenant(t1).\nuser(u, person).\n/* c */ edge(c, a).",
             ),
         ],
     );
@@ -91,7 +91,7 @@ fn raw_fact_files_and_facts_files_load_the_same() {
         load_facts(&mut model, grantlog::source::FileId(9), raw, Kind::Raw),
         Ok(5)
     );
-    let stmts = "tenant(t1).\ngrant(t1, r, u, can_use, g).\n/* c */ edge(c, a).";
+    let stmts = "tenant(t1).\nuser(u, person).\n/* c */ edge(c, a).";
     let kind = Kind::Statements(Some(&mut instance));
     assert_eq!(
         load_facts(&mut model, grantlog::source::FileId(9), stmts, kind),

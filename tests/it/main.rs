@@ -64,6 +64,7 @@ mod load_fast;
 mod lsp;
 mod maintain_dataos;
 mod negation_local;
+mod ordered;
 mod peer_ascent;
 mod peer_crepe;
 mod policytest_coverage;

@@ -49,9 +49,10 @@ fn input(repl: &mut Repl, ws: &mut Workspace, line: &str) -> (String, bool) {
 
 #[test]
 fn an_assert_stopped_by_the_tuple_limit_changes_nothing() {
-    // The reproducer: `grantlog repl --max-tuples 145`.
+    // The reproducer, `grantlog repl --max-tuples 145`, with the 16 tuples of the rights
+    // the ordered reading checks (may_grant, may_revoke, may_revoke_run_as) added.
     let mut ws = open(Limits {
-        max_tuples: Some(145),
+        max_tuples: Some(161),
         timeout: None,
     });
     let mut repl = Repl::new();

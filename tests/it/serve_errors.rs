@@ -178,7 +178,14 @@ fn a_change_over_the_tuple_limit_is_422_and_changes_nothing() {
 fn sigterm_stops_the_server_cleanly() {
     let mut s = Server::start(&[]);
     assert_eq!(s.get("/ready").0, 200);
+    // An open event stream does not hold the shutdown up.
+    let stream = crate::serve_util::agent()
+        .get(s.url("/v1/watch"))
+        .call()
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
     let status = s.terminate();
     assert_eq!(status.code(), Some(0));
+    drop(stream);
     assert!(s.log.lock().unwrap().contains("grantlog serve: stopped"));
 }

@@ -21,6 +21,13 @@ fn health_until(s: &Server, ok: impl Fn(&Value) -> bool) -> Value {
     }
 }
 
+/// Replaces a file as exports and editors do: written beside, then renamed over it.
+fn replace(path: &std::path::Path, text: &str) {
+    let beside = path.with_extension("tmp");
+    std::fs::write(&beside, text).unwrap();
+    std::fs::rename(&beside, path).unwrap();
+}
+
 #[test]
 fn edited_fact_files_are_changes_and_broken_ones_keep_the_last_good_revision() {
     let dir = scratch("watch-files");
@@ -36,11 +43,10 @@ fn edited_fact_files_are_changes_and_broken_ones_keep_the_last_good_revision() {
         false
     );
 
-    std::fs::write(
-        dir.join("edges.dl"),
+    replace(
+        &dir.join("edges.dl"),
         "edge(a, b).\nedge(b, c).\nedge(c, d).\n",
-    )
-    .unwrap();
+    );
     let h = health_until(&s, |h| h["revision"] == 1);
     assert_eq!(
         h["files"],
@@ -58,7 +64,7 @@ fn edited_fact_files_are_changes_and_broken_ones_keep_the_last_good_revision() {
     );
 
     // A broken file: reported with its place, the model stays at revision 1.
-    std::fs::write(dir.join("edges.dl"), "edge(a, b).\nedge(b c).\n").unwrap();
+    replace(&dir.join("edges.dl"), "edge(a, b).\nedge(b c).\n");
     let h = health_until(&s, |h| h["status"] == "degraded");
     let d = &h["files"]["diagnostics"][0];
     assert_eq!(
@@ -73,7 +79,7 @@ fn edited_fact_files_are_changes_and_broken_ones_keep_the_last_good_revision() {
     );
 
     // Fixed, with an edge removed: the difference from the last good reading applies.
-    std::fs::write(dir.join("edges.dl"), "edge(a, b).\nedge(c, d).\n").unwrap();
+    replace(&dir.join("edges.dl"), "edge(a, b).\nedge(c, d).\n");
     let h = health_until(&s, |h| h["revision"] == 2);
     assert_eq!(h["status"], "ok");
     assert_eq!(h["files"]["removed"], 1);

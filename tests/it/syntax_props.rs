@@ -259,7 +259,7 @@ fn real_files_round_trip() {
         .next()
         .unwrap();
     let m = reparse_module(example);
-    assert_eq!(m.items.len(), 14);
+    assert_eq!(m.items.len(), 15);
     assert_eq!(reparse_module(&m.to_string()), m);
     let _ = seen;
 }

@@ -1,0 +1,288 @@
+//! The ordered reading: the grants and revocations of an instance are its history, and
+//! each takes effect only if its actor holds the right at that point of it.
+//!
+//! The rules say what right an action needs (`may_grant(By, T, R)`, `may_revoke(By, T,
+//! R)`, `may_revoke_run_as(By)`); this module applies the actions one after another, in
+//! statement order, through the incremental engine, asking each time whether that tuple
+//! holds in the model as it stands. An action whose check fails has no effect and is
+//! recorded as a refusal (`refused_grant`, `refused_revocation`,
+//! `refused_run_as_revocation`, spanning the statement), from which the rules derive
+//! `ineffective_grant` / `ineffective_revocation` with the reason. This is Dedalus's
+//! reading of time (a state per step, each step's facts decided by the rules on the
+//! previous state) evaluated the way Dedalus is: step by step.
+//!
+//! Steps are batched. The model is brought up to date (`evaluate_for` the check
+//! relations) only after an action whose effect can reach a check relation; the others
+//! (a Can Use grant or revocation, a run-as grant) cannot change any later action's
+//! check, so their checks share one evaluation. Which effects can reach a check is read
+//! off the rules ([`Reach`]), not assumed: a rule file where a Can Use grant confers
+//! authority makes every such grant end a batch.
+
+use crate::engine::{EvalError, Limits, Model, Value};
+use crate::facts::{Action, ActionKind, BaseFact};
+use crate::program::{Arg, BodyLiteral, Program, RelId};
+use crate::source::Span;
+use crate::syntax::ast::Const;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// A base fact as the model holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed {
+    pub rel: RelId,
+    pub values: Vec<Value>,
+    pub span: Span,
+}
+
+/// What applying the actions did to the model's base facts.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Base facts added (grants in effect, revocation records, refusals), including a
+    /// tuple that was derived and is now also stated.
+    pub added: Vec<Placed>,
+    /// Base facts removed (the grants revocations took).
+    pub removed: Vec<Placed>,
+    /// The grants and run-as grants that took effect and those that went, as the facts
+    /// language states them (for the instance's record of grants in force).
+    pub granted: Vec<BaseFact>,
+    pub revoked: Vec<BaseFact>,
+}
+
+/// Applies `actions` in order to `model` (which holds every other fact of the read).
+/// The model is left partly evaluated; the caller evaluates it. On an error (a limit
+/// reached while checking) the model is half-changed: the caller rolls back or discards.
+pub fn apply(model: &mut Model, actions: &[Action], limits: &Limits) -> Result<Applied, EvalError> {
+    let mut out = Applied::default();
+    if actions.is_empty() {
+        return Ok(out);
+    }
+    let program = std::sync::Arc::clone(model.program_arc());
+    let checks: Vec<RelId> = [
+        ActionKind::Grant,
+        ActionKind::Revoke,
+        ActionKind::RunAsRevoke,
+    ]
+    .into_iter()
+    .filter_map(|k| k.check().and_then(|(name, _)| program.relation(name)))
+    .collect();
+    let Some(&last_check) = checks.iter().max_by_key(|&&r| program.stratum_of(r)) else {
+        // Rules that state no right for actions: every action takes effect.
+        for a in actions {
+            effect(model, &program, a, &mut out, &mut |_, _| {});
+        }
+        return Ok(out);
+    };
+    let mut reach = Reach::new(&program, &checks);
+    let mut stale = true;
+    for a in actions {
+        let allowed = match a.kind.check() {
+            Some((name, cols)) => match program.relation(name) {
+                Some(rel) => {
+                    if stale {
+                        model.evaluate_for(last_check, limits)?;
+                        stale = false;
+                    }
+                    let tuple: Option<Vec<Value>> = cols
+                        .iter()
+                        .map(|&c| a.fact.values.get(c).and_then(|v| model.symbols().get(v)))
+                        .collect();
+                    tuple.is_some_and(|t| model.contains(rel, &t))
+                }
+                None => true,
+            },
+            None => true,
+        };
+        let mut touched = |model: &Model, p: &Placed| {
+            if !stale && reach.reaches(model, p) {
+                stale = true;
+            }
+        };
+        if allowed {
+            effect(model, &program, a, &mut out, &mut touched);
+        } else {
+            let record = BaseFact {
+                relation: a.kind.refused().to_owned(),
+                values: a.fact.values.clone(),
+                span: a.fact.span,
+            };
+            if let Some(p) = add(model, &program, &record, &mut out) {
+                touched(model, &p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The action's effect when it is allowed.
+fn effect(
+    model: &mut Model,
+    program: &Program,
+    a: &Action,
+    out: &mut Applied,
+    touched: &mut dyn FnMut(&Model, &Placed),
+) {
+    if let Some(p) = add(model, program, &a.fact, out) {
+        touched(model, &p);
+    }
+    match a.kind {
+        ActionKind::Grant | ActionKind::RunAsGrant => out.granted.push(a.fact.clone()),
+        ActionKind::Revoke | ActionKind::RunAsRevoke => {
+            for t in &a.targets {
+                let Some(rel) = program.relation(&t.relation) else {
+                    continue;
+                };
+                let Some(values) = t
+                    .values
+                    .iter()
+                    .map(|v| model.symbols().get(v))
+                    .collect::<Option<Vec<Value>>>()
+                else {
+                    continue;
+                };
+                if let Some(crate::engine::Origin::Base(span)) = model.origin(rel, &values) {
+                    model.retract_fact(rel, &values);
+                    let p = Placed { rel, values, span };
+                    touched(model, &p);
+                    out.removed.push(p);
+                    out.revoked.push(t.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Adds a fact of the facts language to the model; `None` when it was already stated.
+fn add(model: &mut Model, program: &Program, f: &BaseFact, out: &mut Applied) -> Option<Placed> {
+    let rel = program.relation(&f.relation)?;
+    let values: Vec<Value> = f.values.iter().map(|c| model.intern(c)).collect();
+    let was_base = matches!(
+        model.origin(rel, &values),
+        Some(crate::engine::Origin::Base(_))
+    );
+    model.add_fact(rel, &values, f.span);
+    if was_base {
+        return None;
+    }
+    let p = Placed {
+        rel,
+        values,
+        span: f.span,
+    };
+    out.added.push(p.clone());
+    Some(p)
+}
+
+/// Which base facts can change a tuple of the check relations: propagated through the
+/// rules (negated premises included), keeping of each column only a constant the rules
+/// mention, so that `grant(_, _, _, can_use_depot, _)` is seen not to reach
+/// `permission(_, _, _, can_manage_access)`. Memoised per (relation, pattern).
+struct Reach {
+    checks: FxHashSet<RelId>,
+    /// Constants the rules mention, by value.
+    mentioned: FxHashMap<Const, u32>,
+    /// Rules by the relations their bodies read.
+    readers: FxHashMap<RelId, Vec<crate::program::RuleId>>,
+    memo: FxHashMap<(RelId, Vec<Option<u32>>), bool>,
+    program: std::sync::Arc<Program>,
+}
+
+type Pattern = (RelId, Vec<Option<u32>>);
+
+impl Reach {
+    fn new(program: &std::sync::Arc<Program>, checks: &[RelId]) -> Reach {
+        let mut readers: FxHashMap<RelId, Vec<crate::program::RuleId>> = FxHashMap::default();
+        for r in program.rules() {
+            for lit in &program.rule(r).body {
+                if let BodyLiteral::Positive(a) | BodyLiteral::Negative(a) = lit {
+                    readers.entry(a.rel).or_default().push(r);
+                }
+            }
+        }
+        Reach {
+            checks: checks.iter().copied().collect(),
+            mentioned: program
+                .constants()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), i as u32))
+                .collect(),
+            readers,
+            memo: FxHashMap::default(),
+            program: std::sync::Arc::clone(program),
+        }
+    }
+
+    fn reaches(&mut self, model: &Model, p: &Placed) -> bool {
+        let pattern: Vec<Option<u32>> = p
+            .values
+            .iter()
+            .map(|&v| self.mentioned.get(model.constant(v)).copied())
+            .collect();
+        let key = (p.rel, pattern);
+        if let Some(&r) = self.memo.get(&key) {
+            return r;
+        }
+        let r = self.search(key.clone());
+        self.memo.insert(key, r);
+        r
+    }
+
+    fn search(&self, start: Pattern) -> bool {
+        let mut seen: FxHashSet<Pattern> = FxHashSet::default();
+        let mut work = vec![start];
+        while let Some((rel, pat)) = work.pop() {
+            if self.checks.contains(&rel) {
+                return true;
+            }
+            if !seen.insert((rel, pat.clone())) {
+                continue;
+            }
+            for &r in self.readers.get(&rel).map(Vec::as_slice).unwrap_or(&[]) {
+                let rule = self.program.rule(r);
+                for lit in &rule.body {
+                    let (BodyLiteral::Positive(a) | BodyLiteral::Negative(a)) = lit else {
+                        continue;
+                    };
+                    if a.rel != rel {
+                        continue;
+                    }
+                    if let Some(head) = unify(&a.args, &pat, &rule.head_args) {
+                        work.push((rule.info.head, head));
+                    }
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The head's pattern when the body atom `args` can match `pat`; `None` when a constant
+/// of the atom (or a repeated variable) contradicts it.
+fn unify(args: &[Arg], pat: &[Option<u32>], head: &[Arg]) -> Option<Vec<Option<u32>>> {
+    let mut bound: FxHashMap<u32, Option<u32>> = FxHashMap::default();
+    for (a, &known) in args.iter().zip(pat) {
+        match *a {
+            Arg::Const(c) => {
+                if known.is_some_and(|k| k != c.0) {
+                    return None;
+                }
+            }
+            Arg::Var(v) => match bound.get(&v) {
+                Some(&Some(b)) if known.is_some_and(|k| k != b) => return None,
+                Some(&Some(_)) => {}
+                _ => {
+                    bound.insert(v, known);
+                }
+            },
+            Arg::Wild | Arg::Local(_) => {}
+        }
+    }
+    Some(
+        head.iter()
+            .map(|h| match *h {
+                Arg::Const(c) => Some(c.0),
+                Arg::Var(v) => bound.get(&v).copied().flatten(),
+                _ => None,
+            })
+            .collect(),
+    )
+}
