@@ -17,7 +17,7 @@ mkdir -p target/bench
 facts=target/bench/dataos-$users.facts
 [ -f "$facts" ] || "$BIN" generate --seed 1 --users "$users" >"$facts"
 log=target/bench/explorer-load.log
-"$BIN" serve --quiet --listen 127.0.0.1:0 "$facts" 2>"$log" &
+"$BIN" serve --quiet --timeout 120 --listen 127.0.0.1:0 "$facts" 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 until grep -q 'listening on' "$log"; do
