@@ -20,6 +20,8 @@ pub mod api;
 pub mod auth;
 pub mod authzen;
 pub mod changes;
+pub mod explore_api;
+pub mod explorer;
 pub mod files;
 pub mod history;
 pub mod metrics;

@@ -60,6 +60,7 @@ pub fn router(server: Arc<Server>) -> Router {
             "/.well-known/authzen-configuration",
             get(super::authzen::configuration_endpoint),
         )
+        .merge(super::explore_api::routes().merge(super::explorer::routes()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -43,6 +43,8 @@ mod exports_import;
 mod exports_lsp;
 mod exports_robust;
 mod exports_warnings;
+mod explorer_api;
+mod explorer_browser;
 mod facts_desugar;
 mod facts_errors;
 mod facts_examples;

@@ -115,7 +115,7 @@ fn curl(words: &[String], servers: &HashMap<String, Server>, want: usize) -> Vec
         .collect()
 }
 
-fn run_doc(file: &str) -> Vec<String> {
+pub(crate) fn run_doc(file: &str) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join(file)).unwrap();
     let dir = scratch(&file.replace(['/', '.'], "-"));

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# What the explorer's pages cost to load on a generated DataOS instance: every API call a
+# page makes, sent as the page sends it (in parallel where the page does), timed with
+# curl; min and median of N loads of each page.
+#
+#   benches/explorer-load.sh [USERS] [N]   default 75000 users, 7 loads a page
+#   BIN=path/to/grantlog                   another build (default: target/release, built)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+users=${1:-75000}
+n=${2:-7}
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet --bin grantlog
+    BIN=target/release/grantlog
+fi
+mkdir -p target/bench
+facts=target/bench/dataos-$users.facts
+[ -f "$facts" ] || "$BIN" generate --seed 1 --users "$users" >"$facts"
+log=target/bench/explorer-load.log
+"$BIN" serve --quiet --timeout 120 --listen 127.0.0.1:0 "$facts" 2>"$log" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+until grep -q 'listening on' "$log"; do
+    kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
+    sleep 0.2
+done
+addr=$(grep -o 'http://[0-9.:]*' "$log" | head -1)
+
+# A workload of the instance, its owner, and the identity it runs as.
+line=$(grep -m1 '^resource .* runAsUser:' "$facts")
+workload=$(echo "$line" | awk '{print $2}')
+tenant=$(echo "$line" | awk '{print $4}')
+owner=$(echo "$line" | sed 's/.*owner: \([^ ]*\).*/\1/')
+echo "instance: $users users; workload $workload in $tenant, owner $owner"
+
+post() { curl -s -o /dev/null -w '%{http_code}\n' "$addr$1" -d "$2" | grep -q '^200$' || { echo "POST $1 $2 failed" >&2; exit 1; }; }
+get() { curl -s -o /dev/null -w '%{http_code}\n' "$addr$1" | grep -q '^200$' || { echo "GET $1 failed" >&2; exit 1; }; }
+q() { post /v1/query "{\"query\": \"$1\"}"; }
+
+page_completion() { get "/v1/explore/search?q=u123&limit=8"; }
+page_search() { get "/v1/explore/search?q=u12&offset=20&limit=20"; }
+page_user() {
+    get "/v1/audit/$owner" & q "holds_role($owner, T, R)" & q "grant(T, R, $owner, P, G)" &
+    q "grant(T, R, E, P, $owner)" & q "runs_as(T, W, $owner)" &
+    q "resource(T, K, W, O, $owner), workload_kind(K)" & wait
+}
+page_workload() {
+    q "runs_as($tenant, $workload, I)" & q "needs($tenant, $workload, D, P)" &
+    q "missing_permission($tenant, $workload, U, D, P)" &
+    post /v1/check "{\"fact\": \"can_run($tenant, $workload)\"}" & wait
+    q "permission(U, $tenant, $workload, P)"
+}
+page_decision() {
+    fact="can_run($tenant, $workload)"
+    # As the page does: the proof, and the why-not only when the decision does not hold.
+    curl -s "$addr/v1/check" -d "{\"fact\": \"$fact\", \"explain\": \"proof\"}" | grep -q '"holds":true' ||
+        post /v1/check "{\"fact\": \"$fact\", \"explain\": \"whynot\"}"
+    get "/v1/history?fact=$(printf %s "$fact" | sed 's/ /%20/g')"
+}
+
+for page in completion search user workload decision; do
+    times=()
+    for _ in $(seq "$n"); do
+        start=$(date +%s%N)
+        "page_$page"
+        times+=($(( ($(date +%s%N) - start) / 1000000 )))
+    done
+    sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+    min=$(echo "$sorted" | head -1)
+    median=$(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p")
+    printf '%-10s min %5d ms  median %5d ms  (%s loads)\n' "$page" "$min" "$median" "$n"
+done
