@@ -140,7 +140,7 @@ fn the_broad_s13_reading_gains_exactly_danas_manage_access_with_proofs() {
     assert_eq!(
         out.matches("by @data_admin_manages_all_resources at rules/dataos-s13-broad.dl:")
             .count(),
-        20
+        5
     );
     for fact in dana_manages("permission")
         .iter()

@@ -36,6 +36,8 @@ mod explain_programs;
 #[allow(dead_code)]
 mod explain_util;
 mod explain_worked;
+mod explorer_api;
+mod explorer_browser;
 mod exports_cli;
 #[cfg(unix)]
 mod exports_dirs;
@@ -43,8 +45,6 @@ mod exports_import;
 mod exports_lsp;
 mod exports_robust;
 mod exports_warnings;
-mod explorer_api;
-mod explorer_browser;
 mod facts_desugar;
 mod facts_errors;
 mod facts_examples;
