@@ -323,8 +323,7 @@ impl Reach {
                         continue;
                     };
                     if a.rel == rel {
-                        if let Some(head) = unify_values(&a.args, &pat, &rule.head_args, &constant)
-                        {
+                        if let Some(head) = unify(&a.args, &pat, &rule.head_args, &constant) {
                             work.push((rule.info.head, head));
                         }
                     }
@@ -353,7 +352,7 @@ impl Reach {
                     if a.rel != rel {
                         continue;
                     }
-                    if let Some(head) = unify(&a.args, &pat, &rule.head_args) {
+                    if let Some(head) = unify(&a.args, &pat, &rule.head_args, &|c| Some(c.0)) {
                         work.push((rule.info.head, head));
                     }
                 }
@@ -363,15 +362,16 @@ impl Reach {
     }
 }
 
-/// [`unify`] over model values: a rule's constant is its value in the model (`None`
-/// when the model has never seen it: it then matches no known value).
-fn unify_values(
+/// The head's pattern when the body atom `args` can match `pat`; `None` when a constant
+/// of the atom (or a repeated variable) contradicts it. `constant` is a rule constant's
+/// value in `pat`'s terms (`None`: it matches no known value).
+fn unify<T: Copy + Eq + std::hash::Hash>(
     args: &[Arg],
-    pat: &[Option<Value>],
+    pat: &[Option<T>],
     head: &[Arg],
-    constant: &dyn Fn(crate::program::ConstId) -> Option<Value>,
-) -> Option<Vec<Option<Value>>> {
-    let mut bound: FxHashMap<u32, Option<Value>> = FxHashMap::default();
+    constant: &dyn Fn(crate::program::ConstId) -> Option<T>,
+) -> Option<Vec<Option<T>>> {
+    let mut bound: FxHashMap<u32, Option<T>> = FxHashMap::default();
     for (a, &known) in args.iter().zip(pat) {
         match *a {
             Arg::Const(c) => {
@@ -393,38 +393,6 @@ fn unify_values(
         head.iter()
             .map(|h| match *h {
                 Arg::Const(c) => constant(c),
-                Arg::Var(v) => bound.get(&v).copied().flatten(),
-                _ => None,
-            })
-            .collect(),
-    )
-}
-
-/// The head's pattern when the body atom `args` can match `pat`; `None` when a constant
-/// of the atom (or a repeated variable) contradicts it.
-fn unify(args: &[Arg], pat: &[Option<u32>], head: &[Arg]) -> Option<Vec<Option<u32>>> {
-    let mut bound: FxHashMap<u32, Option<u32>> = FxHashMap::default();
-    for (a, &known) in args.iter().zip(pat) {
-        match *a {
-            Arg::Const(c) => {
-                if known.is_some_and(|k| k != c.0) {
-                    return None;
-                }
-            }
-            Arg::Var(v) => match bound.get(&v) {
-                Some(&Some(b)) if known.is_some_and(|k| k != b) => return None,
-                Some(&Some(_)) => {}
-                _ => {
-                    bound.insert(v, known);
-                }
-            },
-            Arg::Wild | Arg::Local(_) => {}
-        }
-    }
-    Some(
-        head.iter()
-            .map(|h| match *h {
-                Arg::Const(c) => Some(c.0),
                 Arg::Var(v) => bound.get(&v).copied().flatten(),
                 _ => None,
             })

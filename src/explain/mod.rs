@@ -16,6 +16,7 @@ mod cause;
 mod fixes;
 pub(crate) mod matcher;
 mod render;
+mod render_whynot;
 mod revoked;
 mod statement;
 mod why;

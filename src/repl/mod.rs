@@ -8,6 +8,7 @@ mod commands;
 pub mod explain_hook;
 mod helper;
 pub mod output;
+mod report;
 pub mod session;
 pub mod terminal;
 

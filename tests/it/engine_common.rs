@@ -75,3 +75,22 @@ pub fn integer_db(model: &Model, n: usize) -> Db {
         })
         .collect()
 }
+
+/// Every tuple of every relation, by relation name: two models equal as sets.
+pub fn all_tuples(
+    m: &Model,
+) -> Vec<(
+    String,
+    std::collections::BTreeSet<Vec<grantlog::syntax::ast::Const>>,
+)> {
+    m.program()
+        .relations()
+        .map(|r| {
+            let set = m
+                .tuples(r)
+                .map(|t| t.iter().map(|&v| m.constant(v).clone()).collect())
+                .collect();
+            (m.program().relation_name(r).to_string(), set)
+        })
+        .collect()
+}

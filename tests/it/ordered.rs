@@ -1,6 +1,7 @@
 //! The ordered reading (issue 21): grants and revocations take effect only if their actor
 //! holds the right at that point of the history.
 
+use crate::engine_common::all_tuples as all;
 use grantlog::engine::{Limits, Model};
 use grantlog::load::Text;
 use grantlog::repl;
@@ -8,7 +9,6 @@ use grantlog::shipped;
 use grantlog::syntax::ast::Const;
 use grantlog::workspace::Workspace;
 use proptest::prelude::*;
-use std::collections::BTreeSet;
 
 fn worked_example() -> Workspace {
     Workspace::open(&shipped::rules(), &[shipped::example()], &Limits::default())
@@ -19,20 +19,6 @@ fn session(ws: &mut Workspace, script: &str) -> String {
     let mut out = Vec::new();
     repl::run(ws, script.as_bytes(), &mut out, false).expect("io");
     String::from_utf8(out).expect("utf-8")
-}
-
-/// Every tuple of every relation, by name.
-fn all(m: &Model) -> Vec<(String, BTreeSet<Vec<Const>>)> {
-    m.program()
-        .relations()
-        .map(|r| {
-            let set = m
-                .tuples(r)
-                .map(|t| t.iter().map(|&v| m.constant(v).clone()).collect())
-                .collect();
-            (m.program().relation_name(r).to_string(), set)
-        })
-        .collect()
 }
 
 #[test]
