@@ -37,7 +37,6 @@ pub fn configure(threads: Option<usize>) {
 }
 
 fn build(threads: Option<usize>) -> rayon::ThreadPool {
-    one_heap();
     let mut b = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("grantlog-{i}"));
     if let Some(n) = threads {
         b = b.num_threads(n);
@@ -59,17 +58,4 @@ pub fn with_threads<T: Send>(n: usize, work: impl FnOnce() -> T + Send) -> T {
 /// Threads of the pool that runs parallel work here.
 pub fn current() -> usize {
     rayon::current_num_threads()
-}
-
-/// Keeps every thread on the one heap (glibc gives each thread an arena of its own): the
-/// statements parsed on the pool are freed on the main thread, and in an arena of their
-/// own that memory was never reused by the model built next (the process's peak grew by
-/// 300 MB at 75,000 users).
-fn one_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before the pool's
-    // threads exist.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
 }
