@@ -325,6 +325,14 @@ impl Model {
         Feed::new(self.rels.len())
     }
 
+    /// True when no stratum waits to be computed from scratch: the model has reached a
+    /// fixpoint through every stratum and changes since are maintained from it. Then
+    /// [`Model::evaluate_for`] would cost the strata above `rel` a computation from scratch
+    /// at the next [`Model::evaluate`], where evaluating everything maintains them.
+    pub fn has_fixpoint(&self) -> bool {
+        self.reset_from.is_none()
+    }
+
     /// Runs only as far as `rel` needs: the strata up to its own. What comes later is
     /// left stale and recomputed by the next [`Model::evaluate`]. For what-if copies that
     /// only ask about `rel` (verifying a fix).
