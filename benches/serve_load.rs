@@ -3,7 +3,11 @@
 //! connections for `/v1/check` and AuthZEN evaluation, a mix with 1% changes, reads
 //! during heavy writes (what readers wait), write-to-visible and watch event latency.
 //!
-//!   cargo bench --bench serve_load -- http://127.0.0.1:PORT [SECONDS]
+//!   serve_load http://127.0.0.1:PORT [SECONDS] [PEER]
+//!
+//! With PEER (the URL of `benches/spicedb/peer.mjs`, which answers the same `/v1/check`
+//! bodies from SpiceDB), the checks are first answered by both and compared, then the
+//! check load runs on grantlog and the peer in turn (A B A B) at each connection count.
 //!
 //! Each connection is a thread with its own keep-alive connection (ureq), so the figures
 //! include the client's own cost on the same two cores.
@@ -161,6 +165,9 @@ fn main() {
         let (r, _) = load(&base, "/v1/check", &checks, conns, secs, None);
         print("/v1/check", conns, secs, r);
     }
+    if let Some(peer) = args.get(2) {
+        side_by_side(&base, peer, &checks, secs);
+    }
     for conns in [1, 8, 64] {
         let (r, _) = load(&base, "/access/v1/evaluation", &evals, conns, secs, None);
         print("AuthZEN evaluation", conns, secs, r);
@@ -245,4 +252,35 @@ fn main() {
         event.push(got.duration_since(started).as_micros() as u64);
     }
     print("change sent to its watch event", 1, 1.0, event);
+}
+
+/// The same checks answered by grantlog and by the peer: first compared one by one, then
+/// loaded in turn (grantlog, peer, grantlog, peer) at each connection count.
+fn side_by_side(base: &str, peer: &str, checks: &[String], secs: f64) {
+    let a = agent();
+    let mut differ = Vec::new();
+    for c in checks {
+        let (_, mine) = post(&a, &format!("{base}/v1/check"), c);
+        let (status, theirs) = post(&a, &format!("{peer}/v1/check"), c);
+        assert_eq!(status, 200, "the peer: {theirs}");
+        if mine["holds"] != theirs["holds"] {
+            differ.push(c.clone());
+        }
+    }
+    println!(
+        "peer (SpiceDB) and grantlog agree on {} of {} checks{}",
+        checks.len() - differ.len(),
+        checks.len(),
+        differ
+            .first()
+            .map_or(String::new(), |c| format!("; first that differs: {c}"))
+    );
+    for conns in [1, 8, 64] {
+        for round in 0..2 {
+            let (r, _) = load(base, "/v1/check", checks, conns, secs, None);
+            print(&format!("/v1/check grantlog ({})", round + 1), conns, secs, r);
+            let (r, _) = load(peer, "/v1/check", checks, conns, secs, None);
+            print(&format!("/v1/check SpiceDB ({})", round + 1), conns, secs, r);
+        }
+    }
 }
