@@ -180,7 +180,9 @@ fn main() {
     }
 
     // Readers during heavy writes: a writer revokes and restores a Tenant Admin role
-    // (about 1,200 decisions flip each time) back to back.
+    // (about 1,200 decisions flip each time) back to back. The server counts the reads
+    // that waited for a change and how long (`grantlog_read_wait_seconds`).
+    let waited_before = read_waits(&a, &base);
     let stop = AtomicBool::new(false);
     let writes = std::thread::scope(|s| {
         let writer = s.spawn(|| {
@@ -204,6 +206,13 @@ fn main() {
         writer.join().unwrap()
     });
     print("  the revocations (writes)", 1, secs, writes);
+    let waited = read_waits(&a, &base);
+    let (n, total) = (waited.0 - waited_before.0, waited.1 - waited_before.1);
+    println!(
+        "  reads that waited for a change: {n:.0}, {:.3} ms on average ({:.1} ms in all)",
+        if n > 0.0 { total / n * 1e3 } else { 0.0 },
+        total * 1e3
+    );
 
     // Write to visible: a change acknowledged, then the next check sees it.
     let fact = json!({"fact": "permission(u8126, t0, t0-secret-27, can_use_secret)"}).to_string();
@@ -283,4 +292,23 @@ fn side_by_side(base: &str, peer: &str, checks: &[String], secs: f64) {
             print(&format!("/v1/check SpiceDB ({})", round + 1), conns, secs, r);
         }
     }
+}
+
+/// `grantlog_read_wait_seconds` from `/metrics`: (count, sum in seconds).
+fn read_waits(a: &ureq::Agent, base: &str) -> (f64, f64) {
+    let text = a
+        .get(&format!("{base}/metrics"))
+        .call()
+        .and_then(|mut r| r.body_mut().read_to_string())
+        .unwrap_or_default();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (
+        value("grantlog_read_wait_seconds_count "),
+        value("grantlog_read_wait_seconds_sum "),
+    )
 }

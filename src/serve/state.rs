@@ -105,7 +105,20 @@ impl Server {
     pub fn read(&self) -> RwLockReadGuard<'_, Live> {
         // A panic while the lock was held cannot leave half a change (changes roll back
         // on error); the poison flag is ignored.
-        self.live.read().unwrap_or_else(|e| e.into_inner())
+        match self.live.try_read() {
+            Ok(live) => live,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                // A change is being applied (or waits for its turn): measured, for
+                // `grantlog_read_wait_seconds`.
+                let started = std::time::Instant::now();
+                let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+                self.metrics
+                    .read_wait
+                    .observe(started.elapsed().as_secs_f64());
+                live
+            }
+        }
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Live> {

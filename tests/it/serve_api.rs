@@ -300,4 +300,9 @@ fn health_ready_and_metrics() {
         .unwrap();
     assert!(tuples > 50, "{text}");
     assert!(text.contains("grantlog_resident_memory_bytes "), "{text}");
+    // Reads one after another never wait for a change: only reads that waited count.
+    assert!(
+        text.contains("grantlog_read_wait_seconds_count 0\n"),
+        "{text}"
+    );
 }
