@@ -287,9 +287,19 @@ fn side_by_side(base: &str, peer: &str, checks: &[String], secs: f64) {
     for conns in [1, 8, 64] {
         for round in 0..2 {
             let (r, _) = load(base, "/v1/check", checks, conns, secs, None);
-            print(&format!("/v1/check grantlog ({})", round + 1), conns, secs, r);
+            print(
+                &format!("/v1/check grantlog ({})", round + 1),
+                conns,
+                secs,
+                r,
+            );
             let (r, _) = load(peer, "/v1/check", checks, conns, secs, None);
-            print(&format!("/v1/check SpiceDB ({})", round + 1), conns, secs, r);
+            print(
+                &format!("/v1/check SpiceDB ({})", round + 1),
+                conns,
+                secs,
+                r,
+            );
         }
     }
 }

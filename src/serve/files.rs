@@ -228,7 +228,11 @@ fn changed_rules(before: &[Text], now: &[Text]) -> Vec<String> {
     let mut names: Vec<String> = now
         .iter()
         .filter(|t| !before.iter().any(|b| b.name == t.name && b.text == t.text))
-        .chain(before.iter().filter(|b| !now.iter().any(|t| t.name == b.name)))
+        .chain(
+            before
+                .iter()
+                .filter(|b| !now.iter().any(|t| t.name == b.name)),
+        )
         .map(|t| t.name.clone())
         .collect();
     names.sort();

@@ -59,9 +59,9 @@ impl Metrics {
         let tuples = Gauge::default();
         let resident = Gauge::default();
         // 1 µs to about 1 s.
-        let read_wait = Histogram::new(
-            prometheus_client::metrics::histogram::exponential_buckets(0.000001, 2.0, 20),
-        );
+        let read_wait = Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+            0.000001, 2.0, 20,
+        ));
         registry.register(
             "read_wait_seconds",
             "Time a read waited for a change in progress to finish (only reads that waited)",

@@ -65,7 +65,10 @@ pub fn swap_rules(
         };
         let (built, reopened) = match built {
             Some((r, beside)) => (r, beside),
-            None => (crate::inputs::open(rules, facts.to_vec(), &limits, true), true),
+            None => (
+                crate::inputs::open(rules, facts.to_vec(), &limits, true),
+                true,
+            ),
         };
         let mut ws = match built {
             Ok(ws) => ws,

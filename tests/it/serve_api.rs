@@ -119,7 +119,13 @@ fn checks_are_answered_on_one_snapshot_each_with_its_own_error() {
 #[test]
 fn a_dry_run_leaves_nothing_of_its_text_behind() {
     let s = Server::start(&[]);
-    for (key, text) in [("assert", FIX), ("retract", "grant can_use_depot on sf-depot in engineering to sam by maria")] {
+    for (key, text) in [
+        ("assert", FIX),
+        (
+            "retract",
+            "grant can_use_depot on sf-depot in engineering to sam by maria",
+        ),
+    ] {
         let (status, dry) = s.post_json("/v1/changes", &json!({key: text, "dry_run": true}));
         assert_eq!(status, 200, "{dry}");
         // The model's texts are what the explorer shows a fact's source lines from: a
@@ -139,7 +145,13 @@ fn a_dry_run_leaves_nothing_of_its_text_behind() {
     assert_eq!(status, 200);
     let (status, body) = s.get("/v1/explore/source?file=change-1-assert.facts&line=1");
     assert_eq!(status, 200, "{body}");
-    assert!(body["lines"][0]["text"].as_str().unwrap().contains("sf-creds"), "{body}");
+    assert!(
+        body["lines"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("sf-creds"),
+        "{body}"
+    );
 }
 
 #[test]

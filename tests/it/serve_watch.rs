@@ -107,12 +107,19 @@ fn edited_rule_files_are_swapped_in_as_a_revision_and_broken_ones_keep_the_last_
     let h = health_until(&s, |h| h["files"]["revision"] == 1);
     assert_eq!(h["status"], "ok", "{h}");
     assert_eq!(
-        (&h["files"]["rules"], &h["files"]["gained"], &h["files"]["lost"]),
+        (
+            &h["files"]["rules"],
+            &h["files"]["gained"],
+            &h["files"]["lost"]
+        ),
         (&json!(["reach.dl"]), &json!(0), &json!(1)),
         "{h}"
     );
     let now = check("path(a, c)");
-    assert_eq!((&now["holds"], &now["revision"]), (&json!(false), &json!(1)));
+    assert_eq!(
+        (&now["holds"], &now["revision"]),
+        (&json!(false), &json!(1))
+    );
     assert_eq!(check("path(a, b)")["holds"], true);
     let (kind, e) = crate::serve_stream::next(&stream);
     assert_eq!(kind, "change", "{e}");
@@ -125,7 +132,10 @@ fn edited_rule_files_are_swapped_in_as_a_revision_and_broken_ones_keep_the_last_
     assert_eq!(e["gained"], json!([]), "{e}");
     let (_, history) = s.get("/v1/history?fact=path(a,%20c)");
     assert_eq!(
-        (&history["changes"][0]["revision"], &history["changes"][0]["holds"]),
+        (
+            &history["changes"][0]["revision"],
+            &history["changes"][0]["holds"]
+        ),
         (&json!(1), &json!(false)),
         "{history}"
     );
@@ -142,7 +152,10 @@ fn edited_rule_files_are_swapped_in_as_a_revision_and_broken_ones_keep_the_last_
         (&json!("reach.dl"), &json!(4)),
         "{h}"
     );
-    assert_eq!((&h["revision"], &h["files"]["serving"]), (&json!(1), &json!(1)));
+    assert_eq!(
+        (&h["revision"], &h["files"]["serving"]),
+        (&json!(1), &json!(1))
+    );
     assert_eq!(check("path(a, c)")["holds"], false);
 
     // Fixed: the rules are swapped in, path(a, c) is gained back.
@@ -160,7 +173,10 @@ fn edited_rule_files_are_swapped_in_as_a_revision_and_broken_ones_keep_the_last_
         "{e}"
     );
     // A fact edit after the swap is read under the new rules.
-    replace(&dir.join("edges.dl"), "edge(a, b).\nedge(b, c).\nedge(c, d).\n");
+    replace(
+        &dir.join("edges.dl"),
+        "edge(a, b).\nedge(b, c).\nedge(c, d).\n",
+    );
     health_until(&s, |h| h["files"]["revision"] == 3);
     assert_eq!(check("path(a, d)")["holds"], true);
 }
