@@ -172,9 +172,12 @@ fn main() {
         let (r, _) = load(&base, "/access/v1/evaluation", &evals, conns, secs, None);
         print("AuthZEN evaluation", conns, secs, r);
     }
-    let grant = "grant can_use_secret on t0-secret-27 in t0 to u81{t}6 by u0.";
+    // The 1% of changes assign and remove a role (each thread its own user): a grant
+    // statement takes seconds at this size (see `grant_times` below), which would turn
+    // this into a measure of one stall.
+    let role = r#"fact tenant_role(u81{t}6, t0, "Data Developer")."#;
     for conns in [8, 64] {
-        let (r, w) = load(&base, "/v1/check", &checks, conns, secs, Some((grant, 100)));
+        let (r, w) = load(&base, "/v1/check", &checks, conns, secs, Some((role, 100)));
         print("/v1/check with 1% changes: checks", conns, secs, r);
         print("  the changes", conns, secs, w);
     }
@@ -214,21 +217,23 @@ fn main() {
         total * 1e3
     );
 
-    // Write to visible: a change acknowledged, then the next check sees it.
-    let fact = json!({"fact": "permission(u8126, t0, t0-secret-27, can_use_secret)"}).to_string();
+    // Write to visible: a change acknowledged, then the next check sees it (the Tenant
+    // Admin role of u0 gives it Can Manage Access on t0-secret-27, which it did not create).
+    let role = r#"fact tenant_role(u0, t0, "Tenant Admin")."#;
+    let fact = json!({"fact": "permission(u0, t0, t0-secret-27, can_manage_access)"}).to_string();
     let mut visible = Vec::new();
     let mut unseen = 0;
     for i in 0..60 {
-        let key = if i % 2 == 0 { "assert" } else { "retract" };
+        let key = if i % 2 == 0 { "retract" } else { "assert" };
         let started = Instant::now();
         post(
             &a,
             &format!("{base}/v1/changes"),
-            &json!({key: "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0."}).to_string(),
+            &json!({key: role}).to_string(),
         );
         let (_, c) = post(&a, &format!("{base}/v1/check"), &fact);
         visible.push(started.elapsed().as_micros() as u64);
-        if c["holds"] != (i % 2 == 0) {
+        if c["holds"] != (i % 2 == 1) {
             unseen += 1;
         }
     }
@@ -250,17 +255,38 @@ fn main() {
     std::thread::sleep(Duration::from_millis(300));
     let mut event = Vec::new();
     for i in 0..40 {
-        let key = if i % 2 == 0 { "assert" } else { "retract" };
+        let key = if i % 2 == 0 { "retract" } else { "assert" };
         let started = Instant::now();
         post(
             &a,
             &format!("{base}/v1/changes"),
-            &json!({key: "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0."}).to_string(),
+            &json!({key: role}).to_string(),
         );
-        let got = rx.recv_timeout(Duration::from_secs(10)).expect("an event");
+        let got = rx.recv_timeout(Duration::from_secs(60)).expect("an event");
         event.push(got.duration_since(started).as_micros() as u64);
     }
     print("change sent to its watch event", 1, 1.0, event);
+    grant_times(&a, &base);
+}
+
+/// One grant statement asserted and retracted, three times: the change a portal makes.
+fn grant_times(a: &ureq::Agent, base: &str) {
+    let grant = "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0.";
+    let (mut asserts, mut retracts) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        for (key, into) in [("assert", &mut asserts), ("retract", &mut retracts)] {
+            let started = Instant::now();
+            let (status, body) = post(
+                a,
+                &format!("{base}/v1/changes"),
+                &json!({key: grant}).to_string(),
+            );
+            assert_eq!(status, 200, "{body}");
+            into.push(started.elapsed().as_micros() as u64);
+        }
+    }
+    print("a grant statement asserted", 1, 1.0, asserts);
+    print("  and retracted", 1, 1.0, retracts);
 }
 
 /// The same checks answered by grantlog and by the peer: first compared one by one, then
