@@ -3,7 +3,11 @@
 //! connections for `/v1/check` and AuthZEN evaluation, a mix with 1% changes, reads
 //! during heavy writes (what readers wait), write-to-visible and watch event latency.
 //!
-//!   cargo bench --bench serve_load -- http://127.0.0.1:PORT [SECONDS]
+//!   serve_load http://127.0.0.1:PORT [SECONDS] [PEER]
+//!
+//! With PEER (the URL of `benches/spicedb/peer.mjs`, which answers the same `/v1/check`
+//! bodies from SpiceDB), the checks are first answered by both and compared, then the
+//! check load runs on grantlog and the peer in turn (A B A B) at each connection count.
 //!
 //! Each connection is a thread with its own keep-alive connection (ureq), so the figures
 //! include the client's own cost on the same two cores.
@@ -161,19 +165,27 @@ fn main() {
         let (r, _) = load(&base, "/v1/check", &checks, conns, secs, None);
         print("/v1/check", conns, secs, r);
     }
+    if let Some(peer) = args.get(2) {
+        side_by_side(&base, peer, &checks, secs);
+    }
     for conns in [1, 8, 64] {
         let (r, _) = load(&base, "/access/v1/evaluation", &evals, conns, secs, None);
         print("AuthZEN evaluation", conns, secs, r);
     }
-    let grant = "grant can_use_secret on t0-secret-27 in t0 to u81{t}6 by u0.";
+    // The 1% of changes assign and remove a role (each thread its own user): a grant
+    // statement takes seconds at this size (see `grant_times` below), which would turn
+    // this into a measure of one stall.
+    let role = r#"fact tenant_role(u81{t}6, t0, "Data Developer")."#;
     for conns in [8, 64] {
-        let (r, w) = load(&base, "/v1/check", &checks, conns, secs, Some((grant, 100)));
+        let (r, w) = load(&base, "/v1/check", &checks, conns, secs, Some((role, 100)));
         print("/v1/check with 1% changes: checks", conns, secs, r);
         print("  the changes", conns, secs, w);
     }
 
     // Readers during heavy writes: a writer revokes and restores a Tenant Admin role
-    // (about 1,200 decisions flip each time) back to back.
+    // (about 1,200 decisions flip each time) back to back. The server counts the reads
+    // that waited for a change and how long (`grantlog_read_wait_seconds`).
+    let waited_before = read_waits(&a, &base);
     let stop = AtomicBool::new(false);
     let writes = std::thread::scope(|s| {
         let writer = s.spawn(|| {
@@ -197,22 +209,31 @@ fn main() {
         writer.join().unwrap()
     });
     print("  the revocations (writes)", 1, secs, writes);
+    let waited = read_waits(&a, &base);
+    let (n, total) = (waited.0 - waited_before.0, waited.1 - waited_before.1);
+    println!(
+        "  reads that waited for a change: {n:.0}, {:.3} ms on average ({:.1} ms in all)",
+        if n > 0.0 { total / n * 1e3 } else { 0.0 },
+        total * 1e3
+    );
 
-    // Write to visible: a change acknowledged, then the next check sees it.
-    let fact = json!({"fact": "permission(u8126, t0, t0-secret-27, can_use_secret)"}).to_string();
+    // Write to visible: a change acknowledged, then the next check sees it (the Tenant
+    // Admin role of u0 gives it Can Manage Access on t0-secret-27, which it did not create).
+    let role = r#"fact tenant_role(u0, t0, "Tenant Admin")."#;
+    let fact = json!({"fact": "permission(u0, t0, t0-secret-27, can_manage_access)"}).to_string();
     let mut visible = Vec::new();
     let mut unseen = 0;
     for i in 0..60 {
-        let key = if i % 2 == 0 { "assert" } else { "retract" };
+        let key = if i % 2 == 0 { "retract" } else { "assert" };
         let started = Instant::now();
         post(
             &a,
             &format!("{base}/v1/changes"),
-            &json!({key: "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0."}).to_string(),
+            &json!({key: role}).to_string(),
         );
         let (_, c) = post(&a, &format!("{base}/v1/check"), &fact);
         visible.push(started.elapsed().as_micros() as u64);
-        if c["holds"] != (i % 2 == 0) {
+        if c["holds"] != (i % 2 == 1) {
             unseen += 1;
         }
     }
@@ -234,15 +255,103 @@ fn main() {
     std::thread::sleep(Duration::from_millis(300));
     let mut event = Vec::new();
     for i in 0..40 {
-        let key = if i % 2 == 0 { "assert" } else { "retract" };
+        let key = if i % 2 == 0 { "retract" } else { "assert" };
         let started = Instant::now();
         post(
             &a,
             &format!("{base}/v1/changes"),
-            &json!({key: "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0."}).to_string(),
+            &json!({key: role}).to_string(),
         );
-        let got = rx.recv_timeout(Duration::from_secs(10)).expect("an event");
+        let got = rx.recv_timeout(Duration::from_secs(60)).expect("an event");
         event.push(got.duration_since(started).as_micros() as u64);
     }
     print("change sent to its watch event", 1, 1.0, event);
+    grant_times(&base);
+}
+
+/// One grant statement asserted and retracted, twice: the change a portal makes.
+fn grant_times(base: &str) {
+    let grant = "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0.";
+    let (mut asserts, mut retracts) = (Vec::new(), Vec::new());
+    // Tens of seconds each on a loaded machine: a longer timeout than the other requests.
+    let a: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(600)))
+        .build()
+        .into();
+    let a = &a;
+    for _ in 0..2 {
+        for (key, into) in [("assert", &mut asserts), ("retract", &mut retracts)] {
+            let started = Instant::now();
+            let (status, body) = post(
+                a,
+                &format!("{base}/v1/changes"),
+                &json!({key: grant}).to_string(),
+            );
+            assert_eq!(status, 200, "{body}");
+            into.push(started.elapsed().as_micros() as u64);
+        }
+    }
+    print("a grant statement asserted", 1, 1.0, asserts);
+    print("  and retracted", 1, 1.0, retracts);
+}
+
+/// The same checks answered by grantlog and by the peer: first compared one by one, then
+/// loaded in turn (grantlog, peer, grantlog, peer) at each connection count.
+fn side_by_side(base: &str, peer: &str, checks: &[String], secs: f64) {
+    let a = agent();
+    let mut differ = Vec::new();
+    for c in checks {
+        let (_, mine) = post(&a, &format!("{base}/v1/check"), c);
+        let (status, theirs) = post(&a, &format!("{peer}/v1/check"), c);
+        assert_eq!(status, 200, "the peer: {theirs}");
+        if mine["holds"] != theirs["holds"] {
+            differ.push(c.clone());
+        }
+    }
+    println!(
+        "peer (SpiceDB) and grantlog agree on {} of {} checks{}",
+        checks.len() - differ.len(),
+        checks.len(),
+        differ
+            .first()
+            .map_or(String::new(), |c| format!("; first that differs: {c}"))
+    );
+    for conns in [1, 8, 64] {
+        for round in 0..2 {
+            let (r, _) = load(base, "/v1/check", checks, conns, secs, None);
+            print(
+                &format!("/v1/check grantlog ({})", round + 1),
+                conns,
+                secs,
+                r,
+            );
+            let (r, _) = load(peer, "/v1/check", checks, conns, secs, None);
+            print(
+                &format!("/v1/check SpiceDB ({})", round + 1),
+                conns,
+                secs,
+                r,
+            );
+        }
+    }
+}
+
+/// `grantlog_read_wait_seconds` from `/metrics`: (count, sum in seconds).
+fn read_waits(a: &ureq::Agent, base: &str) -> (f64, f64) {
+    let text = a
+        .get(&format!("{base}/metrics"))
+        .call()
+        .and_then(|mut r| r.body_mut().read_to_string())
+        .unwrap_or_default();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (
+        value("grantlog_read_wait_seconds_count "),
+        value("grantlog_read_wait_seconds_sum "),
+    )
 }

@@ -60,7 +60,8 @@ pub struct ServeArgs {
     /// shipped rules, else `RULES.authzen.json` beside the first --rules file if there is one.
     #[arg(long, value_name = "FILE")]
     pub authzen: Option<PathBuf>,
-    /// Apply changes to the fact files as changes (rule changes are reported, not applied).
+    /// Apply edits of the fact files as changes, and of the --rules files by building the
+    /// new rules beside the running model and swapping them in (one revision each).
     #[arg(long)]
     pub watch: bool,
     /// Revisions the watch stream keeps in memory for resuming (`since=N`).

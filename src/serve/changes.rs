@@ -174,10 +174,13 @@ pub fn change(server: &Server, req: &ChangeRequest, source: &str) -> Result<Json
             return Err(err);
         }
     };
-    let gained = decisions_only(gained, &server.decisions);
-    let lost = decisions_only(lost, &server.decisions);
+    let gained = decisions_only(gained, &live.decisions);
+    let lost = decisions_only(lost, &live.decisions);
     if req.dry_run {
         undo(&mut live.ws, steps);
+        // Undone, nothing refers to the dry run's texts any more: without this, every
+        // dry run would grow the model's sources for good.
+        live.ws.sources.truncate(before);
         return Ok(answer(live.revision, &gained, &lost, true));
     }
     let event = Event {
@@ -187,6 +190,7 @@ pub fn change(server: &Server, req: &ChangeRequest, source: &str) -> Result<Json
         source: source.to_string(),
         assert: assert.to_string(),
         retract: retract.to_string(),
+        rules: Vec::new(),
         gained,
         lost,
     };

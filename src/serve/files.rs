@@ -4,8 +4,9 @@
 //! incremental engine: streamed, answered by `/v1/history`, with `source: "watch"`.
 //!
 //! A file that no longer loads (or a difference that does not apply) keeps the last good
-//! revision serving; the located diagnostics are in `/health` and on stderr. Rule files
-//! are watched too, but a change to them is reported, not applied: restart to use them.
+//! revision serving; the located diagnostics are in `/health` and on stderr. A change to
+//! a rule file is applied too: the new rules are built beside the running model and
+//! swapped in as one revision ([`super::reload`]).
 
 use super::changes::{change, ChangeRequest};
 use super::state::Server;
@@ -19,6 +20,7 @@ use serde_json::{json, Value as Json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
+
 use std::time::Duration;
 
 /// Editors write a file in several steps: events closer than this are one change.
@@ -81,9 +83,14 @@ pub fn start(
         targets.push(full);
     }
     let program = Arc::clone(server.read().ws.model.program_arc());
-    let mut last = match base_facts(&facts, &program) {
+    let last = match base_facts(&facts, &program) {
         Ok(b) => b,
         Err((d, sources)) => return Err(crate::diag::render_all(&d, &sources)),
+    };
+    let mut served = Served {
+        rules,
+        program,
+        last,
     };
     std::thread::spawn(move || {
         let _keep = watcher;
@@ -93,11 +100,19 @@ pub fn start(
                 changed |= self::changed(more, &targets);
             }
             if changed && !*server.stopping.borrow() {
-                last = reread(&server, &watched, &rules, &program, last);
+                reread(&server, &watched, &mut served);
             }
         }
     });
     Ok(())
+}
+
+/// What the files said at the last reading that applied: the rule texts, their program,
+/// and the base facts.
+struct Served {
+    rules: Vec<Text>,
+    program: Arc<Program>,
+    last: BTreeSet<Base>,
 }
 
 /// Whether the event changed a watched file (or something under a watched directory).
@@ -112,14 +127,9 @@ fn changed(event: notify::Result<notify::Event>, targets: &[PathBuf]) -> bool {
     }
 }
 
-/// Reads the files again and applies the difference; returns the facts now served.
-fn reread(
-    server: &Server,
-    watched: &Watched,
-    rules: &[Text],
-    program: &Program,
-    last: BTreeSet<Base>,
-) -> BTreeSet<Base> {
+/// Reads the files again and applies what changed: new rules swapped in, then the
+/// difference of the facts.
+fn reread(server: &Server, watched: &Watched, served: &mut Served) {
     let fail = |what: &str, diags: Json, text: String| {
         eprintln!(
             "grantlog serve: --watch: {what}; still serving revision {}\n{text}",
@@ -136,26 +146,39 @@ fn reread(
                 to_json(&d, &sources),
                 crate::diag::render_all(&d, &sources),
             );
-            return last;
+            return;
         }
     };
-    if inputs
-        .rules
-        .iter()
-        .map(|t| (&t.name, &t.text))
-        .ne(rules.iter().map(|t| (&t.name, &t.text)))
-    {
-        let d = Diagnostic::warning(
-            "W0901",
-            "the rule files changed: --watch applies fact changes only",
-        )
-        .help("restart the server to use the new rules");
-        fail(
-            "the rule files changed",
-            to_json(&[d], &SourceMap::new()),
-            String::new(),
-        );
+    let changed = changed_rules(&served.rules, &inputs.rules);
+    if !changed.is_empty() {
+        match super::reload::swap_rules(server, &inputs.rules, &inputs.facts, changed.clone()) {
+            Ok(swapped) => {
+                eprintln!(
+                    "grantlog serve: --watch: new rules ({}): {} decision(s) gained, {} lost: revision {}",
+                    changed.join(", "),
+                    swapped.gained,
+                    swapped.lost,
+                    swapped.revision
+                );
+                server.files.set(super::reload::status(&swapped, &changed));
+                served.rules = inputs.rules.clone();
+                served.program = Arc::clone(server.read().ws.model.program_arc());
+                if swapped.reopened {
+                    // Opened from the files as they are: nothing of theirs is left to apply.
+                    if let Ok(now) = base_facts(&inputs.facts, &served.program) {
+                        served.last = now;
+                    }
+                    return;
+                }
+            }
+            Err(r) => {
+                fail(r.message, r.diagnostics, r.text);
+                return;
+            }
+        }
     }
+    let program = &served.program;
+    let last = &served.last;
     let now = match base_facts(&inputs.facts, program) {
         Ok(b) => b,
         Err((d, sources)) => {
@@ -164,13 +187,13 @@ fn reread(
                 to_json(&d, &sources),
                 crate::diag::render_all(&d, &sources),
             );
-            return last;
+            return;
         }
     };
     let removed: Vec<&Base> = last.difference(&now).collect();
-    let added: Vec<&Base> = now.difference(&last).collect();
+    let added: Vec<&Base> = now.difference(last).collect();
     if removed.is_empty() && added.is_empty() {
-        return last;
+        return;
     }
     let req = ChangeRequest {
         retract: Some(as_text(&removed)),
@@ -187,7 +210,7 @@ fn reread(
                 answer["revision"]
             );
             server.files.set(json!({"ok": true, "removed": removed.len(), "added": added.len(), "revision": answer["revision"]}));
-            now
+            served.last = now;
         }
         Err(e) => {
             let text = e.body.to_string();
@@ -196,9 +219,25 @@ fn reread(
                 e.body["error"].clone(),
                 text,
             );
-            last
         }
     }
+}
+
+/// The names of the rule files whose text differs (added and removed ones included).
+fn changed_rules(before: &[Text], now: &[Text]) -> Vec<String> {
+    let mut names: Vec<String> = now
+        .iter()
+        .filter(|t| !before.iter().any(|b| b.name == t.name && b.text == t.text))
+        .chain(
+            before
+                .iter()
+                .filter(|b| !now.iter().any(|t| t.name == b.name)),
+        )
+        .map(|t| t.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn to_json(d: &[Diagnostic], sources: &SourceMap) -> Json {

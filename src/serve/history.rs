@@ -189,6 +189,7 @@ impl History {
                     source: r.get(3)?,
                     assert: r.get(4)?,
                     retract: r.get(5)?,
+                    rules: Vec::new(),
                     gained: Vec::new(),
                     lost: Vec::new(),
                 })

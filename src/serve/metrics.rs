@@ -34,6 +34,9 @@ pub struct Metrics {
     pub revision: Gauge,
     tuples: Gauge,
     resident: Gauge,
+    /// How long reads waited for a change in progress (reads that did not wait are not
+    /// counted): what readers pay for writes.
+    pub read_wait: Histogram,
     /// Write the request log (off with `--quiet`).
     pub log: AtomicBool,
 }
@@ -55,6 +58,15 @@ impl Metrics {
         let revision = Gauge::default();
         let tuples = Gauge::default();
         let resident = Gauge::default();
+        // 1 µs to about 1 s.
+        let read_wait = Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+            0.000001, 2.0, 20,
+        ));
+        registry.register(
+            "read_wait_seconds",
+            "Time a read waited for a change in progress to finish (only reads that waited)",
+            read_wait.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests answered, by endpoint and status",
@@ -83,6 +95,7 @@ impl Metrics {
             revision,
             tuples,
             resident,
+            read_wait,
             log: AtomicBool::new(true),
         }
     }

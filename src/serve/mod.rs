@@ -25,6 +25,7 @@ pub mod explorer;
 pub mod files;
 pub mod history;
 pub mod metrics;
+pub mod reload;
 pub mod routes;
 pub mod state;
 pub mod watch;

@@ -491,7 +491,7 @@ async fn history(
                 })
                 .collect::<Vec<Const>>(),
         );
-        let decision = server.decisions.contains(&atom.relation.name);
+        let decision = live.decisions.contains(&atom.relation.name);
         let (flips, complete) = match &server.history {
             Some(h) => {
                 let h = h.lock().unwrap_or_else(|e| e.into_inner());

@@ -15,6 +15,9 @@ use std::time::Duration;
 pub struct Live {
     pub ws: Workspace,
     pub revision: u64,
+    /// Relations whose tuples are decisions: what `gained`/`lost` and the watch report.
+    /// They change with the rules (`--watch`).
+    pub decisions: Vec<String>,
 }
 
 pub struct Server {
@@ -29,8 +32,6 @@ pub struct Server {
     pub limits: Limits,
     pub max_body: usize,
     pub metrics: Metrics,
-    /// Relations whose tuples are decisions: what `gained`/`lost` and the watch report.
-    pub decisions: Vec<String>,
     /// The outcome of the last `--watch` reading of the files.
     pub files: super::files::FileStatus,
     /// How AuthZEN requests map to the rules.
@@ -58,7 +59,11 @@ impl Server {
             Some(text) => Some(super::authzen::Mapping::read(text, ws.program())?),
             None => None,
         };
-        let mut live = Live { ws, revision: 0 };
+        let mut live = Live {
+            ws,
+            revision: 0,
+            decisions,
+        };
         let history = match &config.data {
             Some(dir) => {
                 let mut h = History::open(dir, &config.rules, &config.facts)?;
@@ -89,7 +94,6 @@ impl Server {
                 m.revision.set(revision as i64);
                 m
             },
-            decisions,
             authzen,
             files: Default::default(),
             ready: std::sync::atomic::AtomicBool::new(true),
@@ -101,7 +105,20 @@ impl Server {
     pub fn read(&self) -> RwLockReadGuard<'_, Live> {
         // A panic while the lock was held cannot leave half a change (changes roll back
         // on error); the poison flag is ignored.
-        self.live.read().unwrap_or_else(|e| e.into_inner())
+        match self.live.try_read() {
+            Ok(live) => live,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                // A change is being applied (or waits for its turn): measured, for
+                // `grantlog_read_wait_seconds`.
+                let started = std::time::Instant::now();
+                let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+                self.metrics
+                    .read_wait
+                    .observe(started.elapsed().as_secs_f64());
+                live
+            }
+        }
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Live> {
@@ -144,7 +161,7 @@ impl Server {
 
 /// The decision relations of the rules: those declared `@decision`; with none (rules
 /// that mark nothing), every derived relation.
-fn decision_relations(ws: &Workspace) -> Vec<String> {
+pub fn decision_relations(ws: &Workspace) -> Vec<String> {
     let program = ws.program();
     let marked: Vec<String> = program
         .decisions()

@@ -37,6 +37,8 @@ pub struct Event {
     pub source: String,
     pub assert: String,
     pub retract: String,
+    /// The rule files a `--watch` reading swapped in (empty for a change of facts).
+    pub rules: Vec<String>,
     pub gained: Vec<Tuple>,
     pub lost: Vec<Tuple>,
 }
@@ -51,12 +53,16 @@ impl Event {
                 .map(|(r, v)| decision(r, v))
                 .collect::<Vec<_>>()
         };
+        let mut change = json!({"assert": self.assert, "retract": self.retract});
+        if !self.rules.is_empty() {
+            change["rules"] = json!(self.rules);
+        }
         json!({
             "revision": self.revision,
             "at": self.at,
             "author": self.author,
             "source": self.source,
-            "change": {"assert": self.assert, "retract": self.retract},
+            "change": change,
             "gained": list(&self.gained),
             "lost": list(&self.lost),
         })

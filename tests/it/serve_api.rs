@@ -117,6 +117,44 @@ fn checks_are_answered_on_one_snapshot_each_with_its_own_error() {
 }
 
 #[test]
+fn a_dry_run_leaves_nothing_of_its_text_behind() {
+    let s = Server::start(&[]);
+    for (key, text) in [
+        ("assert", FIX),
+        (
+            "retract",
+            "grant can_use_depot on sf-depot in engineering to sam by maria",
+        ),
+    ] {
+        let (status, dry) = s.post_json("/v1/changes", &json!({key: text, "dry_run": true}));
+        assert_eq!(status, 200, "{dry}");
+        // The model's texts are what the explorer shows a fact's source lines from: a
+        // dry run's text must not be among them (it used to stay, one file a dry run).
+        let file = format!("dry-run-1-{key}.facts");
+        let (status, body) = s.get(&format!("/v1/explore/source?file={file}&line=1"));
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (404, &json!("unknown_file")),
+            "{body}"
+        );
+    }
+    // The model's own files are still there, and a real change's text is kept.
+    let (status, _) = s.get("/v1/explore/source?file=examples/worked-example.facts&line=1");
+    assert_eq!(status, 200);
+    let (status, _) = s.post_json("/v1/changes", &json!({"assert": FIX}));
+    assert_eq!(status, 200);
+    let (status, body) = s.get("/v1/explore/source?file=change-1-assert.facts&line=1");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["lines"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("sf-creds"),
+        "{body}"
+    );
+}
+
+#[test]
 fn a_change_flips_decisions_and_a_dry_run_changes_nothing() {
     let s = Server::start(&[]);
     let (status, dry) = s.post_json("/v1/changes", &json!({"assert": FIX, "dry_run": true}));
@@ -274,4 +312,9 @@ fn health_ready_and_metrics() {
         .unwrap();
     assert!(tuples > 50, "{text}");
     assert!(text.contains("grantlog_resident_memory_bytes "), "{text}");
+    // Reads one after another never wait for a change: only reads that waited count.
+    assert!(
+        text.contains("grantlog_read_wait_seconds_count 0\n"),
+        "{text}"
+    );
 }

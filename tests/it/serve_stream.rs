@@ -76,7 +76,7 @@ fn readers_during_changes_see_only_committed_revisions() {
 }
 
 /// Reads `count` events of a watch stream (each as its JSON data) within 30 s.
-fn events(url: String, count: usize) -> mpsc::Receiver<(String, Value)> {
+pub fn events(url: String, count: usize) -> mpsc::Receiver<(String, Value)> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let resp = agent().get(&url).call().expect("the stream opens");
@@ -103,7 +103,7 @@ fn events(url: String, count: usize) -> mpsc::Receiver<(String, Value)> {
     rx
 }
 
-fn next(rx: &mpsc::Receiver<(String, Value)>) -> (String, Value) {
+pub fn next(rx: &mpsc::Receiver<(String, Value)>) -> (String, Value) {
     rx.recv_timeout(Duration::from_secs(30))
         .expect("an event within 30 s")
 }
