@@ -38,7 +38,8 @@ tenant=$(echo "$line" | awk '{print $4}')
 owner=$(echo "$line" | sed 's/.*owner: \([^ ]*\).*/\1/')
 # A workload that does not run, for the why-not page.
 blocked=$(curl -s "$addr/v1/query" -d '{"query": "blocked(T, W)", "limit": 1}' |
-    python3 -c 'import json, sys; r = json.load(sys.stdin)["rows"]; print(f"{r[0][\"T\"]}, {r[0][\"W\"]}" if r else "")')
+    python3 -c 'import json, sys; r = json.load(sys.stdin)["rows"]; print(r[0]["T"] + ", " + r[0]["W"] if r else "")')
+[ -n "$blocked" ] || { echo "no workload of the instance is blocked" >&2; exit 1; }
 echo "instance: $users users; workload $workload in $tenant, owner $owner; blocked: can_run($blocked)"
 
 post() { curl -s -o /dev/null -w '%{http_code}\n' "$addr$1" -d "$2" | grep -q '^200$' || { echo "POST $1 $2 failed" >&2; exit 1; }; }

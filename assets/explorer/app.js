@@ -300,7 +300,7 @@ function proofNode(node, depth) {
 function proofGraph(root) {
   const nodes = [], edges = [], byId = new Map();
   let leaves = 0;
-  const rowH = 50, colGap = 60, boxH = 36, charW = 7.4, maxChars = 48;
+  const rowH = 50, colGap = 60, boxH = 36, charW = 7.4, maxChars = 44;
   const clip = (t) => (t.length > maxChars ? t.slice(0, maxChars - 1) + "…" : t);
   function walk(n, depth) {
     if (n.ref !== undefined) return { ref: n.ref };
@@ -465,9 +465,9 @@ async function rulesPage(name) {
     h("h2", null, "The server's alternatives"),
     list.json.alternatives.length ? h("ul", { class: "alternatives" }, list.json.alternatives.map((a) => h("li", null, h("a", { href: "#/rules/" + encodeURIComponent(a), class: a === name ? "current" : "" }, a))))
       : h("p", { class: "muted" }, "none (grantlog serve --alt-rules FILE adds one)"),
-    h("h2", null, "Or upload a rule file"),
-    h("label", { for: "rules-file" }, "A .dl file: "), file, h("br"), upload, h("br"),
-    h("button", { type: "button", class: "compare-upload", onclick: () => run({ rules: upload.value }) }, "Compare with these rules"),
+    h("details", { class: "upload", open: name ? undefined : "" }, h("summary", null, "Or upload a rule file"),
+      h("label", { for: "rules-file" }, "A .dl file: "), file, h("br"), upload, h("br"),
+      h("button", { type: "button", class: "compare-upload", onclick: () => run({ rules: upload.value }) }, "Compare with these rules")),
     result);
   if (name) await run({ alternative: name });
 }
