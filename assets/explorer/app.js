@@ -422,25 +422,32 @@ async function decisionPage(fact) {
 
 // ---- a rule change: the live facts under other rules -------------------------------------
 
-function ruleChangeView(d) {
-  const rels = d.relations || [];
-  const changes = rels.flatMap((r) => r.groups.flatMap((g) => [
-    ...g.gained.map((c) => ({ sign: "+ gains", cls: "gained", relation: r.relation, user: g.user, tenant: g.tenant, ...c })),
-    ...g.lost.map((c) => ({ sign: "− loses", cls: "lost", relation: r.relation, user: g.user, tenant: g.tenant, ...c }))]));
+// The impact of other rules: counts per decision relation, then the changed decisions a
+// page (of the server's: only the page's decisions are proved), each with its proof.
+function ruleChangeView(d, more) {
   const proofCell = (c) => {
     if (!c.proof) return "";
-    // Built when opened: a page of changes builds no proof it does not show.
-    const d = h("details", { class: "change-proof" }, h("summary", null, c.cls === "gained" ? "proof under the new rules" : "proof under the current rules"));
-    d.addEventListener("toggle", () => { if (d.open && d.children.length === 1) d.append(proofNode(c.proof, 2)); });
-    return d;
+    // Built when opened: a page of changes builds no proof tree it does not show.
+    const det = h("details", { class: "change-proof" }, h("summary", null, c.change === "gained" ? "proof under the new rules" : "proof under the current rules"));
+    det.addEventListener("toggle", () => { if (det.open && det.children.length === 1) det.append(proofNode(c.proof, 2)); });
+    return det;
   };
+  const all = d.total.gained + d.total.lost;
+  const pager = h("div", { class: "pager" },
+    d.offset > 0 ? h("button", { type: "button", onclick: () => more(Math.max(0, d.offset - 50)) }, "← Previous") : null,
+    all ? `changes ${d.offset + 1}–${d.offset + d.changes.length} of ${all}` : "no decision changes",
+    d.next_offset !== null ? h("button", { type: "button", onclick: () => more(d.next_offset) }, "Next →") : null);
+  const unmatched = [...d.only_old.map((u) => u.relation + " (current rules only)"), ...d.only_new.map((u) => u.relation + " (new rules only)")];
   return [
     h("p", { class: "impact-summary" }, `Under ${d.alternative}: ${d.total.gained} decisions gained, ${d.total.lost} lost, in ${d.total.relations} relations (revision ${d.revision}${d.changes_included ? "" : "; changes made through the server are not included"}).`),
-    table(["relation", "gained", "lost"], rels, (r, c) => c === "relation" ? r.relation : c === "gained" ? "+" + r.gained : "−" + r.lost),
-    (d.only_old || []).length + (d.only_new || []).length ? h("p", { class: "muted" }, `Not compared: ${[...d.only_old.map((u) => u.relation + " (current rules only)"), ...d.only_new.map((u) => u.relation + " (new rules only)")].join(", ")}`) : null,
+    table(["relation", "gained", "lost"], d.relations, (r, c) => c === "relation" ? r.relation : c === "gained" ? "+" + r.gained : "−" + r.lost),
+    unmatched.length ? h("p", { class: "muted" }, "Not compared: " + unmatched.join(", ")) : null,
     h("h2", null, "Changed decisions"),
-    table(["change", "decision", "user", "tenant", "proof"], changes, (c, col) => col === "change" ? h("span", { class: c.cls }, c.sign)
-      : col === "decision" ? factLink(c.fact) : col === "user" ? c.user ?? "" : col === "tenant" ? c.tenant ?? "" : proofCell(c)),
+    h("table", { class: "changes" }, h("thead", null, h("tr", null, ["change", "decision", "user", "tenant", "proof"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", null, d.changes.map((c) => h("tr", null,
+        h("td", null, h("span", { class: c.change }, c.change === "gained" ? "+ gains" : "− loses")),
+        h("td", null, factLink(c.fact)), h("td", null, c.user ?? ""), h("td", null, c.tenant ?? ""), h("td", null, proofCell(c)))))),
+    pager,
   ];
 }
 
@@ -450,12 +457,12 @@ async function rulesPage(name) {
   const result = h("div", { class: "rule-change", "aria-live": "polite" });
   const run = async (body) => {
     result.replaceChildren(h("p", { class: "muted" }, "evaluating the facts under the other rules…"));
-    const r = await api("POST", "/v1/explore/rule-change", body);
+    const r = await api("POST", "/v1/explore/rule-change", { ...body, limit: 50 });
     if (r.status !== 200) {
       const at = (r.json?.error?.diagnostics || []).find((d) => d.location)?.location;
       return result.replaceChildren(h("p", { class: "alert", role: "alert" }, (at ? `${at.file}:${at.line}:${at.column}: ` : "") + errorText(r)));
     }
-    result.replaceChildren(...ruleChangeView(r.json).filter(Boolean));
+    result.replaceChildren(...ruleChangeView(r.json, (offset) => run({ ...body, offset })).filter(Boolean));
   };
   const upload = h("textarea", { id: "rules-text", rows: 8, cols: 80, "aria-label": "Rules to compare (a whole rule file)" });
   const file = h("input", { type: "file", id: "rules-file", accept: ".dl", onchange: async () => { if (file.files[0]) upload.value = await file.files[0].text(); } });

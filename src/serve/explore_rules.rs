@@ -2,14 +2,17 @@
 //! server's alternative rule files (`grantlog serve --alt-rules FILE`, repeatable) or
 //! rules uploaded by the page, and what that changes: per decision relation the
 //! decisions gained and lost, grouped by user and tenant, each with its proof. The
-//! comparison and its JSON are `grantlog diff`'s ([`crate::diff`]); nothing is changed.
+//! comparison is `grantlog diff`'s ([`crate::diff`]); nothing is changed.
 
 use super::api::{bad_json, ApiError};
 use super::explore_api::Gate;
 use super::routes::blocking;
 use super::state::Server;
-use crate::diff::{self, Diff};
+use crate::diff::{self, Diff, RelationDiff};
+use crate::engine::Model;
+use crate::explain::prove;
 use crate::load::Text;
+use crate::source::SourceMap;
 use crate::workspace::Workspace;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -51,17 +54,29 @@ struct RuleChangeRequest {
     /// Or a whole rule file's text, uploaded.
     #[serde(default)]
     rules: Option<String>,
+    /// Changed decisions to skip, and most to answer (with their proofs).
+    #[serde(default)]
+    offset: usize,
+    #[serde(default)]
+    limit: Option<usize>,
 }
 
-/// `POST /v1/explore/rule-change {"alternative": NAME}` or `{"rules": TEXT}`: the diff of
-/// the decisions, as `grantlog diff --format json` writes it (decision relations only,
-/// proofs to [`PROOF_DEPTH`]), with `"alternative"` and `"revision"`. One at a time: a
-/// second while one is computed is 429 (it evaluates the instance a second time).
+/// Changed decisions a page answers unless asked for fewer, and at most.
+pub const PAGE: usize = 50;
+pub const MAX_PAGE: usize = 200;
+
+/// `POST /v1/explore/rule-change {"alternative": NAME}` or `{"rules": TEXT}`, with
+/// `offset` and `limit`: per decision relation the counts gained and lost, then one page
+/// of the changed decisions (by relation, user and tenant as `grantlog diff` groups
+/// them), each with its proof to [`PROOF_DEPTH`]: only the page's decisions are proved,
+/// since a broad rule change on a large instance changes hundreds of thousands. One at
+/// a time: a second while one is computed is 429 (it evaluates the instance again).
 pub async fn rule_change(
     State(server): State<Arc<Server>>,
     bytes: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Answer {
     let req: RuleChangeRequest = super::routes::body(bytes)?;
+    let (offset, limit) = (req.offset, req.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE));
     let rules = match (req.alternative, req.rules) {
         (Some(name), None) => {
             let found = server
@@ -116,37 +131,92 @@ pub async fn rule_change(
                 live.revision == 0,
             ),
         };
-        let mut diff = Diff::compute(&live.ws.model, &new.model);
+        let diff = Diff::compute(&live.ws.model, &new.model);
         let decisions = &server.decisions;
         let include = |r: &str| decisions.iter().any(|d| d == r);
-        diff.prove(Some(PROOF_DEPTH), include);
-        let extra = [
-            ("alternative", json!(name)),
-            ("revision", json!(live.revision)),
-            ("changes_included", json!(replayed)),
-        ];
-        let mut out = Vec::new();
-        diff::write_json(
-            &diff,
-            &live.ws.sources,
-            &new.sources,
-            &include,
-            &extra,
-            &mut out,
-        )
-        .map_err(|e| internal(e.to_string()))?;
-        drop(diff);
-        serde_json::from_slice::<Json>(&out)
-            .map(Into::into)
-            .map_err(|e| internal(e.to_string()))
+        let changed: Vec<&RelationDiff> = diff.changed().filter(|r| include(&r.relation)).collect();
+        let relations: Vec<Json> = changed
+            .iter()
+            .map(|r| json!({"relation": r.relation, "columns": r.columns, "gained": r.gained.len(), "lost": r.lost.len()}))
+            .collect();
+        let unmatched = |us: &[diff::Unmatched]| -> Vec<Json> {
+            us.iter()
+                .filter(|u| include(&u.relation))
+                .map(|u| json!({"relation": u.relation, "tuples": u.tuples}))
+                .collect()
+        };
+        let gained: usize = changed.iter().map(|r| r.gained.len()).sum();
+        let lost: usize = changed.iter().map(|r| r.lost.len()).sum();
+        let sides = Sides {
+            old: (&live.ws.model, &live.ws.sources),
+            new: (&new.model, &new.sources),
+        };
+        let changes = sides.page(&changed, offset, limit);
+        let end = offset.saturating_add(changes.len());
+        Ok(json!({
+            "alternative": name,
+            "revision": live.revision,
+            "changes_included": replayed,
+            "relations": relations,
+            "only_old": unmatched(&diff.only_old),
+            "only_new": unmatched(&diff.only_new),
+            "total": {"gained": gained, "lost": lost, "relations": changed.len()},
+            "changes": changes,
+            "offset": offset,
+            "next_offset": (end < gained + lost).then_some(end),
+        })
+        .into())
     })
     .await
 }
 
-fn internal(e: String) -> ApiError {
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        format!("the rule change could not be written: {e}"),
-    )
+/// The two sides compared: the live model (OLD) and the other rules' (NEW).
+struct Sides<'a> {
+    old: (&'a Model, &'a SourceMap),
+    new: (&'a Model, &'a SourceMap),
+}
+
+impl Sides<'_> {
+    /// Changes `offset..offset + limit` in the order relation, group (user, tenant),
+    /// gains then losses: `{"change", "relation", "fact", "user", "tenant", "proof"}`.
+    fn page(&self, changed: &[&RelationDiff], offset: usize, limit: usize) -> Vec<Json> {
+        let mut out = Vec::new();
+        let mut skip = offset;
+        for rd in changed {
+            let size = rd.gained.len() + rd.lost.len();
+            if skip >= size {
+                skip -= size;
+                continue;
+            }
+            for g in rd.groups() {
+                let runs = [
+                    ("gained", &rd.gained, g.gained.clone(), self.new),
+                    ("lost", &rd.lost, g.lost.clone(), self.old),
+                ];
+                for (change, side, range, (model, sources)) in runs {
+                    for i in range {
+                        if skip > 0 {
+                            skip -= 1;
+                            continue;
+                        }
+                        if out.len() == limit {
+                            return out;
+                        }
+                        let proof = model.program().relation(&rd.relation).map(|rel| {
+                            prove(model, rel, side.row(i), Some(PROOF_DEPTH)).to_json(sources)
+                        });
+                        out.push(json!({
+                            "change": change,
+                            "relation": rd.relation,
+                            "fact": side.fact(i).to_string(),
+                            "user": g.user.map(crate::table::plain),
+                            "tenant": g.tenant.map(crate::table::plain),
+                            "proof": proof,
+                        }));
+                    }
+                }
+            }
+        }
+        out
+    }
 }

@@ -121,9 +121,12 @@ fn large_tables_proof_graphs_and_rule_changes_in_chromium() {
         screenshot(&c, "9-rule-change").await;
 
         // Uploaded rules that do not parse: the error names the place.
-        c.execute("document.querySelector('details.upload').open = true", vec![])
-            .await
-            .unwrap();
+        c.execute(
+            "document.querySelector('details.upload').open = true",
+            vec![],
+        )
+        .await
+        .unwrap();
         c.execute(
             "document.getElementById('rules-text').value = '@decision\\np(X) :- q(X\\n'",
             vec![],

@@ -6,13 +6,11 @@ use crate::serve_util::Server;
 use serde_json::{json, Value};
 
 fn gained_facts(d: &Value, relation: &str) -> Vec<String> {
-    d["relations"]
+    d["changes"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["relation"] == relation)
-        .flat_map(|r| r["groups"].as_array().unwrap())
-        .flat_map(|g| g["gained"].as_array().unwrap())
+        .filter(|c| c["relation"] == relation && c["change"] == "gained")
         .map(|c| c["fact"].as_str().unwrap().to_string())
         .collect()
 }
@@ -50,13 +48,41 @@ fn an_alternative_rule_file_shows_the_decisions_it_changes_with_proofs() {
         .unwrap();
     assert_eq!(rel["gained"].as_u64().unwrap() as usize, gained.len());
     // Each gain with its proof under the new rules, by the new rule.
-    let change = &rel["groups"][0]["gained"][0];
+    let change = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["relation"] == "permission")
+        .unwrap();
+    assert_eq!(change["user"], "dana", "{change}");
+    assert_eq!(change["tenant"], "engineering", "{change}");
     assert_eq!(
         change["proof"]["rule"]["name"], "data_admin_manages_all_resources",
         "{change}"
     );
     // Only decision relations are listed.
     assert!(gained_facts(&d, "holds_role").is_empty());
+
+    // Pages of 2 list the same changes, in the same order, then stop.
+    let all: Vec<Value> = d["changes"].as_array().unwrap().clone();
+    assert_eq!(all.len() as u64, d["total"]["gained"].as_u64().unwrap());
+    let mut paged = Vec::new();
+    let mut offset = 0;
+    loop {
+        let (_, page) = s.post_json(
+            "/v1/explore/rule-change",
+            &json!({"alternative": "dataos-s13-broad.dl", "offset": offset, "limit": 2}),
+        );
+        let items = page["changes"].as_array().unwrap();
+        assert!(items.len() <= 2, "{page}");
+        paged.extend(items.iter().map(|c| c["fact"].clone()));
+        match page["next_offset"].as_u64() {
+            Some(n) => offset = n,
+            None => break,
+        }
+    }
+    let facts: Vec<Value> = all.iter().map(|c| c["fact"].clone()).collect();
+    assert_eq!(paged, facts);
     assert_eq!(s.get("/ready").1["revision"], 0);
 }
 
