@@ -151,24 +151,24 @@ async function searchPage(params) {
 
 async function userPage(user) {
   const u = lit(user);
-  const [audit, roles, received, given, runs, submits] = await Promise.all([
-    api("GET", "/v1/audit/" + encodeURIComponent(user)),
+  // The audit can take seconds on a large instance: the page is shown without it, and
+  // its section is filled in when it comes.
+  const auditing = api("GET", "/v1/audit/" + encodeURIComponent(user));
+  const [roles, received, given, runs, submits] = await Promise.all([
     query(`holds_role(${u}, T, R)`),
     query(`grant(T, R, ${u}, P, G)`),
     query(`grant(T, R, E, P, ${u})`),
     query(`runs_as(T, W, ${u})`),
     query(`resource(T, K, W, O, ${u}), workload_kind(K)`),
   ]);
-  if (audit.status !== 200) return show(user, h("p", { class: "alert", role: "alert" }, errorText(audit)));
   const workloads = new Map();
   for (const r of runs) workloads.set(r.T + "/" + r.W, { ...r, how: "runs as " + user });
   for (const r of submits) { const k = r.T + "/" + r.W; workloads.set(k, { ...r, how: workloads.has(k) ? "submits and runs as" : "submits" }); }
-  // The audit view as one paged table in scope order (a user may hold thousands of
-  // resource scopes: one section each would not stay responsive).
-  const scopeName = (sc) => sc.scope === "instance" ? "instance" : sc.scope === "tenant" ? `tenant ${sc.tenant}` : `${sc.resource} in ${sc.tenant}`;
-  const audited = audit.json.scopes.flatMap((sc) => sc.decisions.map((d) => ({ scope: scopeName(sc), ...d })));
+  const kind = h("p", { class: "muted" }, "");
+  const audited = h("div", { class: "audit", "aria-busy": "true" }, h("p", { class: "muted" }, "reading what they may do…"));
+  const shown = location.hash;
   show(`User ${user}`,
-    h("p", { class: "muted" }, `${audit.json.kind}${audit.json.holds_nothing ? " · holds nothing" : ""}`),
+    kind,
     h("h2", null, "Roles per tenant"),
     table(["tenant", "role"], roles, (r, c) => c === "tenant" ? h("a", { href: href.tenant(r.T) }, r.T) : factLink(`holds_role(${user}, ${r.T}, ${r.R})`)),
     h("h2", null, "Workloads"),
@@ -179,8 +179,18 @@ async function userPage(user) {
     h("h2", null, "Grants given"),
     table(["permission", "resource", "tenant", "to"], given, (r, c) => c === "permission" ? r.P : c === "resource" ? h("a", { href: href.resource(r.T, r.R) }, r.R) : c === "tenant" ? r.T : h("a", { href: href.user(r.E) }, r.E)),
     h("h2", null, "What they may do (audit, by scope)"),
-    table(["scope", "decision", "because"], audited, (d, c) => c === "scope" ? d.scope : c === "decision" ? factLink(d.fact)
-      : d.grounds.map((g) => g.rule ? g.rule.name : g.basis + (g.source ? ` (${g.source})` : "")).join("; ")));
+    audited);
+  const audit = await auditing;
+  if (location.hash !== shown) return; // the reader has moved on
+  audited.removeAttribute("aria-busy");
+  if (audit.status !== 200) return audited.replaceChildren(h("p", { class: "alert", role: "alert" }, errorText(audit)));
+  kind.textContent = `${audit.json.kind}${audit.json.holds_nothing ? " · holds nothing" : ""}`;
+  // One paged table in scope order (a user may hold thousands of resource scopes: one
+  // section each would not stay responsive).
+  const scopeName = (sc) => sc.scope === "instance" ? "instance" : sc.scope === "tenant" ? `tenant ${sc.tenant}` : `${sc.resource} in ${sc.tenant}`;
+  const rows = audit.json.scopes.flatMap((sc) => sc.decisions.map((d) => ({ scope: scopeName(sc), ...d })));
+  audited.replaceChildren(table(["scope", "decision", "because"], rows, (d, c) => c === "scope" ? d.scope : c === "decision" ? factLink(d.fact)
+    : d.grounds.map((g) => g.rule ? g.rule.name : g.basis + (g.source ? ` (${g.source})` : "")).join("; ")));
 }
 
 // ---- a tenant, a resource, a workload ------------------------------------------------
