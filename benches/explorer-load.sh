@@ -17,8 +17,13 @@ mkdir -p target/bench
 facts=target/bench/dataos-$users.facts
 [ -f "$facts" ] || "$BIN" generate --seed 1 --users "$users" >"$facts"
 log=target/bench/explorer-load.log
-"$BIN" serve --quiet --timeout 120 --listen 127.0.0.1:0 "$facts" 2>"$log" &
+# The rule-change page needs --alt-rules (builds before it have no such page).
+alt=()
+if "$BIN" serve --help | grep -q -- --alt-rules; then alt=(--alt-rules rules/dataos-s13-broad.dl); fi
+"$BIN" serve --quiet --timeout 120 --listen 127.0.0.1:0 "${alt[@]}" "$facts" 2>"$log" &
 pid=$!
+# Not a job of this shell: a page's `wait` waits for its own requests only.
+disown $pid
 trap 'kill $pid 2>/dev/null || true' EXIT
 until grep -q 'listening on' "$log"; do
     kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
@@ -31,34 +36,53 @@ line=$(grep -m1 '^resource .* runAsUser:' "$facts")
 workload=$(echo "$line" | awk '{print $2}')
 tenant=$(echo "$line" | awk '{print $4}')
 owner=$(echo "$line" | sed 's/.*owner: \([^ ]*\).*/\1/')
-echo "instance: $users users; workload $workload in $tenant, owner $owner"
+# A workload that does not run, for the why-not page.
+blocked=$(curl -s "$addr/v1/query" -d '{"query": "blocked(T, W)", "limit": 1}' |
+    python3 -c 'import json, sys; r = json.load(sys.stdin)["rows"]; print(r[0]["T"] + ", " + r[0]["W"] if r else "")')
+[ -n "$blocked" ] || { echo "no workload of the instance is blocked" >&2; exit 1; }
+echo "instance: $users users; workload $workload in $tenant, owner $owner; blocked: can_run($blocked)"
 
-post() { curl -s -o /dev/null -w '%{http_code}\n' "$addr$1" -d "$2" | grep -q '^200$' || { echo "POST $1 $2 failed" >&2; exit 1; }; }
+post() {
+    local out; out=$(mktemp)
+    curl -s -o $out -w '%{http_code}\n' "$addr$1" -d "$2" | grep -q '^200$' ||
+        { echo "POST $1 $2 failed: $(head -c 300 $out)" >&2; rm -f $out; exit 1; }
+    rm -f $out
+}
 get() { curl -s -o /dev/null -w '%{http_code}\n' "$addr$1" | grep -q '^200$' || { echo "GET $1 failed" >&2; exit 1; }; }
 q() { post /v1/query "{\"query\": \"$1\"}"; }
 
 page_completion() { get "/v1/explore/search?q=u123&limit=8"; }
 page_search() { get "/v1/explore/search?q=u12&offset=20&limit=20"; }
+# The user page is shown once its five queries answer; the audit section fills in after.
 page_user() {
-    get "/v1/audit/$owner" & q "holds_role($owner, T, R)" & q "grant(T, R, $owner, P, G)" &
+    q "holds_role($owner, T, R)" & q "grant(T, R, $owner, P, G)" &
     q "grant(T, R, E, P, $owner)" & q "runs_as(T, W, $owner)" &
     q "resource(T, K, W, O, $owner), workload_kind(K)" & wait
 }
+page_user_audit() { get "/v1/audit/$owner"; }
 page_workload() {
     q "runs_as($tenant, $workload, I)" & q "needs($tenant, $workload, D, P)" &
     q "missing_permission($tenant, $workload, U, D, P)" &
     post /v1/check "{\"fact\": \"can_run($tenant, $workload)\"}" & wait
     q "permission(U, $tenant, $workload, P)"
 }
-page_decision() {
-    fact="can_run($tenant, $workload)"
-    # As the page does: the proof, and the why-not only when the decision does not hold.
-    curl -s "$addr/v1/check" -d "{\"fact\": \"$fact\", \"explain\": \"proof\"}" | grep -q '"holds":true' ||
-        post /v1/check "{\"fact\": \"$fact\", \"explain\": \"whynot\"}"
-    get "/v1/history?fact=$(printf %s "$fact" | sed 's/ /%20/g')"
+# As the page does: the proof, and the why-not only when the decision does not hold.
+decision() {
+    curl -s "$addr/v1/check" -d "{\"fact\": \"$1\", \"explain\": \"proof\"}" | grep -q '"holds":true' ||
+        post /v1/check "{\"fact\": \"$1\", \"explain\": \"whynot\"}"
+    get "/v1/history?fact=$(printf %s "$1" | sed 's/ /%20/g')"
 }
+page_decision() { decision "permission($owner, $tenant, $workload, can_manage_access)"; }
+page_whynot() { decision "can_run($blocked)"; }
+page_rule_change() { post /v1/explore/rule-change '{"alternative": "dataos-s13-broad.dl"}'; }
 
-for page in completion search user workload decision; do
+# The first search builds the revision's index: timed once, apart.
+start=$(date +%s%N)
+page_completion
+printf '%-12s %5d ms  (once, after the model opened)\n' "first search" $(( ($(date +%s%N) - start) / 1000000 ))
+pages="completion search user user_audit workload decision whynot"
+if [ ${#alt[@]} -gt 0 ]; then pages="$pages rule_change"; fi
+for page in $pages; do
     times=()
     for _ in $(seq "$n"); do
         start=$(date +%s%N)
@@ -68,5 +92,5 @@ for page in completion search user workload decision; do
     sorted=$(printf '%s\n' "${times[@]}" | sort -n)
     min=$(echo "$sorted" | head -1)
     median=$(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p")
-    printf '%-10s min %5d ms  median %5d ms  (%s loads)\n' "$page" "$min" "$median" "$n"
+    printf '%-12s min %5d ms  median %5d ms  (%s loads)\n' "$page" "$min" "$median" "$n"
 done

@@ -37,6 +37,8 @@ const lit = (v) => (/^[a-z][A-Za-z0-9_-]*$/.test(v) ? v : JSON.stringify(v));
 async function query(text) {
   const r = await api("POST", "/v1/query", { query: text });
   if (r.status !== 200) throw new Error(errorText(r));
+  // The server answers at most 10,000 rows: a table says when there are more.
+  r.json.rows.total = r.json.total;
   return r.json.rows;
 }
 
@@ -70,6 +72,7 @@ function table(columns, rows, cell) {
       h("table", null, h("thead", null, h("tr", null, columns.map((c) => h("th", { scope: "col" }, c)))), h("tbody", null, body)),
       rows.length > PAGE ? h("div", { class: "pager" }, prev, `rows ${page * PAGE + 1}–${Math.min(rows.length, (page + 1) * PAGE)} of ${rows.length}`, next) : null,
       rows.length === 0 ? h("p", { class: "muted" }, "none") : null,
+      rows.total > rows.length ? h("p", { class: "muted" }, `the first ${rows.length} of ${rows.total} are listed`) : null,
     ].filter(Boolean));
   }
   draw();
@@ -148,24 +151,24 @@ async function searchPage(params) {
 
 async function userPage(user) {
   const u = lit(user);
-  const [audit, roles, received, given, runs, submits] = await Promise.all([
-    api("GET", "/v1/audit/" + encodeURIComponent(user)),
+  // The audit can take seconds on a large instance: the page is shown without it, and
+  // its section is filled in when it comes.
+  const auditing = api("GET", "/v1/audit/" + encodeURIComponent(user));
+  const [roles, received, given, runs, submits] = await Promise.all([
     query(`holds_role(${u}, T, R)`),
     query(`grant(T, R, ${u}, P, G)`),
     query(`grant(T, R, E, P, ${u})`),
     query(`runs_as(T, W, ${u})`),
     query(`resource(T, K, W, O, ${u}), workload_kind(K)`),
   ]);
-  if (audit.status !== 200) return show(user, h("p", { class: "alert", role: "alert" }, errorText(audit)));
   const workloads = new Map();
   for (const r of runs) workloads.set(r.T + "/" + r.W, { ...r, how: "runs as " + user });
   for (const r of submits) { const k = r.T + "/" + r.W; workloads.set(k, { ...r, how: workloads.has(k) ? "submits and runs as" : "submits" }); }
-  const audited = audit.json.scopes.map((sc) => h("section", null,
-    h("h3", null, sc.scope === "instance" ? "Instance" : sc.scope === "tenant" ? `Tenant ${sc.tenant}` : `Resource ${sc.resource} in ${sc.tenant}`),
-    table(["decision", "because"], sc.decisions, (d, c) => c === "decision" ? factLink(d.fact)
-      : d.grounds.map((g) => g.rule ? g.rule.name : g.basis + (g.source ? ` (${g.source})` : "")).join("; "))));
+  const kind = h("p", { class: "muted" }, "");
+  const audited = h("div", { class: "audit", "aria-busy": "true" }, h("p", { class: "muted" }, "reading what they may do…"));
+  const shown = location.hash;
   show(`User ${user}`,
-    h("p", { class: "muted" }, `${audit.json.kind}${audit.json.holds_nothing ? " · holds nothing" : ""}`),
+    kind,
     h("h2", null, "Roles per tenant"),
     table(["tenant", "role"], roles, (r, c) => c === "tenant" ? h("a", { href: href.tenant(r.T) }, r.T) : factLink(`holds_role(${user}, ${r.T}, ${r.R})`)),
     h("h2", null, "Workloads"),
@@ -175,8 +178,19 @@ async function userPage(user) {
     table(["permission", "resource", "tenant", "by"], received, (r, c) => c === "permission" ? r.P : c === "resource" ? h("a", { href: href.resource(r.T, r.R) }, r.R) : c === "tenant" ? r.T : h("a", { href: href.user(r.G) }, r.G)),
     h("h2", null, "Grants given"),
     table(["permission", "resource", "tenant", "to"], given, (r, c) => c === "permission" ? r.P : c === "resource" ? h("a", { href: href.resource(r.T, r.R) }, r.R) : c === "tenant" ? r.T : h("a", { href: href.user(r.E) }, r.E)),
-    h("h2", null, "What they may do (audit)"),
-    ...audited);
+    h("h2", null, "What they may do (audit, by scope)"),
+    audited);
+  const audit = await auditing;
+  if (location.hash !== shown) return; // the reader has moved on
+  audited.removeAttribute("aria-busy");
+  if (audit.status !== 200) return audited.replaceChildren(h("p", { class: "alert", role: "alert" }, errorText(audit)));
+  kind.textContent = `${audit.json.kind}${audit.json.holds_nothing ? " · holds nothing" : ""}`;
+  // One paged table in scope order (a user may hold thousands of resource scopes: one
+  // section each would not stay responsive).
+  const scopeName = (sc) => sc.scope === "instance" ? "instance" : sc.scope === "tenant" ? `tenant ${sc.tenant}` : `${sc.resource} in ${sc.tenant}`;
+  const rows = audit.json.scopes.flatMap((sc) => sc.decisions.map((d) => ({ scope: scopeName(sc), ...d })));
+  audited.replaceChildren(table(["scope", "decision", "because"], rows, (d, c) => c === "scope" ? d.scope : c === "decision" ? factLink(d.fact)
+    : d.grounds.map((g) => g.rule ? g.rule.name : g.basis + (g.source ? ` (${g.source})` : "")).join("; ")));
 }
 
 // ---- a tenant, a resource, a workload ------------------------------------------------
@@ -288,6 +302,70 @@ function proofNode(node, depth) {
   return d;
 }
 
+// The same proof as a graph, laid out here (no library): one column per depth, the
+// conclusion on the left, its premises to its right, an arrow from each premise to what
+// it proves. A fact proved twice is drawn once (the proof's `ref`). Readable without
+// colour: a derived fact has a solid rounded box and its rule's name, a stated one a
+// square double box and `stated file:line`, an absent one a dashed box and `absent`.
+function proofGraph(root) {
+  const nodes = [], edges = [], byId = new Map();
+  let leaves = 0;
+  const rowH = 50, colGap = 60, boxH = 36, charW = 7.4, maxChars = 44;
+  const clip = (t) => (t.length > maxChars ? t.slice(0, maxChars - 1) + "…" : t);
+  function walk(n, depth) {
+    if (n.ref !== undefined) return { ref: n.ref };
+    const kind = n.negated ? "absent" : n.comparison ? "comparison" : n.rule ? "derived" : "stated";
+    const note = kind === "derived" ? "by " + n.rule.name : kind === "stated" ? "stated" + (n.source ? ` ${n.source.file.split("/").pop()}:${n.source.line}` : "")
+      : kind === "absent" ? "absent: nothing derives it" : "holds";
+    const node = { fact: n.fact, kind, note, depth, y: 0 };
+    nodes.push(node);
+    if (n.id !== undefined) byId.set(n.id, node);
+    const kids = (n.premises || []).map((p) => walk(p, depth + 1));
+    const placed = kids.filter((k) => !k.ref);
+    for (const k of kids) edges.push({ from: k, to: node });
+    node.y = placed.length ? (placed[0].y + placed[placed.length - 1].y) / 2 : leaves++ * rowH;
+    return node;
+  }
+  walk(root, 0);
+  for (const e of edges) if (e.from.ref !== undefined) e.from = byId.get(e.from.ref);
+  const depths = Math.max(...nodes.map((n) => n.depth)) + 1;
+  const colW = Array.from({ length: depths }, (_, d) => 16 + charW * Math.max(...nodes.filter((n) => n.depth === d).map((n) => Math.max(clip(n.fact).length, n.note.length))));
+  const colX = colW.map((_, d) => colW.slice(0, d).reduce((a, b) => a + b + colGap, 10));
+  const width = colX[depths - 1] + colW[depths - 1] + 10, height = Math.max(1, leaves) * rowH + 10;
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-labelledby": "graph-title", class: "proof-graph" },
+    s("title", { id: "graph-title" }, `The proof of ${root.fact} as a graph: ${nodes.length} facts`),
+    s("defs", null, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M0,0 L10,5 L0,10 z" }))));
+  for (const e of edges) {
+    if (!e.from) continue;
+    const x1 = colX[e.from.depth], y1 = e.from.y + 5 + boxH / 2, x2 = colX[e.to.depth] + colW[e.to.depth], y2 = e.to.y + 5 + boxH / 2;
+    svg.append(s("path", { class: "graph-edge", d: `M${x1},${y1} C${x1 - colGap / 2},${y1} ${x2 + colGap / 2},${y2} ${x2},${y2}`, "marker-end": "url(#arrow)" }));
+  }
+  for (const n of nodes) {
+    const x = colX[n.depth], y = n.y + 5, w = colW[n.depth];
+    const g = s("g", { class: "graph-node " + n.kind, "data-fact": n.fact },
+      s("title", null, `${n.fact} (${n.note})`),
+      s("rect", { x, y, width: w, height: boxH, rx: n.kind === "derived" ? 8 : 0 }),
+      n.kind === "stated" ? s("rect", { class: "inner", x: x + 3, y: y + 3, width: w - 6, height: boxH - 6 }) : null,
+      s("text", { x: x + 8, y: y + 15 }, clip(n.fact)),
+      s("text", { x: x + 8, y: y + 30, class: "note" }, n.note));
+    svg.append(n.kind === "derived" || n.kind === "stated" ? s("a", { href: href.decision(n.fact) }, g) : g);
+  }
+  return h("div", { class: "graph-wrap" }, svg);
+}
+
+// A proof as the collapsible tree and, beside it, the same proof as a graph.
+function proofViews(proof) {
+  const tree = h("div", { class: "proof-tree" }, proofNode(proof, 0));
+  const graph = h("div", { class: "proof-graph-view", hidden: "" }, proofGraph(proof));
+  const pick = (which) => () => {
+    tree.hidden = which !== "tree"; graph.hidden = which !== "graph";
+    treeB.setAttribute("aria-pressed", String(which === "tree")); graphB.setAttribute("aria-pressed", String(which === "graph"));
+  };
+  const treeB = h("button", { type: "button", class: "view-tree", "aria-pressed": "true", onclick: pick("tree") }, "Tree");
+  const graphB = h("button", { type: "button", class: "view-graph", "aria-pressed": "false", onclick: pick("graph") }, "Graph");
+  return h("div", { class: "proof-views" }, h("div", { class: "views", role: "group", "aria-label": "Show the proof as" }, treeB, graphB), tree, graph);
+}
+
 function changeList(r) {
   const item = (d, cls, sign) => h("li", { class: cls }, sign + " ", factLink(d.fact));
   return h("ul", { class: "flips" }, r.gained.map((d) => item(d, "gained", "+ gains")), r.lost.map((d) => item(d, "lost", "− loses")));
@@ -348,8 +426,67 @@ async function decisionPage(fact) {
     : h("p", { class: "muted" }, errorText(hist));
   show(name,
     h("p", null, r.json.holds ? h("span", { class: "held verdict" }, "✓ holds") : h("span", { class: "missing verdict" }, "✗ does not hold"), ` at revision ${r.json.revision}`),
-    ...(r.json.holds ? [h("h2", null, "Proof"), proofNode(r.json.proof, 0)] : whyNotView(name, r.json.whynot)),
+    ...(r.json.holds ? [h("h2", null, "Proof"), proofViews(r.json.proof)] : whyNotView(name, r.json.whynot)),
     h("h2", null, "History"), history);
+}
+
+// ---- a rule change: the live facts under other rules -------------------------------------
+
+// The impact of other rules: counts per decision relation, then the changed decisions a
+// page (of the server's: only the page's decisions are proved), each with its proof.
+function ruleChangeView(d, more) {
+  const proofCell = (c) => {
+    if (!c.proof) return "";
+    // Built when opened: a page of changes builds no proof tree it does not show.
+    const det = h("details", { class: "change-proof" }, h("summary", null, c.change === "gained" ? "proof under the new rules" : "proof under the current rules"));
+    det.addEventListener("toggle", () => { if (det.open && det.children.length === 1) det.append(proofNode(c.proof, 2)); });
+    return det;
+  };
+  const all = d.total.gained + d.total.lost;
+  const pager = h("div", { class: "pager" },
+    d.offset > 0 ? h("button", { type: "button", onclick: () => more(Math.max(0, d.offset - 50)) }, "← Previous") : null,
+    all ? `changes ${d.offset + 1}–${d.offset + d.changes.length} of ${all}` : "no decision changes",
+    d.next_offset !== null ? h("button", { type: "button", onclick: () => more(d.next_offset) }, "Next →") : null);
+  const unmatched = [...d.only_old.map((u) => u.relation + " (current rules only)"), ...d.only_new.map((u) => u.relation + " (new rules only)")];
+  return [
+    h("p", { class: "impact-summary" }, `Under ${d.alternative}: ${d.total.gained} decisions gained, ${d.total.lost} lost, in ${d.total.relations} relations (revision ${d.revision}${d.changes_included ? "" : "; changes made through the server are not included"}).`),
+    table(["relation", "gained", "lost"], d.relations, (r, c) => c === "relation" ? r.relation : c === "gained" ? "+" + r.gained : "−" + r.lost),
+    unmatched.length ? h("p", { class: "muted" }, "Not compared: " + unmatched.join(", ")) : null,
+    h("h2", null, "Changed decisions"),
+    h("table", { class: "changes" }, h("thead", null, h("tr", null, ["change", "decision", "user", "tenant", "proof"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", null, d.changes.map((c) => h("tr", null,
+        h("td", null, h("span", { class: c.change }, c.change === "gained" ? "+ gains" : "− loses")),
+        h("td", null, factLink(c.fact)), h("td", null, c.user ?? ""), h("td", null, c.tenant ?? ""), h("td", null, proofCell(c)))))),
+    pager,
+  ];
+}
+
+async function rulesPage(name) {
+  const list = await api("GET", "/v1/explore/rules");
+  if (list.status !== 200) return show("Rule changes", h("p", { class: "alert", role: "alert" }, errorText(list)));
+  const result = h("div", { class: "rule-change", "aria-live": "polite" });
+  const run = async (body) => {
+    result.replaceChildren(h("p", { class: "muted" }, "evaluating the facts under the other rules…"));
+    const r = await api("POST", "/v1/explore/rule-change", { ...body, limit: 50 });
+    if (r.status !== 200) {
+      const at = (r.json?.error?.diagnostics || []).find((d) => d.location)?.location;
+      return result.replaceChildren(h("p", { class: "alert", role: "alert" }, (at ? `${at.file}:${at.line}:${at.column}: ` : "") + errorText(r)));
+    }
+    result.replaceChildren(...ruleChangeView(r.json, (offset) => run({ ...body, offset })).filter(Boolean));
+  };
+  const upload = h("textarea", { id: "rules-text", rows: 8, cols: 80, "aria-label": "Rules to compare (a whole rule file)" });
+  const file = h("input", { type: "file", id: "rules-file", accept: ".dl", onchange: async () => { if (file.files[0]) upload.value = await file.files[0].text(); } });
+  show("Rule changes",
+    h("p", null, "The live facts under other rules: which decisions would be gained and lost, each with its proof. Nothing is changed."),
+    h("p", { class: "muted" }, "Serving: " + list.json.rules.join(", ")),
+    h("h2", null, "The server's alternatives"),
+    list.json.alternatives.length ? h("ul", { class: "alternatives" }, list.json.alternatives.map((a) => h("li", null, h("a", { href: "#/rules/" + encodeURIComponent(a), class: a === name ? "current" : "" }, a))))
+      : h("p", { class: "muted" }, "none (grantlog serve --alt-rules FILE adds one)"),
+    h("details", { class: "upload", open: name ? undefined : "" }, h("summary", null, "Or upload a rule file"),
+      h("label", { for: "rules-file" }, "A .dl file: "), file, h("br"), upload, h("br"),
+      h("button", { type: "button", class: "compare-upload", onclick: () => run({ rules: upload.value }) }, "Compare with these rules")),
+    result);
+  if (name) await run({ alternative: name });
 }
 
 // ---- the live feed ---------------------------------------------------------------------
@@ -380,6 +517,7 @@ async function route() {
     else if (parts[0] === "workload" && parts[2]) await workloadPage(parts[1], parts[2]);
     else if (parts[0] === "resource" && parts[2]) await resourcePage(parts[1], parts[2]);
     else if (parts[0] === "decision" && parts[1]) await decisionPage(parts.slice(1).join("/"));
+    else if (parts[0] === "rules") await rulesPage(parts[1]);
     else show("grantlog explorer", h("p", null, "Search a user, tenant, workload or resource above (press / to focus the search), or open a decision such as ",
       factLink("can_run(engineering, sales-360)"), "."));
   } catch (e) {

@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// Revisions the watch stream keeps in memory for resuming (`since=N`).
     #[arg(long, value_name = "N", default_value_t = crate::serve::watch::KEPT_EVENTS)]
     pub keep_events: usize,
+    /// A rule file the explorer's rule change may compare the live model with (its
+    /// decisions gained and lost, with proofs); repeat for several.
+    #[arg(long = "alt-rules", value_name = "FILE")]
+    pub alt_rules: Vec<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -114,6 +118,13 @@ pub fn run(args: &ServeArgs) -> u8 {
         eprintln!("error: --watch needs fact files or directories to watch\n  = help: e.g. grantlog serve --watch instance.facts");
         return 1;
     }
+    let alt_rules = match crate::inputs::read_all(&args.alt_rules) {
+        Ok(t) => t,
+        Err(d) => {
+            super::report(&d, &Default::default());
+            return 1;
+        }
+    };
     let mut limits = args.limits.clone();
     limits.timeout.get_or_insert(DEFAULT_TIMEOUT_SECS);
     let config = crate::serve::Config {
@@ -131,6 +142,7 @@ pub fn run(args: &ServeArgs) -> u8 {
             rules: args.rules.clone(),
             facts: args.facts.clone(),
         }),
+        alt_rules,
     };
     match crate::serve::run(config) {
         Ok(()) => 0,

@@ -10,6 +10,7 @@ use axum::extract::{Query as UrlQuery, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 type Answer = Result<axum::Json<Json>, ApiError>;
@@ -26,6 +27,61 @@ pub fn routes() -> axum::Router<Arc<Server>> {
         .route("/v1/explore/source", get(source))
         .route("/v1/explore/statements", get(statements))
         .route("/v1/explore/dry-run", axum::routing::post(dry_run))
+        .route("/v1/explore/rules", get(super::explore_rules::list))
+        .route(
+            "/v1/explore/rule-change",
+            axum::routing::post(super::explore_rules::rule_change),
+        )
+}
+
+/// What the explorer keeps on the server.
+pub struct Explore {
+    /// The search index of the latest revision searched.
+    pub search: super::explore_search::SearchCache,
+    /// Tokenless dry runs, one at a time.
+    pub dry_runs: Gate,
+    /// Rule changes, one at a time.
+    pub rule_changes: Gate,
+    /// `--alt-rules`: the rule files a rule change may choose.
+    pub alternatives: Vec<crate::load::Text>,
+}
+
+impl Explore {
+    pub fn new(alternatives: Vec<crate::load::Text>) -> Explore {
+        Explore {
+            search: Default::default(),
+            dry_runs: Gate::default(),
+            rule_changes: Gate::default(),
+            alternatives,
+        }
+    }
+}
+
+/// Lets one request at a time through; the others are turned away (429) at once rather
+/// than queued, so that a flood of them holds no thread and no lock.
+#[derive(Default)]
+pub struct Gate(AtomicBool);
+
+/// A request let through a [`Gate`]: the gate opens again when it is dropped.
+pub struct Pass<'g>(&'g AtomicBool);
+
+impl Gate {
+    pub fn try_enter(&self) -> Option<Pass<'_>> {
+        self.0
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Pass(&self.0))
+    }
+
+    pub fn busy(message: &str) -> ApiError {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", message)
+    }
+}
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 #[derive(Deserialize)]
@@ -39,7 +95,11 @@ struct DryRunRequest {
 
 /// `POST /v1/explore/dry-run {"assert": .., "retract": ..}`: what `POST /v1/changes`
 /// with `"dry_run": true` answers, without the token: a dry run changes nothing, so a
-/// reader of the page may try a fix; applying it still takes the token.
+/// reader of the page may try a fix; applying it still takes the token. A dry run holds
+/// the write lock while it applies and undoes the change (milliseconds), so readers
+/// flooding this endpoint could starve the model's readers and its writer: one
+/// tokenless dry run runs at a time and another is refused with 429 at once (not
+/// queued); `POST /v1/changes` with the token and `"dry_run": true` is not limited.
 async fn dry_run(
     State(server): State<Arc<Server>>,
     bytes: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
@@ -53,13 +113,16 @@ async fn dry_run(
         author: None,
     };
     blocking(&server, move |server| {
+        let _pass = server.explore.dry_runs.try_enter().ok_or_else(|| {
+            Gate::busy("another dry run is in progress: try again in a moment (with the server's token, POST /v1/changes with \"dry_run\": true is not limited)")
+        })?;
         super::changes::change(server, &change, "explorer").map(Into::into)
     })
     .await
 }
 
 /// The rows of a query over the live model, as plain strings.
-fn rows(live: &Live, text: &str) -> Vec<Vec<String>> {
+pub(super) fn rows(live: &Live, text: &str) -> Vec<Vec<String>> {
     let (sources, file) = request_text("query", text);
     let Ok(q) = parse_query(&sources, file) else {
         return Vec::new();
@@ -86,19 +149,10 @@ struct SearchParams {
     limit: Option<usize>,
 }
 
-/// One hit: what it is, its name, the tenant it lives in, a line to show under it.
-struct Hit {
-    rank: u8,
-    kind: &'static str,
-    name: String,
-    tenant: Option<String>,
-    detail: String,
-}
-
 /// `GET /v1/explore/search?q=sam&offset=0&limit=20`: names containing `q` (case
 /// ignored), exact matches first, then prefixes, then the rest, each by kind and name:
 /// `{"q", "items": [{"kind", "name", "tenant", "detail"}], "total", "next_offset",
-/// "revision"}`.
+/// "revision"}`. Served from an index built once per revision ([`super::explore_search`]).
 async fn search(
     State(server): State<Arc<Server>>,
     params: Result<UrlQuery<SearchParams>, axum::extract::rejection::QueryRejection>,
@@ -106,79 +160,20 @@ async fn search(
     let UrlQuery(p) = params.map_err(|e| bad_json(e.body_text()))?;
     let limit = p.limit.unwrap_or(20).clamp(1, MAX_PAGE);
     blocking(&server, move |server| {
-        let live = server.read();
-        let needle = p.q.trim().to_lowercase();
-        let rank = |name: &str| -> Option<u8> {
-            let n = name.to_lowercase();
-            if n == needle {
-                Some(0)
-            } else if n.starts_with(&needle) {
-                Some(1)
-            } else if n.contains(&needle) {
-                Some(2)
-            } else {
-                None
-            }
+        let index = {
+            let live = server.read();
+            server.explore.search.get(&live)
         };
-        let mut hits = Vec::new();
-        for r in rows(&live, "user(U, K)") {
-            if let Some(rank) = rank(&r[0]) {
-                hits.push(Hit {
-                    rank,
-                    kind: "user",
-                    name: r[0].clone(),
-                    tenant: None,
-                    detail: r[1].clone(),
-                });
-            }
-        }
-        for r in rows(&live, "tenant(T)") {
-            if let Some(rank) = rank(&r[0]) {
-                hits.push(Hit {
-                    rank,
-                    kind: "tenant",
-                    name: r[0].clone(),
-                    tenant: None,
-                    detail: String::new(),
-                });
-            }
-        }
-        let workload_kinds: Vec<String> = rows(&live, "workload_kind(K)")
-            .into_iter()
-            .map(|mut r| r.remove(0))
-            .collect();
-        for r in rows(&live, "resource(T, K, N, O, S)") {
-            if let Some(rank) = rank(&r[2]) {
-                let workload = workload_kinds.contains(&r[1]);
-                hits.push(Hit {
-                    rank,
-                    kind: if workload { "workload" } else { "resource" },
-                    name: r[2].clone(),
-                    tenant: Some(r[0].clone()),
-                    detail: format!("{} owned by {}", r[1], r[3]),
-                });
-            }
-        }
-        hits.sort_by(|a, b| {
-            (a.rank, a.kind, &a.name, &a.tenant).cmp(&(b.rank, b.kind, &b.name, &b.tenant))
-        });
-        let total = hits.len();
-        let end = p.offset.saturating_add(limit).min(total);
-        let items: Vec<Json> = hits
-            .iter()
-            .skip(p.offset)
-            .take(limit)
-            .map(
-                |h| json!({"kind": h.kind, "name": h.name, "tenant": h.tenant, "detail": h.detail}),
-            )
-            .collect();
+        let needle = p.q.trim().to_lowercase();
+        let page = index.search(&needle, p.offset, limit);
+        let end = p.offset.saturating_add(page.items.len());
         Ok(json!({
             "q": p.q,
-            "items": items,
-            "total": total,
+            "items": page.items,
+            "total": page.total,
             "offset": p.offset,
-            "next_offset": (end < total).then_some(end),
-            "revision": live.revision,
+            "next_offset": (end < page.total).then_some(end),
+            "revision": index.revision,
         })
         .into())
     })
@@ -251,4 +246,25 @@ async fn statements(
         }
     }
     Ok(Json::Object(out).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Gate;
+
+    #[test]
+    fn a_gate_lets_one_through_until_it_leaves() {
+        let gate = Gate::default();
+        let first = gate.try_enter();
+        assert!(first.is_some());
+        assert!(
+            gate.try_enter().is_none(),
+            "a second is refused while one is in"
+        );
+        drop(first);
+        assert!(
+            gate.try_enter().is_some(),
+            "the gate opens when the first leaves"
+        );
+    }
 }

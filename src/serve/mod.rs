@@ -21,6 +21,8 @@ pub mod auth;
 pub mod authzen;
 pub mod changes;
 pub mod explore_api;
+pub mod explore_rules;
+pub mod explore_search;
 pub mod explorer;
 pub mod files;
 pub mod history;
@@ -54,6 +56,8 @@ pub struct Config {
     pub authzen: Option<Text>,
     /// `--watch`: the files to read again when they change.
     pub watch: Option<files::Watched>,
+    /// `--alt-rules`: rule files the explorer may compare the live model with.
+    pub alt_rules: Vec<Text>,
 }
 
 /// Opens the model (replaying the history under `--data`), listens, and serves until

@@ -36,6 +36,8 @@ pub struct Server {
     pub files: super::files::FileStatus,
     /// How AuthZEN requests map to the rules.
     pub authzen: Option<super::authzen::Mapping>,
+    /// The explorer's search index, its gates and alternative rules.
+    pub explore: super::explore_api::Explore,
     /// Set once the model is open and the history replayed.
     pub ready: std::sync::atomic::AtomicBool,
 }
@@ -96,6 +98,7 @@ impl Server {
             },
             authzen,
             files: Default::default(),
+            explore: super::explore_api::Explore::new(config.alt_rules.clone()),
             ready: std::sync::atomic::AtomicBool::new(true),
         })
     }

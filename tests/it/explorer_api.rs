@@ -141,3 +141,40 @@ fn a_fix_is_tried_without_the_token_and_applied_only_with_it() {
     let (status, _) = s.post_json("/v1/explore/dry-run", &json!({"dry_run": false}));
     assert_eq!(status, 400, "an unknown field is refused");
 }
+
+#[test]
+fn search_sees_a_change_at_once_and_pages_a_prefix_range() {
+    let dir = crate::serve_util::scratch("explore-search-change");
+    std::fs::write(dir.join("token"), "s3cret\n").unwrap();
+    let s = Server::start(&["--token-file", dir.join("token").to_str().unwrap()]);
+    // The index of revision 0 is built by this search...
+    let (_, before) = s.get("/v1/explore/search?q=samira");
+    assert_eq!(before["total"], 0, "{before}");
+    let users = "user samira type person name \"Samira A\" email \"samira@tmdc.io\".\n\
+                 fact user(samuel, person).";
+    let (status, changed) = s.post_with_token("/v1/changes", &json!({"assert": users}), "s3cret");
+    assert_eq!(status, 200, "{changed}");
+    // ...and the next revision's names are found by the next one.
+    let (_, after) = s.get("/v1/explore/search?q=sam");
+    assert_eq!(after["revision"], 1, "{after}");
+    let names: Vec<&str> = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    // Exact (sam), then the prefixes by kind and name (samira, samuel as users).
+    assert_eq!(names[..3], ["sam", "samira", "samuel"], "{names:?}");
+    let (_, second) = s.get("/v1/explore/search?q=sam&offset=1&limit=1");
+    assert_eq!(second["items"][0]["name"], "samira", "{second}");
+    assert_eq!(second["next_offset"], 2);
+    // A retraction drops the name again.
+    let retract = json!({"retract": "fact user(samuel, person)."});
+    let (status, _) = s.post_with_token("/v1/changes", &retract, "s3cret");
+    assert_eq!(status, 200);
+    let (_, gone) = s.get("/v1/explore/search?q=samuel");
+    assert_eq!(
+        (gone["total"].clone(), gone["revision"].clone()),
+        (json!(0), json!(2))
+    );
+}

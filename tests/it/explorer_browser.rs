@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p)
             .map(|d| d.join(name))
@@ -19,7 +19,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// chromedriver on a free loopback port; killed when dropped.
-struct Driver(Child, u16);
+pub(crate) struct Driver(Child, u16);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -28,7 +28,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver(exe: &PathBuf) -> Driver {
+pub(crate) fn start_driver(exe: &PathBuf) -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -48,7 +48,7 @@ fn start_driver(exe: &PathBuf) -> Driver {
     Driver(child, port)
 }
 
-async fn browser(driver: &Driver, chromium: &PathBuf) -> Client {
+pub(crate) async fn browser(driver: &Driver, chromium: &PathBuf) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -63,7 +63,7 @@ async fn browser(driver: &Driver, chromium: &PathBuf) -> Client {
 }
 
 /// The text of the elements matching `css`, once one of them contains `needle` (10 s).
-async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
+pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
     let until = Instant::now() + Duration::from_secs(10);
     let mut seen = Vec::new();
     while Instant::now() < until {
@@ -79,7 +79,7 @@ async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
     panic!("no `{css}` containing {needle:?}; saw {seen:?}");
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     wait_text(c, css, "").await;
     c.find(Locator::Css(css))
         .await
@@ -89,7 +89,7 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/explorer-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = c.screenshot().await.unwrap();

@@ -38,6 +38,8 @@ mod explain_util;
 mod explain_worked;
 mod explorer_api;
 mod explorer_browser;
+mod explorer_pages;
+mod explorer_rules;
 mod exports_cli;
 #[cfg(unix)]
 mod exports_dirs;
