@@ -132,7 +132,7 @@ pub async fn rule_change(
             ),
         };
         let diff = Diff::compute(&live.ws.model, &new.model);
-        let decisions = &server.decisions;
+        let decisions = &live.decisions;
         let include = |r: &str| decisions.iter().any(|d| d == r);
         let changed: Vec<&RelationDiff> = diff.changed().filter(|r| include(&r.relation)).collect();
         let relations: Vec<Json> = changed
