@@ -18,6 +18,7 @@ mod diff_facts_props;
 mod diff_order;
 mod doc_commands;
 mod docs_ci;
+mod docs_truth;
 mod engine_basics;
 mod engine_beside;
 #[allow(dead_code)]
