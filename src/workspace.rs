@@ -239,7 +239,10 @@ impl Workspace {
 
     fn retract_text(&mut self, name: &str, text: &str) -> Result<Delta, Vec<Diagnostic>> {
         let file = self.sources.add(format!("{name}.facts"), text);
-        let changes = self.instance.read(&self.sources, &[file])?;
+        // Declarations restated to retract them are read as if not yet made.
+        let (stmts, _) = facts::parse_file(text, file);
+        let forgetting = self.instance.forgetting(&stmts);
+        let changes = forgetting.read(&self.sources, &[file])?;
         let mut errors = Vec::new();
         let mut gone = Vec::new();
         // A grant or revocation statement states its fact, or its refusal if it had no
@@ -272,6 +275,20 @@ impl Workspace {
             }))
             .collect();
         for b in &stated {
+            // A derived fact is not retracted (E0106), whether or not it holds now.
+            let derived =
+                (self.program().relation(&b.relation)).filter(|&r| self.program().is_derived(r));
+            if derived.is_some() {
+                errors.push(
+                    Diagnostic::error("E0106", format!("cannot retract `{b}`: it is derived, not stated"))
+                        .at(b.span)
+                        .label(format!("`{}` is derived by the rules", b.relation))
+                        .help(format!(
+                            "retract a stated fact it rests on (for a permission, its grant); `:why {b}` shows them"
+                        )),
+                );
+                continue;
+            }
             match check_base_fact(b, self.model.program()) {
                 Ok(rel) => {
                     let values: Vec<Value> =
@@ -297,7 +314,7 @@ impl Workspace {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let mut instance = self.instance.clone();
+        let mut instance = forgetting;
         instance.apply(&facts::Changes {
             remove: stated,
             ..facts::Changes::default()

@@ -92,6 +92,7 @@ mod repl_completion;
 mod repl_interrupt;
 #[cfg(unix)]
 mod repl_pty;
+mod repl_retract;
 mod repl_session;
 mod repl_stream;
 mod repl_words;
