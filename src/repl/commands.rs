@@ -55,6 +55,7 @@ Why and why not:
   :why can_use(sam, engineering, sf-depot)           the rules and facts it rests on
   :whynot can_run(engineering, sales-360)            what is missing for it to hold
   :why can_use(sam, engineering, R)                  each answer explained (at most 5)
+  :whynot can_run(engineering, W)                    each workload that does not run explained (at most 5)
   :depth N                                           explain at most N rules deep (`:depth` alone: no limit)
   :timing on|off                                     end each answer with how long it took
   :audit sam                                         everything sam holds, by scope, with the grants behind it
@@ -197,6 +198,8 @@ fn explain_command(repl: &Repl, ws: &mut Workspace, word: &str, file: FileId) ->
     let warnings = crate::lint::check_atom(ws.model.symbols(), &mut atom);
     let text = if word == "why" && has_variables(&atom) {
         explain_hook::why_each(ws, &atom, repl.depth)?
+    } else if has_named_variables(&atom) {
+        explain_hook::why_not_each(ws, &atom, repl.depth)?
     } else {
         explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?
     };
@@ -217,6 +220,11 @@ fn relocate(mut d: Diagnostic, from: FileId, to: FileId) -> Diagnostic {
         move_span(s);
     }
     d
+}
+
+fn has_named_variables(atom: &crate::syntax::ast::Atom) -> bool {
+    use crate::syntax::ast::Term;
+    atom.args.iter().any(|t| matches!(t, Term::Var(_)))
 }
 
 fn has_variables(atom: &crate::syntax::ast::Atom) -> bool {

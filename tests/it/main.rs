@@ -32,6 +32,7 @@ mod engine_props;
 mod engine_retract;
 mod error_codes;
 mod explain_causes;
+mod explain_each;
 mod explain_formats;
 mod explain_programs;
 #[allow(dead_code)]
