@@ -45,6 +45,7 @@ mod exports_cli;
 mod exports_dirs;
 mod exports_import;
 mod exports_lsp;
+mod exports_merge;
 mod exports_robust;
 mod exports_warnings;
 mod facts_desugar;
