@@ -132,7 +132,16 @@ impl Workspace {
         ws.rule_warnings = ws.warnings.len();
         match ws.check_texts(facts) {
             Ok(mut checked) => {
-                for f in &checked.add {
+                for (i, f) in checked.add.iter().enumerate() {
+                    // `--timeout` bounds loading too (E0402), not only evaluation.
+                    if i % 65_536 == 0 {
+                        if let Err(e) = crate::engine::limits::check() {
+                            return Err(LoadFailure {
+                                diagnostics: vec![eval_diagnostic(e)],
+                                sources: ws.sources,
+                            });
+                        }
+                    }
                     ws.model.add_fact(f.rel, &f.values, f.span);
                 }
                 match ordered::apply(&mut ws.model, &checked.actions, limits, true) {
@@ -359,6 +368,7 @@ impl Workspace {
         let mut errors = Vec::new();
         let mut statement_files = Vec::new();
         for t in texts {
+            crate::engine::limits::check().map_err(|e| vec![eval_diagnostic(e)])?;
             let file = self.sources.add(t.name.clone(), t.text.clone());
             if crate::load::is_statement_text(&t.name, &t.text) {
                 statement_files.push(file);
@@ -374,6 +384,7 @@ impl Workspace {
                 Err(d) => errors.extend(d),
             }
         }
+        crate::engine::limits::check().map_err(|e| vec![eval_diagnostic(e)])?;
         if !statement_files.is_empty() {
             match crate::load::read_statement_files(&self.instance, &self.sources, &statement_files)
             {

@@ -114,3 +114,4 @@ mod syntax_errors;
 mod syntax_parse;
 mod syntax_props;
 mod threads;
+mod timeout_load;
