@@ -194,7 +194,19 @@ pub(super) fn dispatch(
 
 /// `:why` / `:whynot` of the atom in `file`.
 fn explain_command(repl: &Repl, ws: &mut Workspace, word: &str, file: FileId) -> Result<String> {
-    let mut atom = parse_atom(&ws.sources, file)?;
+    let mut atom = parse_atom(&ws.sources, file).map_err(|diags| {
+        // `:why a, b`: the help must not say "separate literals with `,`".
+        (diags.into_iter())
+            .map(|mut d| {
+                if d.message.ends_with("found `,`") {
+                    d.help = Some(format!(
+                        "`:{word}` explains one fact: ask `:{word}` of each in turn, or ask the query (without `:{word}`) to see whether they hold together"
+                    ));
+                }
+                d
+            })
+            .collect::<Vec<_>>()
+    })?;
     let warnings = crate::lint::check_atom(ws.model.symbols(), &mut atom);
     let text = if word == "why" && has_variables(&atom) {
         explain_hook::why_each(ws, &atom, repl.depth)?

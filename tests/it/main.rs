@@ -80,6 +80,7 @@ mod lsp;
 mod maintain_dataos;
 mod negation_local;
 mod ordered;
+mod parse_messages;
 mod peer_ascent;
 mod peer_crepe;
 mod policytest_coverage;
