@@ -134,7 +134,7 @@ impl Workspace {
             Ok(mut checked) => {
                 for (i, f) in checked.add.iter().enumerate() {
                     // `--timeout` bounds loading too (E0402), not only evaluation.
-                    if i % 65_536 == 0 {
+                    if i.is_multiple_of(65_536) {
                         if let Err(e) = crate::engine::limits::check() {
                             return Err(LoadFailure {
                                 diagnostics: vec![eval_diagnostic(e)],

@@ -96,7 +96,7 @@ pub(super) fn read_parsed(
 /// Every few thousand statements: has the command's `--timeout` passed (or Ctrl-C)? A
 /// read is part of the command it bounds (E0402, E0403).
 fn bounded(i: usize) -> Result<(), Vec<Diagnostic>> {
-    if i % 2048 == 0 {
+    if i.is_multiple_of(2048) {
         crate::engine::limits::check().map_err(|e| vec![e.to_diagnostic()])?;
     }
     Ok(())
