@@ -275,11 +275,11 @@ fn multi_word(d: Diagnostic, text: &str) -> Diagnostic {
         .map_or(0, |i| i + 1);
     let rest = &text[start..];
     let words = rest[..rest.find([',', ')']).unwrap_or(rest.len())].trim();
-    // Role names are capitalised (`Data Developer`); two lowercase names in a row are
+    // Role names are capitalised words (`Data Developer`); `a X` or `sam engineering` is
     // more likely a forgotten `,`.
     if !words
         .split_whitespace()
-        .any(|w| w.starts_with(char::is_uppercase))
+        .all(|w| w.starts_with(char::is_uppercase))
     {
         return d;
     }
