@@ -409,13 +409,23 @@ pub fn render_capped(
     sources: &SourceMap,
     sink: &mut dyn FnMut(&str),
 ) -> Vec<String> {
+    render_capped_styled(diags, sources, false, sink)
+}
+
+/// [`render_capped`], coloured when `color` (the REPL's diagnostics, as `eval`'s).
+pub fn render_capped_styled(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    color: bool,
+    sink: &mut dyn FnMut(&str),
+) -> Vec<String> {
     let mut sorted: Vec<std::borrow::Cow<'_, Diagnostic>> =
         diags.iter().filter_map(apply_policy).collect();
     sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
     let mut cap = Cap::default();
     for d in sorted {
         if cap.admit(&d, sources) {
-            sink(&d.render(sources));
+            sink(&d.render_styled(sources, color));
         }
     }
     cap.notes()

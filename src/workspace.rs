@@ -132,7 +132,16 @@ impl Workspace {
         ws.rule_warnings = ws.warnings.len();
         match ws.check_texts(facts) {
             Ok(mut checked) => {
-                for f in &checked.add {
+                for (i, f) in checked.add.iter().enumerate() {
+                    // `--timeout` bounds loading too (E0402), not only evaluation.
+                    if i.is_multiple_of(65_536) {
+                        if let Err(e) = crate::engine::limits::check() {
+                            return Err(LoadFailure {
+                                diagnostics: vec![eval_diagnostic(e)],
+                                sources: ws.sources,
+                            });
+                        }
+                    }
                     ws.model.add_fact(f.rel, &f.values, f.span);
                 }
                 match ordered::apply(&mut ws.model, &checked.actions, limits, true) {
@@ -239,7 +248,10 @@ impl Workspace {
 
     fn retract_text(&mut self, name: &str, text: &str) -> Result<Delta, Vec<Diagnostic>> {
         let file = self.sources.add(format!("{name}.facts"), text);
-        let changes = self.instance.read(&self.sources, &[file])?;
+        // Declarations restated to retract them are read as if not yet made.
+        let (stmts, _) = facts::parse_file(text, file);
+        let forgetting = self.instance.forgetting(&stmts);
+        let changes = forgetting.read(&self.sources, &[file])?;
         let mut errors = Vec::new();
         let mut gone = Vec::new();
         // A grant or revocation statement states its fact, or its refusal if it had no
@@ -272,6 +284,20 @@ impl Workspace {
             }))
             .collect();
         for b in &stated {
+            // A derived fact is not retracted (E0106), whether or not it holds now.
+            let derived =
+                (self.program().relation(&b.relation)).filter(|&r| self.program().is_derived(r));
+            if derived.is_some() {
+                errors.push(
+                    Diagnostic::error("E0106", format!("cannot retract `{b}`: it is derived, not stated"))
+                        .at(b.span)
+                        .label(format!("`{}` is derived by the rules", b.relation))
+                        .help(format!(
+                            "retract a stated fact it rests on (for a permission, its grant); `:why {b}` shows them"
+                        )),
+                );
+                continue;
+            }
             match check_base_fact(b, self.model.program()) {
                 Ok(rel) => {
                     let values: Vec<Value> =
@@ -297,7 +323,7 @@ impl Workspace {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let mut instance = self.instance.clone();
+        let mut instance = forgetting;
         instance.apply(&facts::Changes {
             remove: stated,
             ..facts::Changes::default()
@@ -342,6 +368,7 @@ impl Workspace {
         let mut errors = Vec::new();
         let mut statement_files = Vec::new();
         for t in texts {
+            crate::engine::limits::check().map_err(|e| vec![eval_diagnostic(e)])?;
             let file = self.sources.add(t.name.clone(), t.text.clone());
             if crate::load::is_statement_text(&t.name, &t.text) {
                 statement_files.push(file);
@@ -357,6 +384,7 @@ impl Workspace {
                 Err(d) => errors.extend(d),
             }
         }
+        crate::engine::limits::check().map_err(|e| vec![eval_diagnostic(e)])?;
         if !statement_files.is_empty() {
             match crate::load::read_statement_files(&self.instance, &self.sources, &statement_files)
             {

@@ -67,6 +67,8 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: &AuditArgs) -> u8 {
+    // The limits bound the whole command, loading included.
+    let _scope = crate::engine::limits::Scope::enter(&args.limits.limits());
     let ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, false) {
         Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,

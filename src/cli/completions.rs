@@ -10,9 +10,11 @@ pub const COMPLETIONS_HELP: &str =
   fish:        grantlog completions fish > ~/.config/fish/completions/grantlog.fish
   powershell:  grantlog completions powershell >> $PROFILE";
 
-pub const MAN_HELP: &str = "Prints the man page (roff) on stdout. Install it with:
-  mkdir -p ~/.local/share/man/man1 && grantlog man > ~/.local/share/man/man1/grantlog.1
-then `man grantlog`. `grantlog man eval` prints the page of one command (grantlog-eval.1).";
+pub const MAN_HELP: &str =
+    "Prints the man page (roff) on stdout. Install every page (grantlog.1, whose
+SEE ALSO names the commands' pages, and one grantlog-COMMAND.1 per command) with:
+  mkdir -p ~/.local/share/man/man1 && grantlog man --dir ~/.local/share/man/man1
+then `man grantlog` or `man grantlog-eval`. `grantlog man eval` prints one command's page.";
 
 #[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Shell {
@@ -35,6 +37,10 @@ pub struct ManArgs {
     /// A command whose page to print (default: the top-level page).
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+    /// Write every page (grantlog.1 and grantlog-COMMAND.1 for each command) into DIR
+    /// instead of printing one: the top page refers to the others.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 pub fn completions(args: &CompletionsArgs) -> u8 {
@@ -55,6 +61,19 @@ pub fn completions(args: &CompletionsArgs) -> u8 {
 
 pub fn man(args: &ManArgs) -> u8 {
     let top = super::Cli::command();
+    if let Some(dir) = &args.dir {
+        // The pages the top page's SEE ALSO names, and nothing else (no `help` page).
+        return match clap_mangen::generate_to(top, dir) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!(
+                    "error: cannot write the man pages into `{}`: {e}\n  help: create the directory first (mkdir -p)",
+                    dir.display()
+                );
+                1
+            }
+        };
+    }
     let cmd = match &args.command {
         None => top,
         Some(name) => match top.find_subcommand(name) {

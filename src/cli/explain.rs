@@ -45,10 +45,15 @@ JSON, why-not:
                           \"premise\", \"why_not\": {...} | null, \"proof\": node,
                           \"revoked\": [{\"fact\", \"at\", \"statement\"}, ...]}}]}  (missing)
 DOT (--format dot): one node per fact, edges premise -> conclusion labelled with rule names.
+--why-not with variables (`can_run(engineering, W)`): each case a rule of the relation could
+derive (by its first premises that bind them: each workload of engineering) that does not
+hold, explained in turn, at most 5, then `and N more`; JSON {\"cases\": [why-not, ...],
+\"more\": N}; exit 0 when some case is explained, 3 when every case holds.
 
 Examples:
   grantlog explain 'missing_permission(engineering, sales-360, sam, sf-creds, can_use_secret)'
   grantlog explain --why-not 'can_run(engineering, sales-360)'
+  grantlog explain --why-not 'can_run(engineering, W)'
   grantlog explain --rules graph.dl edges.dl 'path(a, d)' --format dot | dot -Tsvg > p.svg";
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -109,7 +114,13 @@ pub fn run(args: &ExplainArgs) -> u8 {
         max_depth: args.depth,
     };
     let f = args.format;
-    let out = if args.why_not {
+    let named_vars = atom
+        .args
+        .iter()
+        .any(|t| matches!(t, crate::syntax::ast::Term::Var(_)));
+    let out = if args.why_not && named_vars {
+        why_not_each(ws, &atom, &opts, f)
+    } else if args.why_not {
         why_not(&mut ws.model, &ws.sources, &atom, &opts).map(|w| match f {
             ExplainFormat::Text => w.to_text(&ws.sources),
             ExplainFormat::Json => pretty(&w.to_json(&ws.sources)),
@@ -133,6 +144,54 @@ pub fn run(args: &ExplainArgs) -> u8 {
             exit_code(&d)
         }
     }
+}
+
+/// At most this many cases of a why-not with variables are explained.
+const WHY_NOT_EACH: usize = 5;
+
+/// `--why-not` of a fact with variables: each case a rule could derive that does not hold.
+fn why_not_each(
+    ws: &mut crate::workspace::Workspace,
+    atom: &crate::syntax::ast::Atom,
+    opts: &ExplainOptions,
+    f: ExplainFormat,
+) -> Result<String, Vec<Diagnostic>> {
+    let Some(cases) = crate::explain::candidates::not_holding(&ws.model, &mut ws.sources, atom)?
+    else {
+        return Err(vec![crate::repl::explain_hook::not_derived(atom).help(
+            "name one case with constants: `grantlog eval -q` lists the facts",
+        )]);
+    };
+    if cases.is_empty() {
+        return Err(vec![Diagnostic::error(
+            HOLDS,
+            format!("every case of `{atom}` the rules could derive holds"),
+        )
+        .at(atom.span)
+        .help(format!("ask why: grantlog explain '{atom}'"))]);
+    }
+    let more = cases.len().saturating_sub(WHY_NOT_EACH);
+    let mut texts = Vec::new();
+    let mut json = Vec::new();
+    for case in cases.iter().take(WHY_NOT_EACH) {
+        let w = why_not(&mut ws.model, &ws.sources, case, opts)?;
+        match f {
+            ExplainFormat::Json => json.push(w.to_json(&ws.sources)),
+            ExplainFormat::Text => texts.push(w.to_text(&ws.sources)),
+            ExplainFormat::Dot => texts.push(w.to_dot(&ws.sources)),
+        }
+    }
+    Ok(match f {
+        ExplainFormat::Json => pretty(&serde_json::json!({"cases": json, "more": more})),
+        _ => {
+            let mut out = texts.join("\n");
+            // DOT stays graphs only (dot reads several in one file).
+            if more > 0 && f == ExplainFormat::Text {
+                out.push_str(&format!("\nand {more} more\n"));
+            }
+            out
+        }
+    })
 }
 
 fn pretty(v: &serde_json::Value) -> String {

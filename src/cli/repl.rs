@@ -8,8 +8,8 @@ use std::time::Instant;
 
 pub const HELP: &str =
     "With no rules and no facts, the shipped DataOS rules and the worked example (S30)
-are loaded. In a terminal the session has line editing, Tab completion, colours and
-history (kept in the platform's data directory, e.g. ~/.local/share/grantlog/history);
+are loaded. In a terminal the session has line editing, Tab completion, coloured input and
+diagnostics (as eval's: --color always|never, NO_COLOR) and history (kept in the platform's data directory, e.g. ~/.local/share/grantlog/history);
 with standard input piped, each line of the script is answered in plain text, and the
 exit status is 1 if any input failed.
 
@@ -39,6 +39,8 @@ pub fn run(args: &ReplArgs) -> u8 {
     let mut session = Repl::new();
     session.embedded = crate::shipped::embedded(!args.rules.is_empty(), !args.facts.is_empty());
     session.opened(&ws, started.elapsed());
+    // Diagnostics go to stdout with the answers: coloured as `eval` colours stderr.
+    session.colour = crate::style::enabled(crate::style::Stream::Stdout);
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         match repl::terminal::run(&mut session, &mut ws) {
             Ok(_) => 0,

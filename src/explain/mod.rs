@@ -10,8 +10,10 @@
 //! - [`render`]: text, JSON and DOT.
 //! - [`statement`]: base facts written back as `.facts` statements.
 //! - [`revoked`]: the revocations behind a missing grant.
+//! - [`candidates`]: the cases a why-not with variables explains.
 //! - [`cause`]: the causes a why-not leads with, in the access model's words.
 
+pub mod candidates;
 mod cause;
 mod fixes;
 pub(crate) mod matcher;

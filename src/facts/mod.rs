@@ -336,6 +336,32 @@ impl Instance {
         }
     }
 
+    /// The instance without the users, tenants, resources and `instance` statement that
+    /// `stmts` declare: what a `:retract` of those declarations reads its text against,
+    /// so that restating them (to name what goes) is not a second definition (F0104).
+    pub fn forgetting(&self, stmts: &[Stmt]) -> Instance {
+        let mut out = self.clone();
+        for s in stmts {
+            match &s.kind {
+                StmtKind::User { id, .. } if out.users.contains_key(&id.text) => {
+                    Arc::make_mut(&mut out.users).remove(&id.text);
+                }
+                StmtKind::Tenant { name, .. } if out.tenants.contains_key(&name.text) => {
+                    Arc::make_mut(&mut out.tenants).remove(&name.text);
+                }
+                StmtKind::Resource { name, tenant, .. } => {
+                    let key = (tenant.text.clone(), name.text.clone());
+                    if out.resources.contains_key(&key) {
+                        Arc::make_mut(&mut out.resources).remove(&key);
+                    }
+                }
+                StmtKind::Instance { .. } => out.instance = None,
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// Known user ids, sorted.
     pub fn users(&self) -> impl Iterator<Item = &str> {
         self.users.keys().map(String::as_str)

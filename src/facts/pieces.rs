@@ -32,10 +32,26 @@ pub(crate) fn parse_in_pieces(
 ) -> (Vec<Stmt>, Vec<Diagnostic>) {
     let pieces = statement_pieces(text, size);
     if pieces.len() > 1 {
+        // The command's `--timeout` and Ctrl-C, read here: the workers have no scope.
+        // Past them, the pieces left are not parsed; the caller's next check reports it.
+        let deadline = crate::engine::limits::deadline(None).map(|(at, _)| at);
+        let interrupt = crate::engine::limits::watched();
+        let stop = || {
+            deadline.is_some_and(|at| std::time::Instant::now() >= at)
+                || interrupt.is_some_and(|i| i.requested())
+        };
         let parts: Vec<Piece> = crate::threads::install(|| {
             pieces
                 .into_par_iter()
-                .map(|r| parse_piece(text, r, file))
+                .map(|r| match stop() {
+                    true => Piece {
+                        stmts: Vec::new(),
+                        lex_errors: Vec::new(),
+                        diags: Vec::new(),
+                        ends_at_dot: true,
+                    },
+                    false => parse_piece(text, r, file),
+                })
                 .collect()
         });
         if parts[..parts.len() - 1].iter().all(|p| p.ends_at_dot) {

@@ -63,7 +63,8 @@ pub(super) fn read_parsed(
         known: Known::default(),
     };
     let mut first_instance = Vec::with_capacity(stmts.len());
-    for s in &stmts {
+    for (i, s) in stmts.iter().enumerate() {
+        bounded(i)?;
         first_instance.push(r.declare(s));
     }
     // Pass 2 only reads what pass 1 declared: for a large read, index it by hash for the
@@ -74,6 +75,7 @@ pub(super) fn read_parsed(
     }
     let created = first_instance.iter().position(|&f| f);
     for (i, (s, first)) in stmts.iter().zip(first_instance).enumerate() {
+        bounded(i)?;
         // S2: a statement of an earlier read, or of a later file of this one, comes after
         // the instance was created (within one file declarations are order-independent).
         r.after_creation = inst.instance.is_some()
@@ -89,6 +91,15 @@ pub(super) fn read_parsed(
         actions: r.actions,
         warnings: r.diags,
     })
+}
+
+/// Every few thousand statements: has the command's `--timeout` passed (or Ctrl-C)? A
+/// read is part of the command it bounds (E0402, E0403).
+fn bounded(i: usize) -> Result<(), Vec<Diagnostic>> {
+    if i.is_multiple_of(2048) {
+        crate::engine::limits::check().map_err(|e| vec![e.to_diagnostic()])?;
+    }
+    Ok(())
 }
 
 pub(super) struct Reader<'a> {

@@ -20,17 +20,20 @@
 //! document skipped; I0202 warning, a pending run-as request; I0204 warning, a field
 //! that looks like a dependency but is not read; I0301 unrecognised table header; I0302
 //! a capture with no table header; I0303 a row whose cells do not line up with the
-//! header; I0002 YAML aliases or nesting past their bounds. Unknown names in what was read are the facts language's F01xx errors.
+//! header; I0105 one user or resource stated differently in two exports (the same
+//! statement twice is merged); I0002 YAML aliases or nesting past their bounds. Unknown names in what was read are the facts language's F01xx errors.
 
 mod export;
 mod grant;
 mod manifest;
+mod merge;
 mod print;
 mod table;
 mod yaml;
 
 pub use export::manifests_from_facts;
 pub use grant::PENDING;
+pub use merge::DISAGREE;
 pub use print::facts_text;
 
 use crate::diag::Diagnostic;
@@ -96,9 +99,12 @@ pub fn statements(sources: &SourceMap, file: FileId) -> (Vec<Stmt>, Vec<Diagnost
 pub fn parse_files(sources: &SourceMap, files: &[FileId]) -> Vec<(Vec<Stmt>, Vec<Diagnostic>)> {
     let mut out: Vec<(Vec<Stmt>, Vec<Diagnostic>)> = Vec::new();
     let mut first: Option<(usize, usize)> = None;
+    let mut imported = Vec::with_capacity(files.len());
     for &file in files {
         let f = sources.file(file);
-        let from_table = source_of(&f.name, &f.text) == Some(Source::Table);
+        let source = source_of(&f.name, &f.text);
+        imported.push(matches!(source, Some(Source::Table | Source::Manifests)));
+        let from_table = source == Some(Source::Table);
         let (mut stmts, diags) = statements(sources, file);
         if from_table {
             let mut kept = Vec::with_capacity(stmts.len());
@@ -131,13 +137,21 @@ pub fn parse_files(sources: &SourceMap, files: &[FileId]) -> Vec<(Vec<Stmt>, Vec
         }
         out.push((stmts, diags));
     }
+    merge::merge_duplicates(sources, &mut out, &imported);
     out
 }
 
 fn merge(into: &mut Vec<(Name, Vec<Name>)>, more: Vec<(Name, Vec<Name>)>) {
     for (role, users) in more {
         match into.iter_mut().find(|(r, _)| r.text == role.text) {
-            Some((_, us)) => us.extend(users),
+            // A user in two captures holds the role once.
+            Some((_, us)) => {
+                for u in users {
+                    if !us.iter().any(|x| x.text == u.text) {
+                        us.push(u);
+                    }
+                }
+            }
             None => into.push((role, users)),
         }
     }

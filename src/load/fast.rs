@@ -72,8 +72,12 @@ pub fn load_facts(
     let mut args = Vec::new();
     let mut row: Vec<Value> = Vec::new();
     let mut last: Option<Last> = None;
-    let mut n = 0;
+    let mut n: usize = 0;
     while let Some(fact) = scanner.next_fact(&mut args).map_err(|_| Fallback)? {
+        // Past `--timeout` (or Ctrl-C) the ordinary path reports it (E0402, E0403).
+        if n.is_multiple_of(65_536) && crate::engine::limits::check().is_err() {
+            return Err(Fallback);
+        }
         if last.as_ref().is_none_or(|l| l.name != fact.relation) {
             last = Some(resolve(&program, fact.relation, statements).ok_or(Fallback)?);
         }

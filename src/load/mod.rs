@@ -307,6 +307,7 @@ pub fn read_statement_files(
     files: &[FileId],
 ) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
     let parsed = crate::import::parse_files(sources, files);
+    crate::engine::limits::check().map_err(|e| vec![eval_diagnostic(e)])?;
     // One mistake, one error: a YAML file that does not parse yields none of its
     // resources, so every reference to them elsewhere would be an error too (one typo
     // gave 24 errors, the real one last). Report what did not parse, and only that.

@@ -55,6 +55,7 @@ Why and why not:
   :why can_use(sam, engineering, sf-depot)           the rules and facts it rests on
   :whynot can_run(engineering, sales-360)            what is missing for it to hold
   :why can_use(sam, engineering, R)                  each answer explained (at most 5)
+  :whynot can_run(engineering, W)                    each workload that does not run explained (at most 5)
   :depth N                                           explain at most N rules deep (`:depth` alone: no limit)
   :timing on|off                                     end each answer with how long it took
   :audit sam                                         everything sam holds, by scope, with the grants behind it
@@ -193,10 +194,24 @@ pub(super) fn dispatch(
 
 /// `:why` / `:whynot` of the atom in `file`.
 fn explain_command(repl: &Repl, ws: &mut Workspace, word: &str, file: FileId) -> Result<String> {
-    let mut atom = parse_atom(&ws.sources, file)?;
+    let mut atom = parse_atom(&ws.sources, file).map_err(|diags| {
+        // `:why a, b`: the help must not say "separate literals with `,`".
+        (diags.into_iter())
+            .map(|mut d| {
+                if d.message.ends_with("found `,`") {
+                    d.help = Some(format!(
+                        "`:{word}` explains one fact: ask `:{word}` of each in turn, or ask the query (without `:{word}`) to see whether they hold together"
+                    ));
+                }
+                d
+            })
+            .collect::<Vec<_>>()
+    })?;
     let warnings = crate::lint::check_atom(ws.model.symbols(), &mut atom);
     let text = if word == "why" && has_variables(&atom) {
         explain_hook::why_each(ws, &atom, repl.depth)?
+    } else if has_named_variables(&atom) {
+        explain_hook::why_not_each(ws, &atom, repl.depth)?
     } else {
         explain_hook::explain(ws, &atom, word == "whynot", repl.depth)?
     };
@@ -217,6 +232,11 @@ fn relocate(mut d: Diagnostic, from: FileId, to: FileId) -> Diagnostic {
         move_span(s);
     }
     d
+}
+
+fn has_named_variables(atom: &crate::syntax::ast::Atom) -> bool {
+    use crate::syntax::ast::Term;
+    atom.args.iter().any(|t| matches!(t, Term::Var(_)))
 }
 
 fn has_variables(atom: &crate::syntax::ast::Atom) -> bool {

@@ -74,6 +74,48 @@ pub fn why_each(
     Ok(out)
 }
 
+/// `:whynot` of an atom with variables: each case a rule of its relation could derive
+/// that does not hold (`:whynot can_run(engineering, W)`: each workload of engineering
+/// that does not run), explained in turn, at most [`WHY_EACH`], then how many more.
+pub fn why_not_each(
+    ws: &mut Workspace,
+    atom: &Atom,
+    depth: Option<usize>,
+) -> Result<String, Vec<Diagnostic>> {
+    let Some(cases) = crate::explain::candidates::not_holding(&ws.model, &mut ws.sources, atom)?
+    else {
+        return Err(vec![not_derived(atom)]);
+    };
+    if cases.is_empty() {
+        return Ok(format!(
+            "every case of `{atom}` the rules could derive holds; `:why {atom}` shows them\n"
+        ));
+    }
+    let mut out = String::new();
+    for case in cases.iter().take(WHY_EACH) {
+        out.push_str(&explain(ws, case, true, depth)?);
+        out.push('\n');
+    }
+    if cases.len() > WHY_EACH {
+        out.push_str(&format!("and {} more\n", cases.len() - WHY_EACH));
+    }
+    Ok(out)
+}
+
+/// A why-not with variables of a relation no rule derives: nothing names its cases.
+pub fn not_derived(atom: &Atom) -> Diagnostic {
+    crate::diag::Diagnostic::error(
+        crate::explain::candidates::NOT_DERIVED,
+        format!(
+            "`{}` is stated, not derived: no rule names the cases to explain",
+            atom.relation.name
+        ),
+    )
+    .at(atom.span)
+    .label("a variable in a stated relation")
+    .help("name one case with constants, e.g. the values `:facts` lists for it")
+}
+
 /// The diagnostic with its hints in the REPL's words: `:whynot X`, not a shell command.
 pub fn in_repl_words(mut d: Diagnostic) -> Diagnostic {
     if let Some(help) = &d.help {

@@ -139,6 +139,68 @@ fn column_samples(ws: &Workspace) -> std::collections::BTreeMap<String, Vec<BTre
         }
         out.insert(program.relation_name(rel).to_string(), cols);
     }
+    // An empty column of a derived relation (`can_run` when nothing runs) offers what its
+    // rules could put there: the column of the premise that binds it (`workload(T, W)`).
+    let mut traced = out.clone();
+    for rel in program.relations() {
+        let name = program.relation_name(rel);
+        for col in 0..program.arity(rel) {
+            if out[name][col].is_empty() {
+                let mut seen = Vec::new();
+                traced.get_mut(name).expect("every relation")[col] =
+                    column_type(program, &out, rel, col, &mut seen);
+            }
+        }
+    }
+    traced
+}
+
+/// The constants a column can hold: its own when it has some, else the union, over the
+/// rules of its relation, of the column of the first positive premise binding it (or the
+/// head's constant there), followed down through empty relations. `seen` cuts cycles.
+fn column_type(
+    program: &crate::program::Program,
+    samples: &std::collections::BTreeMap<String, Vec<BTreeSet<String>>>,
+    rel: crate::program::RelId,
+    col: usize,
+    seen: &mut Vec<(crate::program::RelId, usize)>,
+) -> BTreeSet<String> {
+    use crate::program::{Arg, BodyLiteral};
+    let own = &samples[program.relation_name(rel)][col];
+    if !own.is_empty() || seen.contains(&(rel, col)) || seen.len() > 16 {
+        return own.clone();
+    }
+    seen.push((rel, col));
+    let mut out = BTreeSet::new();
+    for r in program.rules_for(rel) {
+        let rule = program.rule(r);
+        match rule.head_args.get(col) {
+            Some(Arg::Var(v)) => {
+                let premise = rule.body.iter().find_map(|lit| match lit {
+                    BodyLiteral::Positive(a) => a
+                        .args
+                        .iter()
+                        .position(|x| *x == Arg::Var(*v))
+                        .map(|j| (a.rel, j)),
+                    _ => None,
+                });
+                if let Some((r2, j)) = premise {
+                    out.extend(column_type(program, samples, r2, j, seen));
+                }
+            }
+            Some(Arg::Const(c)) => {
+                if let crate::syntax::ast::Const::Sym(s) = &program.constants()[c.0 as usize] {
+                    if is_bare_symbol(s) {
+                        out.insert(s.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+        if out.len() >= SAMPLE_VALUES {
+            break;
+        }
+    }
     out
 }
 
@@ -159,6 +221,12 @@ impl ReplHelper {
                 .map(|(r, _)| r.clone())
                 .collect::<Vec<_>>()
         };
+        // Commands that take one name: `:audit` a user, `:facts` a relation.
+        match words.as_slice() {
+            [":audit"] => return Some(owned(&self.users)),
+            [":facts"] => return Some(owned(&self.relations)),
+            _ => {}
+        }
         let statement = words.iter().any(|w| STATEMENT_KEYWORDS.contains(w));
         if statement
             || words

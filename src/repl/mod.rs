@@ -61,6 +61,8 @@ pub struct Repl {
     /// How many of the workspace's fact texts the session opened with (set at its first
     /// input, and by `:reload`): `:changes` and `:save` compare with them.
     pub opened_facts: Option<usize>,
+    /// Colour the diagnostics, as `eval` colours its own (`--color`, NO_COLOR, a terminal).
+    pub colour: bool,
 }
 
 /// The cost of the last change that evaluated.
@@ -117,7 +119,8 @@ impl Repl {
             Err(mut diags) => {
                 interrupted_note(&mut diags, input);
                 self.summary.errors += 1;
-                let text = render(&diags, &ws.sources).replace(&format!("{name}.facts"), &name);
+                let text = render_styled(&diags, &ws.sources, self.colour)
+                    .replace(&format!("{name}.facts"), &name);
                 let _ = out.write_all(text.as_bytes());
                 Flow::Continue
             }
@@ -360,9 +363,18 @@ fn suggestion(ws: &Workspace) -> String {
 /// Diagnostics in source order, each with file:line:col (no closing count: one input
 /// at a time).
 pub fn render(diags: &[Diagnostic], sources: &crate::source::SourceMap) -> String {
+    render_styled(diags, sources, false)
+}
+
+/// [`render`], coloured when `color`.
+pub fn render_styled(
+    diags: &[Diagnostic],
+    sources: &crate::source::SourceMap,
+    color: bool,
+) -> String {
     // Capped per file (crate::diag::MAX_PER_FILE): thousands of errors stay readable.
     let mut out = String::new();
-    let notes = crate::diag::render_capped(diags, sources, &mut |t| out.push_str(t));
+    let notes = crate::diag::render_capped_styled(diags, sources, color, &mut |t| out.push_str(t));
     for note in notes {
         out.push_str(&note);
         out.push('\n');

@@ -130,7 +130,8 @@ fn run(text: &str, file: FileId, mode: Mode) -> Outcome {
             _ => false,
         };
         if !repeat {
-            out.diags.push(syntax_error(e, file, end, mode));
+            out.diags
+                .push(multi_word(syntax_error(e, file, end, mode), text));
         }
     }
     out.other_error |=
@@ -254,6 +255,38 @@ fn syntax_error(e: PError, file: FileId, end: usize, mode: Mode) -> Diagnostic {
     } else if has("\")\"") {
         d = d.help("is a `)` missing?");
     }
+    d
+}
+
+/// A word right after another inside parentheses (`holds_role(sam, engineering, Data
+/// Developer)`) is a multi-word name written bare: say to quote it, not "is a `)` missing?".
+fn multi_word(d: Diagnostic, text: &str) -> Diagnostic {
+    let Some(span) = d.span else { return d };
+    let found_word =
+        text[span.start as usize..].starts_with(|c: char| c.is_alphanumeric() || c == '"');
+    let before = text[..span.start as usize].trim_end();
+    let after_word = before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
+    let in_args = before.rfind('(') > before.rfind(')');
+    if !(found_word && after_word && in_args && d.message.contains("`,`")) {
+        return d;
+    }
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == ' '))
+        .map_or(0, |i| i + 1);
+    let rest = &text[start..];
+    let words = rest[..rest.find([',', ')']).unwrap_or(rest.len())].trim();
+    // Role names are capitalised words (`Data Developer`); `a X` or `sam engineering` is
+    // more likely a forgotten `,`.
+    if !words
+        .split_whitespace()
+        .all(|w| w.starts_with(char::is_uppercase))
+    {
+        return d;
+    }
+    let mut d = d;
+    d.help = Some(format!(
+        "quote multi-word names: `\"{words}\"` (a name is one word; two words in a row are not one value)"
+    ));
     d
 }
 

@@ -61,3 +61,48 @@ fn the_man_page_lists_every_command_and_a_command_page_its_options() {
     assert_eq!(code, 2);
     assert!(err.contains("eval"), "{err}");
 }
+
+/// Issue 24 item 20: the README installed only grantlog.1, whose SEE ALSO names
+/// grantlog-eval(1) and the other pages, which were nowhere. `man --dir` installs every
+/// page, and every page any of them refers to is among them.
+#[test]
+fn man_dir_installs_every_page_the_pages_refer_to() {
+    let dir = crate::fidelity_util::TempDir::new("man-dir");
+    let target = dir.path().join("man1");
+    let (_, err, code) = grantlog(&["man", "--dir", target.to_str().unwrap()]);
+    assert_eq!(code, 1, "a missing directory is an error: {err}");
+    assert!(err.contains("mkdir -p"), "{err}");
+    std::fs::create_dir_all(&target).unwrap();
+    let (out, err, code) = grantlog(&["man", "--dir", target.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let pages: Vec<String> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(pages.contains(&"grantlog.1".to_string()), "{pages:?}");
+    for c in COMMANDS {
+        assert!(pages.contains(&format!("grantlog-{c}.1")), "{c}: {pages:?}");
+    }
+    let mut referred = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(target.join(page)).unwrap();
+        // roff escapes the hyphen: `grantlog\-eval(1)`.
+        for (at, _) in text.match_indices("(1)") {
+            let start = text[..at]
+                .rfind(|c: char| c.is_whitespace() || c == ',')
+                .map_or(0, |i| i + 1);
+            let name = text[start..at]
+                .replace("\\-", "-")
+                .replace("\\fB", "")
+                .replace("\\fR", "");
+            if name.starts_with("grantlog") {
+                referred += 1;
+                assert!(
+                    pages.contains(&format!("{name}.1")),
+                    "{page} refers to {name}(1), not installed"
+                );
+            }
+        }
+    }
+    assert!(referred >= COMMANDS.len(), "{referred} references");
+}

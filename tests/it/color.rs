@@ -95,3 +95,52 @@ fn carets_and_table_columns_line_up_under_wide_characters() {
         "{out}"
     );
 }
+
+/// `grantlog repl` with `input` on stdin (a pipe) and the environment given.
+fn repl(args: &[&str], env: &[(&str, &str)], input: &str) -> String {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grantlog"));
+    cmd.arg("repl")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 24 items 12 and 20: the README says "Diagnostics and the REPL are coloured";
+/// the REPL's diagnostics were plain whatever `--color` said. They follow the same
+/// choice as `eval`'s: `--color always|never`, NO_COLOR over CLICOLOR_FORCE, none in a pipe.
+#[test]
+fn repl_diagnostics_are_coloured_like_evals() {
+    let input = "can_rn(engineering, W)\n:assert user x type robot.\n";
+    let coloured = repl(&["--color", "always"], &[("NO_COLOR", "1")], input);
+    let bare = repl(&["--color", "never"], &[("CLICOLOR_FORCE", "1")], input);
+    assert!(coloured.contains("\x1b["), "{coloured:?}");
+    assert!(bare.contains("error[E0101]"), "{bare}");
+    assert!(!bare.contains('\x1b'), "{bare:?}");
+    assert_eq!(plain(&coloured), bare);
+    // The error header is painted as eval paints it.
+    let (_, eval_err) = run(&[BAD[0], BAD[1], BAD[2], "--color", "always"], &[]);
+    let head = eval_err.lines().next().unwrap();
+    assert!(coloured.contains(head), "{head:?} in {coloured:?}");
+    let forced = repl(&[], &[("CLICOLOR_FORCE", "1")], input);
+    assert!(forced.contains("\x1b["), "{forced:?}");
+    let off = repl(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], input);
+    assert!(!off.contains('\x1b'), "{off:?}");
+    let piped = repl(&[], &[], input);
+    assert!(!piped.contains('\x1b'), "{piped:?}");
+}

@@ -58,3 +58,31 @@ fn a_query_completes_the_constants_of_the_column() {
     // Outside any context every name is offered, as before.
     assert!(complete(&h, "sa").contains(&"sales-360".to_string()));
 }
+
+/// Issue 24 item 11: an empty relation's column offers what its rules could put there
+/// (`can_run` is empty in the worked example: sales-360 does not run), `:audit` offers
+/// users and `:facts` relations only.
+#[test]
+fn an_empty_column_offers_the_constants_of_its_type() {
+    let h = helper();
+    // The workloads, from `workload(T, W)`, the premise that binds W: not every resource.
+    assert_eq!(complete(&h, ":whynot can_run(engineering, "), ["sales-360"]);
+    assert_eq!(complete(&h, "can_run(engineering, "), ["sales-360"]);
+    assert_eq!(complete(&h, "can_run("), ["engineering"]);
+}
+
+#[test]
+fn audit_offers_users_and_facts_relations_only() {
+    let h = helper();
+    assert_eq!(
+        complete(&h, ":audit "),
+        ["dana", "iamgroot", "maria", "sam"]
+    );
+    assert_eq!(complete(&h, ":audit m"), ["maria"]);
+    let rels = complete(&h, ":facts ");
+    assert!(rels.contains(&"can_run".to_string()), "{rels:?}");
+    assert!(rels.contains(&"grant".to_string()), "{rels:?}");
+    assert!(!rels.contains(&"sam".to_string()), "no constants: {rels:?}");
+    assert!(!rels.contains(&"engineering".to_string()), "{rels:?}");
+    assert_eq!(complete(&h, ":facts can_r"), ["can_run"]);
+}
