@@ -88,7 +88,15 @@ pub fn apply(
     if checks.is_empty() {
         // Rules that state no right for actions: every action takes effect.
         for a in actions {
-            effect(model, &program, a, &mut out, &mut |_, _, _| {}, &mut held, &mut reach);
+            effect(
+                model,
+                &program,
+                a,
+                &mut out,
+                &mut |_, _, _| {},
+                &mut held,
+                &mut reach,
+            );
         }
         for p in held.order.into_iter().flatten() {
             add_placed(model, p, &mut out);
@@ -157,7 +165,15 @@ pub fn apply(
             }
         };
         if allowed {
-            effect(model, &program, a, &mut out, &mut touched, &mut held, &mut reach);
+            effect(
+                model,
+                &program,
+                a,
+                &mut out,
+                &mut touched,
+                &mut held,
+                &mut reach,
+            );
         } else {
             let record = BaseFact {
                 relation: a.kind.refused().to_owned(),

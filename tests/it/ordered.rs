@@ -149,7 +149,10 @@ fn a_grant_in_a_session_leaves_what_it_cannot_touch_as_it_was() {
     };
     let before = origins(&ws.model);
     let delta = ws
-        .assert("step", "grant can_use_depot on sf-depot in engineering to dana by iamgroot.")
+        .assert(
+            "step",
+            "grant can_use_depot on sf-depot in engineering to dana by iamgroot.",
+        )
         .unwrap_or_else(|d| panic!("{d:?}"));
     assert!(delta.refused.is_empty(), "{:?}", delta.refused);
     let after = origins(&ws.model);
