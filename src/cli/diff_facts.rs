@@ -10,7 +10,7 @@
 use super::diff::{evaluate_both, write, DiffArgs, Shown};
 use super::read_all;
 use crate::diag::Diagnostic;
-use crate::diff::{Diff, FactChange};
+use crate::diff::{measure, Diff, FactChange, MeasureError, MeasuredRows};
 use crate::engine::limits::Inherited;
 use crate::engine::{Limits, Origin};
 use crate::explain::{NodeOrigin, Proof};
@@ -31,7 +31,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     let same_rules = texts.old_rules.len() == texts.new_rules.len()
         && (texts.old_rules.iter().zip(&texts.new_rules))
             .all(|(o, n)| o.name == n.name && o.text == n.text);
-    let (old, beside, read) = match open(&texts, same_rules, &limits) {
+    let (mut old, beside, read) = match open(&texts, same_rules, &limits) {
         Ok(opened) => opened,
         Err(failures) => {
             let sides: Vec<(&[Diagnostic], &SourceMap)> = failures
@@ -43,16 +43,8 @@ pub fn run(args: &DiffArgs) -> u8 {
         }
     };
     // Never freed, as in `diff` of rules: the process ends with the command.
-    let old = super::keep_until_exit(old);
     let read = super::keep_until_exit(read);
     let change = FactChange::between(&old.model, &read.model);
-    let new = match build_new(old, same_rules, beside, read, &texts, &change, &limits) {
-        Ok(ws) => super::keep_until_exit(ws),
-        Err(failure) => {
-            super::report_sides(&[(&failure.diagnostics, &failure.sources)]);
-            return 1;
-        }
-    };
     let mut warnings = if args.rules.is_empty() && args.against.is_empty() {
         // The shipped rules are clean: only the facts' and imports' warnings matter.
         read.warnings
@@ -64,7 +56,6 @@ pub fn run(args: &DiffArgs) -> u8 {
         read.warnings.clone()
     };
     warnings.retain(|d| !d.is_error());
-    super::report_sides(&[(&warnings, &read.sources)]);
     let names = |paths: &[std::path::PathBuf]| -> serde_json::Value {
         paths
             .iter()
@@ -79,19 +70,122 @@ pub fn run(args: &DiffArgs) -> u8 {
             .collect(),
         None => names(&args.old_facts),
     };
+    let extra = vec![
+        ("old_facts", old_facts),
+        ("new_facts", names(&args.facts)),
+        ("base", json!(args.base)),
+    ];
+    let read_model = &read.model;
+    if same_rules && beside.is_none() {
+        match measure_on_old(args, &mut old, read, &change, &limits) {
+            Ok(Some((new_model, rows, mut sources, offset))) => {
+                super::report_sides(&[(&warnings, &read.sources)]);
+                let old = super::keep_until_exit(old);
+                let new_model: &'static crate::engine::Model = Box::leak(Box::new(new_model));
+                let diff = Diff::measured(&old.model, new_model, rows);
+                let shown = Shown {
+                    old: &old.sources,
+                    new: &mut sources,
+                    statements: Some((&change, &read.sources)),
+                    default_relations: Some(crate::repl::session::decision_relations(&old.model)),
+                    extra,
+                };
+                return write(args, diff, shown, |proof| {
+                    cite_new(proof, read_model, offset)
+                });
+            }
+            Ok(None) => {}
+            Err(failure) => {
+                super::report_sides(&[(&failure.diagnostics, &failure.sources)]);
+                return 1;
+            }
+        }
+    }
+    let said = Said { warnings, extra };
+    compare_models(
+        args, old, same_rules, beside, read, &texts, &change, &limits, said,
+    )
+}
+
+type MeasuredOnOld = (crate::engine::Model, MeasuredRows, SourceMap, usize);
+
+/// The change applied to OLD's own model in a transaction and measured there
+/// ([`crate::diff::measure`]): NEW's gains proved before the rollback (when proofs are
+/// shown), OLD's model left as it was. With the sources NEW's proofs cite (OLD's, then
+/// NEW's files from `offset`). `None`: the change does not fit OLD's program.
+fn measure_on_old(
+    args: &DiffArgs,
+    old: &mut Workspace,
+    read: &Workspace,
+    change: &FactChange,
+    limits: &Limits,
+) -> Result<Option<MeasuredOnOld>, LoadFailure> {
+    let mut sources = old.sources.clone();
+    let offset = sources.len();
+    for id in 0..read.sources.len() {
+        let f = read.sources.file(FileId(id as u32));
+        sources.add(f.name.clone(), f.text.clone());
+    }
+    // The relations `write` lists, so that the gains proved now are those it shows.
+    let listed = if args.relations.is_empty() {
+        crate::repl::session::decision_relations(&old.model)
+    } else {
+        args.relations.clone()
+    };
+    let include = |r: &str| listed.iter().any(|n| n == r);
+    let prove = (!args.no_proofs).then_some((args.depth, &include as &dyn Fn(&str) -> bool));
+    match measure(&mut old.model, change, |s| moved(s, offset), limits, prove) {
+        Ok(m) => {
+            let (model, rows) = m.split();
+            Ok(Some((model, rows, sources, offset)))
+        }
+        Err(MeasureError::Unplaced(_)) => Ok(None),
+        Err(MeasureError::Eval(e)) => Err(LoadFailure {
+            diagnostics: vec![crate::load::eval_diagnostic(e)],
+            sources,
+        }),
+    }
+}
+
+/// What the output says besides the diff: NEW's warnings and the JSON members.
+struct Said {
+    warnings: Vec<Diagnostic>,
+    extra: Vec<(&'static str, serde_json::Value)>,
+}
+
+/// NEW built as a model of its own (NEW's rules beside OLD's, or a copy of OLD's model
+/// changed, or from scratch) and the two models compared ([`Diff::compute`]).
+#[allow(clippy::too_many_arguments)]
+fn compare_models(
+    args: &DiffArgs,
+    old: Workspace,
+    same_rules: bool,
+    beside: Option<Result<crate::workspace::Beside, LoadFailure>>,
+    read: &'static Workspace,
+    texts: &Texts,
+    change: &FactChange,
+    limits: &Limits,
+    said: Said,
+) -> u8 {
+    let Said { warnings, extra } = said;
+    let old = super::keep_until_exit(old);
+    let new = match build_new(old, same_rules, beside, read, texts, change, limits) {
+        Ok(ws) => super::keep_until_exit(ws),
+        Err(failure) => {
+            super::report_sides(&[(&failure.diagnostics, &failure.sources)]);
+            return 1;
+        }
+    };
+    super::report_sides(&[(&warnings, &read.sources)]);
     let default_relations = Some(crate::repl::session::decision_relations(&new.model));
     let diff = Diff::compute(&old.model, &new.model);
     let offset = new.sources.len() - read.sources.len();
     let shown = Shown {
         old: &old.sources,
         new: &mut new.sources,
-        statements: Some((&change, &read.sources)),
+        statements: Some((change, &read.sources)),
         default_relations,
-        extra: vec![
-            ("old_facts", old_facts),
-            ("new_facts", names(&args.facts)),
-            ("base", json!(args.base)),
-        ],
+        extra,
     };
     let read_model = &read.model;
     write(args, diff, shown, |proof| {

@@ -48,6 +48,7 @@ impl<'m> Diff<'m> {
             arity_changed: Vec::new(),
             old,
             new,
+            prove_gains: true,
         };
         let mut jobs = Vec::new();
         for ro in po.relations() {

@@ -23,10 +23,12 @@ mod order;
 mod shown;
 mod stated;
 mod text;
+mod tracked;
 
 pub use json::write_json;
 pub use stated::{FactChange, Stated, Unplaced};
 pub use text::{to_text, write_text};
+pub use tracked::{measure, MeasureError, Measured, MeasuredRows, ProveGains};
 
 use crate::engine::{Model, Symbols, Value};
 use crate::explain::{prove, Fact, Proof};
@@ -54,6 +56,9 @@ pub struct Diff<'m> {
     pub arity_changed: Vec<ArityChange>,
     old: &'m Model,
     new: &'m Model,
+    /// Whether [`Diff::prove`] proves the gains: not when NEW's state is gone (a change
+    /// [`measure`]d in a transaction, whose gains were proved before the rollback).
+    prove_gains: bool,
 }
 
 impl fmt::Debug for Diff<'_> {
@@ -263,10 +268,13 @@ pub fn group_columns(columns: &[String]) -> (Option<usize>, Option<usize>) {
 
 impl<'m> Diff<'m> {
     /// Attach proofs to the changes of the relations `include` accepts: a gain's proof
-    /// under NEW, a loss's under OLD (`max_depth` as for `explain --depth`).
+    /// under NEW, a loss's under OLD (`max_depth` as for `explain --depth`). A measured
+    /// diff's gains keep the proofs [`measure`] gave them.
     pub fn prove(&mut self, max_depth: Option<usize>, include: impl Fn(&str) -> bool) {
         for rd in self.relations.iter_mut().filter(|r| include(&r.relation)) {
-            rd.gained.prove(max_depth);
+            if self.prove_gains {
+                rd.gained.prove(max_depth);
+            }
             rd.lost.prove(max_depth);
         }
     }

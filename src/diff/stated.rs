@@ -39,10 +39,18 @@ impl FactChange {
     /// and programs; a relation is matched by name and arity). Facts written in rule files
     /// are not the instance's: left out. Neither model needs to be evaluated.
     pub fn between(old: &Model, new: &Model) -> FactChange {
-        let mut change = FactChange {
-            added: missing(new, old),
-            removed: missing(old, new),
-        };
+        // The two directions are independent: one on another thread.
+        let (added, removed) = std::thread::scope(|s| {
+            let added = s.spawn(|| missing(new, old));
+            let removed = missing(old, new);
+            (
+                added
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                removed,
+            )
+        });
+        let mut change = FactChange { added, removed };
         for list in [&mut change.added, &mut change.removed] {
             list.sort_by(|a, b| {
                 (a.span.file.0, a.span.start, &a.fact).cmp(&(b.span.file.0, b.span.start, &b.fact))
@@ -183,18 +191,38 @@ fn statement_text(sources: &SourceMap, span: Span) -> String {
     file.line_text(line).trim().to_string()
 }
 
+/// Per value of `a`, the same constant in `b` (`None`: `b` never saw it). Two readings of
+/// nearly the same text intern constants in nearly the same order, so each value is
+/// first tried at the place the previous one's match suggests (one comparison of two
+/// constants), and looked up by hash only where the orders part.
+fn translation(a: &Model, b: &Model) -> Vec<Option<Value>> {
+    let (sa, sb) = (a.symbols(), b.symbols());
+    let mut shift: i64 = 0;
+    (0..sa.len() as u32)
+        .map(|v| {
+            let c = sa.constant(Value(v));
+            let guess = v as i64 + shift;
+            if (0..sb.len() as i64).contains(&guess) && sb.constant(Value(guess as u32)) == c {
+                return Some(Value(guess as u32));
+            }
+            let found = sb.get(c);
+            if let Some(w) = found {
+                shift = w.0 as i64 - v as i64;
+            }
+            found
+        })
+        .collect()
+}
+
 /// The base facts of `a` that `b` does not state as base facts (rule files' facts left
 /// out), with `a`'s spans.
 fn missing(a: &Model, b: &Model) -> Vec<Stated> {
     let (pa, pb) = (a.program(), b.program());
     let rule_file: FxHashSet<Span> = pa.facts().iter().map(|f| f.span).collect();
-    // Per value of `a`, the same constant in `b` (None: `b` never saw it).
-    let to_b: Vec<Option<Value>> = if a.shares_symbols(b) {
+    let to_b = if a.shares_symbols(b) {
         Vec::new()
     } else {
-        (0..a.symbols().len() as u32)
-            .map(|v| b.symbols().get(a.constant(Value(v))))
-            .collect()
+        translation(a, b)
     };
     let mut out = Vec::new();
     let mut buf = Vec::new();
@@ -226,4 +254,65 @@ fn missing(a: &Model, b: &Model) -> Vec<Stated> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::syntax::ast::Const;
+    use std::sync::Arc;
+
+    fn model(facts: &[(&str, &str)]) -> Model {
+        let mut sources = SourceMap::new();
+        let (program, _) = crate::load::compile_texts(
+            &mut sources,
+            &[("r.dl", ".decl p(a: symbol, b: symbol)\n")],
+        )
+        .unwrap_or_else(|d| panic!("compiles: {d:?}"));
+        let mut m = Model::new(Arc::new(program));
+        let p = m.program().relation("p").expect("p");
+        for (i, (x, y)) in facts.iter().enumerate() {
+            let t = [
+                m.intern(&Const::Sym((*x).into())),
+                m.intern(&Const::Sym((*y).into())),
+            ];
+            let at = Span {
+                file: FileId(0),
+                start: i as u32,
+                end: i as u32 + 1,
+            };
+            m.add_fact(p, &t, at);
+        }
+        m
+    }
+
+    /// Symbol tables that agree, then part (a constant first seen later, or never), then
+    /// agree again at another place: every value is translated to the same constant.
+    #[test]
+    fn translation_follows_the_shift_between_two_tables() {
+        let a = model(&[("u1", "t0"), ("u2", "t0"), ("u3", "t1"), ("u4", "t1")]);
+        let b = model(&[
+            ("u1", "t0"),
+            ("x", "t0"),
+            ("u3", "t1"),
+            ("u4", "t1"),
+            ("u2", "y"),
+        ]);
+        let to_b = translation(&a, &b);
+        assert_eq!(to_b.len(), a.symbols().len());
+        for (v, w) in to_b.iter().enumerate() {
+            let c = a.constant(Value(v as u32));
+            assert_eq!(
+                w.map(|w| b.constant(w)),
+                b.symbols().get(c).map(|_| c),
+                "{c}"
+            );
+        }
+        let change = FactChange::between(&a, &b);
+        let shown =
+            |l: &[Stated]| -> Vec<String> { l.iter().map(|s| s.fact.to_string()).collect() };
+        assert_eq!(shown(&change.removed), ["p(u2, t0)"]);
+        assert_eq!(shown(&change.added), ["p(x, t0)", "p(u2, y)"]);
+    }
 }

@@ -17,3 +17,27 @@ impl Model {
         next
     }
 }
+
+impl Model {
+    /// A model of the same program and symbol table holding no tuple: what shows (and
+    /// orders) the tuples of a state this model is about to leave, e.g. the gains of a
+    /// change measured in a transaction before it is rolled back (`grantlog diff` of two
+    /// fact sets). Asking it for tuples answers as for an empty model.
+    pub fn symbols_only(&self) -> Model {
+        let mut m = Model::new(Arc::clone(&self.program));
+        m.rels = self
+            .program
+            .relations()
+            .map(|r| {
+                Arc::new(super::relation::Rows::new(
+                    self.program.arity(r),
+                    self.program.indexes(r),
+                ))
+            })
+            .collect();
+        m.base_spans.clear();
+        m.symbols = Arc::clone(&self.symbols);
+        m.consts = self.consts.clone();
+        m
+    }
+}
