@@ -98,9 +98,7 @@ pub fn apply(
                 &mut reach,
             );
         }
-        for p in held.order.into_iter().flatten() {
-            add_placed(model, p, &mut out);
-        }
+        held.flush(model, &mut out);
         return Ok(out);
     }
     // Evaluating up to a check relation's own stratum would also run every stratum
@@ -185,9 +183,7 @@ pub fn apply(
             }
         }
     }
-    for p in held.order.into_iter().flatten() {
-        add_placed(model, p, &mut out);
-    }
+    held.flush(model, &mut out);
     Ok(out)
 }
 
@@ -200,6 +196,15 @@ pub fn apply(
 struct Held {
     order: Vec<Option<Placed>>,
     at: FxHashMap<(RelId, Vec<Value>), usize>,
+}
+
+impl Held {
+    /// Adds what is still held to the model, in the order it was granted.
+    fn flush(self, model: &mut Model, out: &mut Applied) {
+        for p in self.order.into_iter().flatten() {
+            add_placed(model, p, out);
+        }
+    }
 }
 
 /// Whether an action since the last evaluation may have changed `tuple` of `rel`: some
