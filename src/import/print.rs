@@ -92,23 +92,9 @@ fn word(s: &str) -> String {
 }
 
 /// A string in the facts language's quotes, with its escapes (`\" \\ \n \t \r
-/// \u{XXXX}`): Rust's `{:?}` writes a NUL as `\0`, which the facts language rejects.
+/// \u{X}`): Rust's `{:?}` writes a NUL as `\0`, which the facts language rejects.
 pub fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::syntax::print::quote(s)
 }
 
 fn list(names: &[Name]) -> String {

@@ -184,7 +184,7 @@ fn import_output_with_a_nul_or_a_line_break_in_a_name_loads() {
     assert_eq!(code, 0, "{err}");
     // Before: `"sf\0depot"`, an escape the facts language rejects.
     assert!(
-        out.contains("resource \"sf\\u{0000}depot\" in engineering"),
+        out.contains("resource \"sf\\u{0}depot\" in engineering"),
         "{out}"
     );
     assert!(
