@@ -4,15 +4,12 @@
 //! copy of the model; only the smallest verified sets are kept.
 
 use super::matcher::{arg_value, bind, bind_head, check, evaluable, instances, matches, Regs};
+use super::verify::{minimise, minimise_budget, privileges, verify, with_facts, Alt};
 use super::{fact_of, values_of, Fix};
-use crate::engine::{Limits, Model, Origin, Value};
+use crate::engine::{Model, Origin, Value};
 use crate::program::{Arg, BodyLiteral, CompiledRule, RelId};
-use crate::source::Span;
 use crate::syntax::ast::Const;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A set of base facts to add.
-type Alt = BTreeSet<(RelId, Vec<Value>)>;
 
 /// A fact with its signer column blanked: alternatives that differ only in who signs
 /// have the same shapes.
@@ -21,6 +18,8 @@ type Shape = (RelId, Vec<Option<Value>>);
 const MAX_ALTS: usize = 16;
 const ABDUCE_STEPS: usize = 50_000;
 const MAX_VERIFY: usize = 8;
+/// Levels below the shown depth searched when no fix is found within it.
+const DEEPER: usize = 6;
 /// Verifications of other signers, per why-not.
 const MAX_SIGNER_CHECKS: usize = 32;
 
@@ -35,35 +34,26 @@ const MAX_SIGNER_CHECKS: usize = 32;
 /// a candidate stopped by them is not trusted, and the scope reports the stop.
 pub(super) fn fixes(model: &mut Model, rel: RelId, consts: &[Const], depth: usize) -> Vec<Fix> {
     let tuple = values_of(model, consts).expect("interned");
-    let mut ab = Abducer {
-        model: &*model,
-        steps: 0,
-        stack: Vec::new(),
-        signers: BTreeMap::new(),
-    };
-    let head: Vec<Option<Value>> = tuple.iter().map(|&v| Some(v)).collect();
-    let alts = ab.abduce(rel, &head, depth + 2);
-    let signers = std::mem::take(&mut ab.signers);
     let before = privileges(model);
-    let mut verified: Vec<(Alt, usize)> = Vec::new();
-    for alt in alts.into_iter().filter(|a| !a.is_empty()).take(MAX_VERIFY) {
-        if verified.first().is_some_and(|(v, _)| alt.len() > v.len())
-            || verified.iter().any(|(v, _)| v.is_subset(&alt))
-        {
-            continue;
-        }
-        let gain = with_facts(model, &alt, rel, |m| {
-            m.contains(rel, &tuple)
-                .then(|| privileges(m).saturating_sub(before))
-        });
-        if crate::engine::limits::check().is_err() {
-            break;
-        }
-        if let Some(Some(gain)) = gain {
-            verified.push((alt, gain));
-        }
+    // The shown depth bounds the search first; a fix further down (a role that lets the
+    // submitter create the workload, under the sign-in and membership it needs) is
+    // looked for only when none is found above it.
+    let (mut verified, mut signers) = search(model, rel, &tuple, depth + 2, before);
+    if verified.is_empty() && crate::engine::limits::check().is_ok() {
+        (verified, signers) = search(model, rel, &tuple, depth + 2 + DEEPER, before);
     }
     verified.sort_by_key(|(alt, gain)| (alt.len(), *gain));
+    let mut budget = minimise_budget();
+    let mut kept: Vec<(Alt, usize)> = Vec::new();
+    for (alt, gain) in verified {
+        let (alt, gain) = minimise(model, alt, gain, rel, &tuple, before, &mut budget);
+        if !kept.iter().any(|(k, _)| k.is_subset(&alt)) {
+            kept.retain(|(k, _)| !alt.is_subset(k));
+            kept.push((alt, gain));
+        }
+    }
+    kept.sort_by_key(|(alt, gain)| (alt.len(), *gain));
+    let verified = kept;
     let mut checks = 0;
     let mut out = Vec::new();
     for (alt, _) in &verified {
@@ -106,6 +96,42 @@ pub(super) fn fixes(model: &mut Model, rel: RelId, consts: &[Const], depth: usiz
     out
 }
 
+/// Abduces fixes `depth` levels down and verifies the smallest: each with the decision
+/// tuples it gains; and per shape of an abduced fact, the signers it was abduced with.
+fn search(
+    model: &mut Model,
+    rel: RelId,
+    tuple: &[Value],
+    depth: usize,
+    before: usize,
+) -> (Vec<(Alt, usize)>, BTreeMap<Shape, Vec<Value>>) {
+    let mut ab = Abducer {
+        model: &*model,
+        steps: 0,
+        stack: Vec::new(),
+        signers: BTreeMap::new(),
+    };
+    let head: Vec<Option<Value>> = tuple.iter().map(|&v| Some(v)).collect();
+    let alts = ab.abduce(rel, &head, depth);
+    let signers = std::mem::take(&mut ab.signers);
+    let mut verified: Vec<(Alt, usize)> = Vec::new();
+    for alt in alts.into_iter().filter(|a| !a.is_empty()).take(MAX_VERIFY) {
+        if verified.first().is_some_and(|(v, _)| alt.len() > v.len())
+            || verified.iter().any(|(v, _)| v.is_subset(&alt))
+        {
+            continue;
+        }
+        let gain = verify(model, &alt, rel, tuple, before);
+        if crate::engine::limits::check().is_err() {
+            break;
+        }
+        if let Some(gain) = gain {
+            verified.push((alt, gain));
+        }
+    }
+    (verified, signers)
+}
+
 /// The column naming who signs a statement of this relation (`by`, `grantor`, `*_by`).
 fn signer_column(model: &Model, rel: RelId) -> Option<usize> {
     model
@@ -123,48 +149,6 @@ fn shape(model: &Model, rel: RelId, tuple: &[Value]) -> Shape {
         .map(|(i, &v)| (Some(i) != col).then_some(v))
         .collect();
     (rel, blanked)
-}
-
-/// What a model grants: its decision tuples (every derived tuple when the rules declare no
-/// `@decision`), so a fix that gains fewer is the narrower.
-fn privileges(model: &Model) -> usize {
-    let program = model.program();
-    let decisions: Vec<RelId> = program.decisions().collect();
-    if decisions.is_empty() {
-        program
-            .relations()
-            .filter(|&r| program.is_derived(r))
-            .map(|r| model.len(r))
-            .sum()
-    } else {
-        decisions.into_iter().map(|r| model.len(r)).sum()
-    }
-}
-
-/// `look` at the model with `facts` added and evaluated as far as `goal` needs, then puts
-/// the model back. `None` when a limit stopped the evaluation.
-fn with_facts<T>(
-    model: &mut Model,
-    facts: &Alt,
-    goal: RelId,
-    look: impl FnOnce(&Model) -> T,
-) -> Option<T> {
-    if model.in_transaction() {
-        // Someone else's transaction is open: work on a copy rather than roll it back.
-        let mut copy = model.clone();
-        copy.commit();
-        return with_facts(&mut copy, facts, goal, look);
-    }
-    model.begin();
-    for (rel, tuple) in facts {
-        model.add_fact(*rel, tuple, Span::default());
-    }
-    let out = model
-        .evaluate_for(goal, &Limits::default())
-        .ok()
-        .map(|_| look(model));
-    model.rollback();
-    out
 }
 
 struct Abducer<'a> {

@@ -6,7 +6,8 @@
 //! - [`why`]: well-founded proofs from the recorded rounds, shared sub-proofs once.
 //! - [`whynot`]: closest candidate bindings, blocking negations, fixes (abduced from the
 //!   failing premises).
-//! - [`fixes`]: sets of base facts abduced from the rules, verified on a rebuilt model.
+//! - [`fixes`]: sets of base facts abduced from the rules.
+//! - [`verify`]: a fix verified on the live model in a transaction, and minimised.
 //! - [`render`]: text, JSON and DOT.
 //! - [`statement`]: base facts written back as `.facts` statements.
 //! - [`revoked`]: the revocations behind a missing grant.
@@ -21,6 +22,7 @@ mod render;
 mod render_whynot;
 mod revoked;
 mod statement;
+mod verify;
 mod why;
 mod whynot;
 

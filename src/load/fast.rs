@@ -37,10 +37,8 @@ struct Last {
 /// report it.
 fn resolve(program: &Program, name: &str, statements: bool) -> Option<Last> {
     let rel = program.relation(name)?;
-    // Grants and revocations are applied in order, each checked (`super::ordered`).
-    let action = crate::facts::ActionKind::of_relation(name).is_some()
-        || crate::facts::ActionKind::of_refused(name).is_some();
-    if statements && (program.is_derived(rel) || name == "instance_role" || action) {
+    if statements && (program.is_derived(rel) || name == "instance_role" || ordered(program, name))
+    {
         return None;
     }
     Some(Last {
@@ -48,6 +46,36 @@ fn resolve(program: &Program, name: &str, statements: bool) -> Option<Last> {
         rel,
         types: program.column_types(rel).to_vec(),
     })
+}
+
+/// Facts of `name` are actions the ordinary reader applies in order (`crate::history`):
+/// the rules may refuse them (a `may_grant`-like check relation) or a revocation may take
+/// them back. Rules with neither (an access-control program that merely has a `grant`
+/// relation) take every such fact as it stands, so the fast path reads them: otherwise a
+/// million `grant(...)` facts went through the statement reader, at three times the memory.
+fn ordered(program: &Program, name: &str) -> bool {
+    use crate::facts::ActionKind;
+    if ActionKind::of_refused(name).is_some() {
+        return true;
+    }
+    if ActionKind::of_relation(name).is_none() {
+        return false;
+    }
+    let checked = [
+        ActionKind::Grant,
+        ActionKind::Revoke,
+        ActionKind::RunAsRevoke,
+    ]
+    .into_iter()
+    .filter_map(ActionKind::check)
+    .any(|(check, _)| program.relation(check).is_some());
+    let revocable = program.relations().any(|r| {
+        matches!(
+            ActionKind::of_relation(program.relation_name(r)),
+            Some(ActionKind::Revoke | ActionKind::RunAsRevoke)
+        )
+    });
+    checked || revocable
 }
 
 /// Whether the facts language keeps facts of this relation in the [`Instance`].
@@ -114,5 +142,38 @@ fn to_const(a: &Arg<'_>) -> Const {
     match *a {
         Arg::Sym(s) => Const::Sym(s.to_owned()),
         Arg::Num(n) => Const::Num(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+
+    /// Loads `facts` as raw-fact statements of a `.facts` file under `rules`.
+    fn fast(rules: &str, facts: &str) -> Result<usize, Fallback> {
+        let mut sources = SourceMap::new();
+        let (program, _) = crate::load::compile_texts(&mut sources, &[("r.dl", rules)])
+            .unwrap_or_else(|d| panic!("compiles: {d:?}"));
+        let mut model = Model::new(Arc::new(program));
+        let file = sources.add("f.facts", facts.to_string());
+        load_facts(&mut model, file, facts, Kind::Statements(None))
+    }
+
+    const GRANTS: &str = "grant(g1, u1, read, r1, u2).\ngrant(g2, u3, read, r1, u2).\n";
+
+    /// A `grant` relation that nothing checks or revokes is read as it stands (a million
+    /// of them took the statement reader at three times the memory); one the rules check,
+    /// or a revocation may take back, goes to the reader that applies actions in order.
+    #[test]
+    fn grants_take_the_fast_path_unless_applied_in_order() {
+        let plain = ".decl grant(id, grantee, permission, res, grantor)\n";
+        assert_eq!(fast(plain, GRANTS), Ok(2));
+        let checked = format!(
+            "{plain}.decl may_grant(by, t, r)\nmay_grant(B, T, R) :- grant(T, R, _, _, B).\n"
+        );
+        assert_eq!(fast(&checked, GRANTS), Err(Fallback));
+        let revocable = format!("{plain}.decl revoked_grant(a, b, c, d, e)\n");
+        assert_eq!(fast(&revocable, GRANTS), Err(Fallback));
     }
 }

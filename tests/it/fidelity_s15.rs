@@ -93,7 +93,57 @@ fn why_not_proposes_no_grant_alone_for_an_operators_workload() {
             alt.iter().any(|s| s.starts_with("grant can_use_compute")),
             "{out}"
         );
+        // The abduction also followed the runAsUser rule, and a runAsUser naming the
+        // submitter plus a self run-as grant verified only because the role alone does;
+        // a fix lists only what the change needs.
+        assert!(
+            !alt.iter()
+                .any(|s| s.starts_with("run_as_user") || s.starts_with("grant run-as")),
+            "a statement the fix does not need:\n{out}"
+        );
     }
+}
+
+/// The same fix when the rules say "not yourself" with a comparison (`I != S`) instead of
+/// a negated relation: the fix lies below the shown depth, and a search bounded by it
+/// found none.
+#[test]
+fn a_fix_below_the_shown_depth_is_found_through_a_comparison() {
+    let shipped = std::fs::read_to_string("rules/dataos.dl").expect("rules");
+    let negated = "run_as_user(T, W, I), !names_itself(T, W), valid_run_as(I, S)";
+    assert!(
+        shipped.contains(negated),
+        "the rule this test rewrites moved"
+    );
+    let dir = TempDir::new("s15-cmp");
+    let rules = dir.write(
+        "dataos.dl",
+        &shipped.replace(negated, "run_as_user(T, W, I), I != S, valid_run_as(I, S)"),
+    );
+    let f = dir.write(
+        "case.facts",
+        "resource ops-audit in engineering type: workflow owner: iamgroot compute: runnable-default.\n",
+    );
+    let (out, err, code) = grantlog(&[
+        "explain",
+        "--rules",
+        &rules,
+        "--why-not",
+        "can_run(engineering, ops-audit)",
+        FIXTURE,
+        &f,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let alts = fixes(&out);
+    assert!(
+        alts.iter().any(|a| a
+            == &[
+                "invite iamgroot to engineering by iamgroot.",
+                "role iamgroot in engineering: Data Developer.",
+                "grant can_use_compute on runnable-default in engineering to iamgroot by maria.",
+            ]),
+        "{out}"
+    );
 }
 
 #[test]
