@@ -32,6 +32,12 @@ pub struct ReplArgs {
 
 pub fn run(args: &ReplArgs) -> u8 {
     let started = Instant::now();
+    // The session reads its commands from stdin: it cannot also be a fact file.
+    if args.facts.iter().any(|p| crate::inputs::is_stdin(p)) {
+        eprintln!("error: `-` (stdin) is not a fact file in the REPL: stdin holds its commands");
+        eprintln!("  = help: name a file, or `:load` one in the session; `grantlog eval -` reads facts from stdin");
+        return 2;
+    }
     let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, true) {
         Ok(ws) => ws,
         Err(code) => return code,

@@ -176,6 +176,13 @@ fn file_results(
     cov: &mut Option<Coverage>,
     only: Option<&str>,
 ) -> Vec<TestResult> {
+    // `-`: a test file on stdin; its includes are relative to the current directory.
+    if crate::inputs::is_stdin(path) {
+        return match crate::inputs::stdin_text() {
+            Ok(text) => text_results("<stdin>", &text, rules, limits, cov, only),
+            Err(d) => vec![file_error("<stdin>", d.message)],
+        };
+    }
     let name = path.display().to_string();
     // Text::read names the line and column of a byte that is not UTF-8.
     match Text::read(path) {

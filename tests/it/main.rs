@@ -46,6 +46,7 @@ mod exports_cli;
 #[cfg(unix)]
 mod exports_dirs;
 mod exports_import;
+mod exports_io;
 mod exports_lsp;
 mod exports_merge;
 mod exports_robust;
