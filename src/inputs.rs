@@ -216,19 +216,23 @@ fn open_inner(
         }
     }
     let program = Arc::clone(ws.model.program_arc());
+    // `--keep-going` is the ordinary path's: the fast one reads all or nothing.
+    if crate::facts::keep_going::active() {
+        return fallback(
+            rules,
+            &texts_of(&ws.sources, &files),
+            &program,
+            &ws.sources,
+            &delimited,
+            limits,
+            evaluate.is_some(),
+        );
+    }
     let loaded = match load_all(&program, &ws.sources, &files, true, session, limits) {
         Err(Retry::Statements) => load_all(&program, &ws.sources, &files, false, session, limits),
         other => other,
     };
-    let texts = |sources: &SourceMap| -> Vec<Text> {
-        files
-            .iter()
-            .map(|&(id, _)| {
-                let f = sources.file(id);
-                Text::new(f.name.clone(), f.text.clone())
-            })
-            .collect()
-    };
+    let texts = |sources: &SourceMap| texts_of(sources, &files);
     let Ok((mut model, instance, warnings)) = loaded else {
         return fallback(
             rules,
@@ -257,6 +261,17 @@ fn open_inner(
     ws.instance = instance;
     ws.warnings.extend(warnings);
     Ok(ws)
+}
+
+/// The texts of the fact files, as read.
+fn texts_of(sources: &SourceMap, files: &[(FileId, bool)]) -> Vec<Text> {
+    files
+        .iter()
+        .map(|&(id, _)| {
+            let f = sources.file(id);
+            Text::new(f.name.clone(), f.text.clone())
+        })
+        .collect()
 }
 
 /// Every delimited file into `model`; all their diagnostics together.

@@ -74,6 +74,8 @@ pub struct EvalArgs {
     /// Exit 3 when some query answers yes (has rows), as OPA's --fail-defined.
     #[arg(long)]
     pub fail_defined: bool,
+    #[arg(long, help = super::KEEP_GOING_HELP)]
+    pub keep_going: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -99,7 +101,8 @@ pub fn run(args: &EvalArgs) -> u8 {
             }
         }
     }
-    let ws = match super::open_workspace(&args.rules, &facts, &args.limits, false) {
+    let ws = match super::open_workspace(&args.rules, &facts, &args.limits, false, args.keep_going)
+    {
         Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,
     };

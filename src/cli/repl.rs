@@ -26,6 +26,8 @@ pub struct ReplArgs {
     /// Fact files. With no rules and no facts, the worked example is loaded.
     #[arg(value_name = "FACT_FILE")]
     pub facts: Vec<PathBuf>,
+    #[arg(long, help = super::KEEP_GOING_HELP)]
+    pub keep_going: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -38,7 +40,13 @@ pub fn run(args: &ReplArgs) -> u8 {
         eprintln!("  = help: name a file, or `:load` one in the session; `grantlog eval -` reads facts from stdin");
         return 2;
     }
-    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, true) {
+    let mut ws = match super::open_workspace(
+        &args.rules,
+        &args.facts,
+        &args.limits,
+        true,
+        args.keep_going,
+    ) {
         Ok(ws) => ws,
         Err(code) => return code,
     };

@@ -47,6 +47,7 @@ mod exports_cli;
 mod exports_dirs;
 mod exports_import;
 mod exports_io;
+mod exports_keep_going;
 mod exports_lsp;
 mod exports_merge;
 mod exports_robust;
