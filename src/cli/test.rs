@@ -123,17 +123,21 @@ pub fn run(args: &TestArgs) -> u8 {
         return 2;
     }
     if args.watch {
-        return super::watch::watch(&watched(args), || {
-            once(args);
-        });
+        return super::watch::watch(
+            || watched(args),
+            || {
+                once(args);
+            },
+        );
     }
     once(args)
 }
 
-/// The paths `--watch` follows: the test paths and the rule files (the shipped rules are
-/// embedded, so only `--rules` files can change).
+/// The paths `--watch` follows: the test paths, the files and directories their test
+/// files include, and the rule files (the shipped rules are embedded, so only `--rules`
+/// files can change). Asked again after each run, as the includes may have changed.
 fn watched(args: &TestArgs) -> Vec<PathBuf> {
-    let mut paths = test_paths(args);
+    let mut paths = crate::policytest::read_paths(&test_paths(args));
     paths.extend(args.rules.iter().cloned());
     paths
 }
