@@ -208,6 +208,9 @@ fn watch_reruns_when_an_included_file_or_directory_changes() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(ok, "watch output:\n{seen}");
-    assert!(after_file.contains("base.dl"), "names the included file: {after_file}");
+    assert!(
+        after_file.contains("base.dl"),
+        "names the included file: {after_file}"
+    );
     assert!(seen.contains("n.facts") && seen.contains("l.dl"), "{seen}");
 }
