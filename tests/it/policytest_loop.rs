@@ -184,7 +184,7 @@ fn watch_reruns_when_an_included_file_or_directory_changes() {
     std::fs::write(&file, test).unwrap();
     let (mut child, rx) = watching(&file);
     let mut seen = String::new();
-    let mut step = |want: &str, seen: &mut String| wait_for(&rx, want, seen);
+    let step = |want: &str, seen: &mut String| wait_for(&rx, want, seen);
     let mut ok = step("0 passed, 1 failed", &mut seen);
     std::thread::sleep(Duration::from_millis(300));
     // The included file: b(1) now holds, b(3) not yet.
