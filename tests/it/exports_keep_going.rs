@@ -202,6 +202,23 @@ fn keep_going_loads_the_raw_facts_that_check() {
 }
 
 #[test]
+fn a_delimited_file_with_an_error_still_stops_the_command() {
+    // As README says: --keep-going reads statements and raw facts, not .tsv/.csv rows.
+    let (out, err, code) = grantlog(&[
+        "eval",
+        "--rules",
+        "examples/tsv/reach.dl",
+        "examples/tsv/bad/cost.csv",
+        "-q",
+        "cost(X, Y, C)",
+        "--keep-going",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("cost.csv:2:5"), "{err}");
+}
+
+#[test]
 fn keep_going_is_on_explain_audit_and_the_repl() {
     let dir = scratch("others");
     let (bad, _) = files(&dir);
