@@ -16,11 +16,28 @@ use crate::workspace::{LoadFailure, Workspace};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Read every path; all unreadable paths are reported together.
+/// Read every path; all unreadable paths are reported together. `-` is stdin
+/// ([`read_stdin`]), which can be named once.
 pub fn read_all(paths: &[PathBuf]) -> Result<Vec<Text>, Vec<Diagnostic>> {
     let mut texts = Vec::new();
     let mut errors = Vec::new();
+    let stdin = paths.iter().filter(|p| is_stdin(p)).count();
+    if stdin > 1 {
+        errors.push(
+            Diagnostic::error("E0003", format!("`-` (stdin) is named {stdin} times"))
+                .help("stdin can be read once: name `-` once, and the other inputs as files"),
+        );
+    }
     for p in paths {
+        if is_stdin(p) {
+            if stdin == 1 {
+                match read_stdin() {
+                    Ok(t) => texts.push(t),
+                    Err(d) => errors.push(d),
+                }
+            }
+            continue;
+        }
         match Text::read(p) {
             Ok(t) => texts.push(t),
             Err(d) => errors.push(d),
@@ -30,6 +47,75 @@ pub fn read_all(paths: &[PathBuf]) -> Result<Vec<Text>, Vec<Diagnostic>> {
         Ok(texts)
     } else {
         Err(errors)
+    }
+}
+
+/// Whether a path is `-`: the facts on stdin.
+pub fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The facts on stdin (`grantlog eval - ...`). A pipe has no file name to tell its
+/// language by, so the text is named for what it looks like: `<stdin>.txt` for a
+/// `dataos-ctl` table, `<stdin>.yaml` for manifests, `<stdin>` for raw facts
+/// (`p(a, b).`), and otherwise `<stdin>.facts`, the facts language.
+pub fn read_stdin() -> Result<Text, Diagnostic> {
+    let text = stdin_text()?;
+    Ok(Text::new(stdin_name(&text), text))
+}
+
+/// All of stdin as UTF-8 text (without a byte order mark).
+pub fn stdin_text() -> Result<String, Diagnostic> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
+        return Err(
+            Diagnostic::error("E0003", format!("cannot read stdin: {e}"))
+                .help("`-` reads the facts from stdin: pipe or redirect them in"),
+        );
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => Ok(crate::load::without_bom(t)),
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(Diagnostic::error(
+                "E0003",
+                format!("cannot read stdin: line {line} is not valid UTF-8"),
+            )
+            .at_place("<stdin>".to_string(), line, 1)
+            .help("send the text as UTF-8"))
+        }
+    }
+}
+
+/// The name `-` is read under: see [`read_stdin`].
+pub fn stdin_name(text: &str) -> &'static str {
+    if crate::import::source_of("<stdin>.txt", text) == Some(Source::Table) {
+        return "<stdin>.txt";
+    }
+    // The first line that is not blank or a comment tells the language.
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !["//", "/*", "*", "#"].iter().any(|c| l.starts_with(c)));
+    let Some(first) = first else {
+        return "<stdin>.facts";
+    };
+    let word_end = first
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(first.len());
+    let after = first[word_end..].trim_start();
+    let yaml = first.starts_with("---")
+        || first.starts_with("%YAML")
+        || first.starts_with("- ")
+        || (word_end > 0 && after.starts_with(':'));
+    if yaml {
+        "<stdin>.yaml"
+    } else if word_end > 0 && after.starts_with('(') {
+        "<stdin>"
+    } else {
+        "<stdin>.facts"
     }
 }
 
@@ -130,19 +216,23 @@ fn open_inner(
         }
     }
     let program = Arc::clone(ws.model.program_arc());
+    // `--keep-going` is the ordinary path's: the fast one reads all or nothing.
+    if crate::facts::keep_going::active() {
+        return fallback(
+            rules,
+            &texts_of(&ws.sources, &files),
+            &program,
+            &ws.sources,
+            &delimited,
+            limits,
+            evaluate.is_some(),
+        );
+    }
     let loaded = match load_all(&program, &ws.sources, &files, true, session, limits) {
         Err(Retry::Statements) => load_all(&program, &ws.sources, &files, false, session, limits),
         other => other,
     };
-    let texts = |sources: &SourceMap| -> Vec<Text> {
-        files
-            .iter()
-            .map(|&(id, _)| {
-                let f = sources.file(id);
-                Text::new(f.name.clone(), f.text.clone())
-            })
-            .collect()
-    };
+    let texts = |sources: &SourceMap| texts_of(sources, &files);
     let Ok((mut model, instance, warnings)) = loaded else {
         return fallback(
             rules,
@@ -171,6 +261,17 @@ fn open_inner(
     ws.instance = instance;
     ws.warnings.extend(warnings);
     Ok(ws)
+}
+
+/// The texts of the fact files, as read.
+fn texts_of(sources: &SourceMap, files: &[(FileId, bool)]) -> Vec<Text> {
+    files
+        .iter()
+        .map(|&(id, _)| {
+            let f = sources.file(id);
+            Text::new(f.name.clone(), f.text.clone())
+        })
+        .collect()
 }
 
 /// Every delimited file into `model`; all their diagnostics together.

@@ -27,9 +27,32 @@ pub fn json_rows(rows: &[Vec<Const>]) -> Json {
     )
 }
 
+/// Rows as objects keyed by column (`{"U": "sam", "R": "sf-depot"}`), the shape the
+/// server's `/v1/query` answers in; a yes/no query's one row is `{}`.
+pub fn json_row_objects(columns: &[String], rows: &[Vec<Const>]) -> Json {
+    Json::Array(
+        rows.iter()
+            .map(|r| {
+                let obj: serde_json::Map<String, Json> = columns
+                    .iter()
+                    .zip(r)
+                    .map(|(c, v)| (c.clone(), json_value(v)))
+                    .collect();
+                Json::Object(obj)
+            })
+            .collect(),
+    )
+}
+
 /// `{"query": ..., "columns": [...], "rows": [[...]]}`
 pub fn answer_json(query: &str, answer: &Answer) -> Json {
     json!({"query": query, "columns": answer.columns, "rows": json_rows(&answer.rows)})
+}
+
+/// [`answer_json`] with each row an object keyed by variable (`--json-rows objects`).
+pub fn answer_json_objects(query: &str, answer: &Answer) -> Json {
+    json!({"query": query, "columns": answer.columns,
+           "rows": json_row_objects(&answer.columns, &answer.rows)})
 }
 
 /// An aligned table with a header rule; a ground query prints `yes` or `no`.

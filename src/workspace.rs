@@ -13,6 +13,7 @@
 
 use crate::diag::Diagnostic;
 use crate::engine::{Feed, Limits, Model, Origin, Value};
+use crate::facts::keep_going;
 use crate::facts::{self, Instance};
 use crate::history as ordered;
 use crate::load::{check_base_fact, check_fact_file, compile_texts, eval_diagnostic, Text};
@@ -404,15 +405,27 @@ impl Workspace {
                                         span: b.span,
                                     });
                                 }
+                                Err(d) if keep_going::active() => keep_going::skip([d]),
                                 Err(d) => errors.push(d),
                             }
                         }
                     }
-                    for a in &changes.actions {
-                        if let Err(d) = check_base_fact(&a.fact, self.model.program()) {
-                            errors.push(d);
-                        }
-                    }
+                    let mut changes = changes;
+                    let program = self.model.program();
+                    changes
+                        .actions
+                        .retain(|a| match check_base_fact(&a.fact, program) {
+                            Ok(_) => true,
+                            // `--keep-going`: a grant that cannot be a fact is left out.
+                            Err(d) if keep_going::active() => {
+                                keep_going::skip([d]);
+                                false
+                            }
+                            Err(d) => {
+                                errors.push(d);
+                                true
+                            }
+                        });
                     checked.warnings.extend(changes.warnings.iter().cloned());
                     checked.instance.apply(&changes);
                     checked.actions = changes.actions;

@@ -62,6 +62,8 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: AuditFormat,
+    #[arg(long, help = super::KEEP_GOING_HELP)]
+    pub keep_going: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -69,7 +71,13 @@ pub struct AuditArgs {
 pub fn run(args: &AuditArgs) -> u8 {
     // The limits bound the whole command, loading included.
     let _scope = crate::engine::limits::Scope::enter(&args.limits.limits());
-    let ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, false) {
+    let ws = match super::open_workspace(
+        &args.rules,
+        &args.facts,
+        &args.limits,
+        false,
+        args.keep_going,
+    ) {
         Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,
     };

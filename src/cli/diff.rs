@@ -128,6 +128,8 @@ pub struct DiffArgs {
 pub const GAINED: u8 = 3;
 
 pub fn run(args: &DiffArgs) -> u8 {
+    // `--timeout` bounds the whole command, reading both sides included (issue 24 item 17).
+    let _scope = crate::engine::limits::Scope::enter(&args.limits.limits());
     if !args.old_facts.is_empty() || args.base.is_some() {
         return super::diff_facts::run(args);
     }

@@ -5,7 +5,9 @@ use crate::engine::Answer;
 use crate::load::Text;
 use crate::syntax::ast::Const;
 use crate::syntax::parse_query;
-use crate::table::{answer_csv, answer_json, answer_text, json_rows, table};
+use crate::table::{
+    answer_csv, answer_json, answer_json_objects, answer_text, json_row_objects, json_rows, table,
+};
 use crate::workspace::Workspace;
 use serde_json::json;
 use std::path::PathBuf;
@@ -13,6 +15,17 @@ use std::path::PathBuf;
 pub const HELP: &str =
     "Queries are conjunctions of literals; the answer binds their named variables,
 in order of first appearance, sorted. A query without variables answers yes or no.
+
+Answers: text is a table (a yes/no query prints `yes` or `no`); JSON is
+  {\"results\": [{\"query\", \"columns\": [..], \"rows\": [[..]]}]}
+with each row an array in the order of \"columns\", or with --json-rows objects an object
+keyed by variable ({\"U\": \"sam\"}, as the server's /v1/query); a yes/no query has no
+columns and one empty row (yes) or none (no). CSV is a header of the variables, then a
+row per answer; a yes/no query is the column `holds` and one row, `true` or `false`.
+
+A FACT_FILE `-` reads the facts from stdin: the facts language, or manifests (YAML), a
+dataos-ctl table or raw facts when it looks like one (messages name it <stdin>.facts,
+<stdin>.yaml, <stdin>.txt or <stdin>).
 
 Exit status: 0 on success, 1 on any error in the rules, facts or queries, 2 for a usage
 error; with --fail, 3 when some query answers no (no rows); with --fail-defined, 3 when
@@ -23,6 +36,9 @@ Examples:
   grantlog eval --rules graph.dl edges.dl --query 'path(a, X)'
   grantlog eval examples/worked-example.facts --query 'can_run(T, W)' --format json
   grantlog eval --rules graph.dl edges.dl --query 'node(X), !path(X, X)' --format csv
+  grantlog eval -q 'can_use(U, T, sf-depot)' --format json --json-rows objects
+  grantlog eval -q 'can_run(engineering, sales-360)' --format csv
+  grantlog import examples/dataos/ | grantlog eval - -q 'can_run(T, W)'
   grantlog eval --rules graph.dl --input-dir tsv/ --output-dir out/";
 
 #[derive(clap::Args, Debug, Default)]
@@ -31,7 +47,8 @@ pub struct EvalArgs {
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
     /// Fact files (`.tsv` and `.csv` files hold the facts of the relation they are named
-    /// after). With no rules and no facts, the worked example is loaded.
+    /// after); `-` reads facts from stdin. With no rules and no facts, the worked example
+    /// is loaded.
     #[arg(value_name = "FACT_FILE")]
     pub facts: Vec<PathBuf>,
     /// Also read every `<relation>.tsv` and `<relation>.csv` file in this directory.
@@ -46,14 +63,29 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// With --format json, each row as an array of values (`["sam", "sf-depot"]`, in
+    /// the order of "columns") or as an object keyed by variable (`{"U": "sam", "R":
+    /// "sf-depot"}`, as the server's /v1/query answers).
+    #[arg(long, value_enum, default_value = "arrays", value_name = "SHAPE")]
+    pub json_rows: JsonRows,
     /// Exit 3 when some query answers no (no rows), as OPA's --fail.
     #[arg(long, conflicts_with = "fail_defined")]
     pub fail: bool,
     /// Exit 3 when some query answers yes (has rows), as OPA's --fail-defined.
     #[arg(long)]
     pub fail_defined: bool,
+    #[arg(long, help = super::KEEP_GOING_HELP)]
+    pub keep_going: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// How `--format json` writes a row.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum JsonRows {
+    #[default]
+    Arrays,
+    Objects,
 }
 
 pub fn run(args: &EvalArgs) -> u8 {
@@ -69,7 +101,8 @@ pub fn run(args: &EvalArgs) -> u8 {
             }
         }
     }
-    let ws = match super::open_workspace(&args.rules, &facts, &args.limits, false) {
+    let ws = match super::open_workspace(&args.rules, &facts, &args.limits, false, args.keep_going)
+    {
         Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,
     };
@@ -85,7 +118,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     }
     let format = args.format;
     if args.queries.is_empty() {
-        super::emit(&relations(ws, format));
+        super::emit(&relations(ws, format, args.json_rows));
         return 0;
     }
     let mut answers = Vec::new();
@@ -110,7 +143,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     if warnings.iter().any(|d| d.is_error()) {
         return 1;
     }
-    super::emit(&render_answers(&answers, format));
+    super::emit(&render_answers(&answers, format, args.json_rows));
     let failed = |a: &Answer| (args.fail && !a.holds()) || (args.fail_defined && a.holds());
     if answers.iter().any(|(_, a)| failed(a)) {
         3
@@ -129,10 +162,14 @@ pub(crate) fn inputs(
     Ok((inputs.rules, inputs.facts))
 }
 
-pub fn render_answers(answers: &[(&str, Answer)], format: Format) -> String {
+pub fn render_answers(answers: &[(&str, Answer)], format: Format, rows: JsonRows) -> String {
     match format {
         Format::Json => {
-            let results: Vec<_> = answers.iter().map(|(q, a)| answer_json(q, a)).collect();
+            let one = match rows {
+                JsonRows::Arrays => answer_json,
+                JsonRows::Objects => answer_json_objects,
+            };
+            let results: Vec<_> = answers.iter().map(|(q, a)| one(q, a)).collect();
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&json!({ "results": results })).expect("json")
@@ -152,7 +189,7 @@ pub fn render_answers(answers: &[(&str, Answer)], format: Format) -> String {
 }
 
 /// Without queries: each derived relation with its size (text, CSV) or its tuples (JSON).
-fn relations(ws: &Workspace, format: Format) -> String {
+fn relations(ws: &Workspace, format: Format, shape: JsonRows) -> String {
     let program = ws.model.program();
     let derived: Vec<_> = program
         .relations()
@@ -169,7 +206,12 @@ fn relations(ws: &Workspace, format: Format) -> String {
                         .map(|t| t.iter().map(|&v| ws.model.constant(v).clone()).collect())
                         .collect();
                     rows.sort();
-                    json!({"relation": program.relation_name(r), "columns": program.columns(r), "rows": json_rows(&rows)})
+                    let columns = program.columns(r);
+                    let rows = match shape {
+                        JsonRows::Arrays => json_rows(&rows),
+                        JsonRows::Objects => json_row_objects(columns, &rows),
+                    };
+                    json!({"relation": program.relation_name(r), "columns": columns, "rows": rows})
                 })
                 .collect();
             format!(

@@ -84,6 +84,8 @@ pub struct ExplainArgs {
     /// Show premises down to this depth (the fact is depth 0).
     #[arg(long, value_name = "N")]
     pub depth: Option<usize>,
+    #[arg(long, help = super::KEEP_GOING_HELP)]
+    pub keep_going: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -92,7 +94,13 @@ pub fn run(args: &ExplainArgs) -> u8 {
     // The limits bound the whole command, fix verification included; an explanation cut
     // short by them is an error, not a partial answer.
     let scope = crate::engine::limits::Scope::enter(&args.limits.limits());
-    let ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, false) {
+    let ws = match super::open_workspace(
+        &args.rules,
+        &args.facts,
+        &args.limits,
+        false,
+        args.keep_going,
+    ) {
         Ok(ws) => super::keep_until_exit(ws),
         Err(code) => return code,
     };

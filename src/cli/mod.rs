@@ -229,8 +229,10 @@ pub fn main() -> ExitCode {
         Some(Command::Rules(args)) => rules::run(&args),
     };
     flush_json();
-    // A warning reported as an error (`--deny warnings`) fails a command that succeeded.
-    let code = if code == 0 && crate::diag::denied() {
+    // A warning reported as an error (`--deny warnings`) fails a command that succeeded;
+    // so does an input left out under `--keep-going` (a broken input, 1, wins over 3).
+    let kept_going = KEPT_GOING.load(Ordering::Relaxed) && (code == 0 || code == 3);
+    let code = if (code == 0 && crate::diag::denied()) || kept_going {
         1
     } else {
         code
@@ -248,16 +250,22 @@ pub(crate) fn open_workspace(
     facts: &[PathBuf],
     limits: &LimitArgs,
     session: bool,
+    keep_going: bool,
 ) -> Result<crate::workspace::Workspace, u8> {
     let (rule_texts, fact_texts) = eval::inputs(rules, facts).map_err(|d| {
         report(&d, &Default::default());
         1
     })?;
-    let ws =
-        crate::inputs::open(&rule_texts, fact_texts, &limits.limits(), session).map_err(|f| {
-            report(&f.diagnostics, &f.sources);
-            1u8
-        })?;
+    let kept = keep_going.then(crate::facts::keep_going::KeepGoing::enter);
+    let opened = crate::inputs::open(&rule_texts, fact_texts, &limits.limits(), session);
+    let skipped = kept.map(|k| k.take_skipped()).unwrap_or_default();
+    let ws = opened.map_err(|f| {
+        // What was left out before an error no statement holds (a rule's, a deadline).
+        let mut all = skipped.clone();
+        all.extend(f.diagnostics);
+        report(&all, &f.sources);
+        1u8
+    })?;
     // The shipped rules are known to be clean; warnings matter for the user's own rules,
     // and always for the facts (F codes) and imports (I codes: a pending grant request,
     // a skipped document), which are the user's.
@@ -271,6 +279,16 @@ pub(crate) fn open_workspace(
         report(&facts, &ws.sources);
     } else {
         report(&ws.warnings, &ws.sources);
+    }
+    if !skipped.is_empty() {
+        report(&skipped, &ws.sources);
+        KEPT_GOING.store(true, Ordering::Relaxed);
+        if !json_diagnostics() {
+            eprintln!(
+                "--keep-going: what the {} above are in was left out; the rest is loaded",
+                crate::diag::plural(skipped.len(), "error")
+            );
+        }
     }
     Ok(ws)
 }
@@ -289,6 +307,15 @@ pub(crate) fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
+
+/// Something was left out under `--keep-going`: the command fails (exit 1) once done.
+static KEPT_GOING: AtomicBool = AtomicBool::new(false);
+
+/// `--keep-going`, for the commands that load facts.
+pub const KEEP_GOING_HELP: &str = concat!(
+    "Load the statements and facts that are valid and report each one that is not ",
+    "(located), instead of loading nothing; the command then runs on what loaded and exits 1"
+);
 
 /// With `--format json`, diagnostics too are JSON (on stderr, so that stdout stays one
 /// document): `{"diagnostics": [...], "errors": n, "warnings": m, "omitted": k}`, each

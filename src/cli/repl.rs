@@ -26,13 +26,27 @@ pub struct ReplArgs {
     /// Fact files. With no rules and no facts, the worked example is loaded.
     #[arg(value_name = "FACT_FILE")]
     pub facts: Vec<PathBuf>,
+    #[arg(long, help = super::KEEP_GOING_HELP)]
+    pub keep_going: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
 
 pub fn run(args: &ReplArgs) -> u8 {
     let started = Instant::now();
-    let mut ws = match super::open_workspace(&args.rules, &args.facts, &args.limits, true) {
+    // The session reads its commands from stdin: it cannot also be a fact file.
+    if args.facts.iter().any(|p| crate::inputs::is_stdin(p)) {
+        eprintln!("error: `-` (stdin) is not a fact file in the REPL: stdin holds its commands");
+        eprintln!("  = help: name a file, or `:load` one in the session; `grantlog eval -` reads facts from stdin");
+        return 2;
+    }
+    let mut ws = match super::open_workspace(
+        &args.rules,
+        &args.facts,
+        &args.limits,
+        true,
+        args.keep_going,
+    ) {
         Ok(ws) => ws,
         Err(code) => return code,
     };

@@ -51,6 +51,7 @@ Examples:
   grantlog test --watch
   grantlog test examples/tests/wrong-expectation.test
   grantlog test rules/tests/s30.test --format json
+  grantlog test - < my-policy.test      (its includes are relative to here)
   grantlog test rules/tests/s13-broad --rules rules/dataos-s13-broad.dl";
 
 #[derive(clap::ValueEnum, Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -62,7 +63,8 @@ pub enum TestFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct TestArgs {
-    /// Test files or directories (default: rules/tests/).
+    /// Test files or directories (default: rules/tests/); `-` reads a test file from stdin
+    /// (its includes are relative to the current directory).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// A rule file; repeat for several. Without it, the shipped DataOS rules are used.
@@ -110,18 +112,32 @@ fn percent(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: &TestArgs) -> u8 {
+    let stdin = args
+        .paths
+        .iter()
+        .filter(|p| crate::inputs::is_stdin(p))
+        .count();
+    if stdin > 1 || (stdin == 1 && args.watch) {
+        eprintln!("error: `-` (a test file on stdin) can be named once, and not with --watch");
+        eprintln!("  = help: stdin is read once; to watch, name the test files");
+        return 2;
+    }
     if args.watch {
-        return super::watch::watch(&watched(args), || {
-            once(args);
-        });
+        return super::watch::watch(
+            || watched(args),
+            || {
+                once(args);
+            },
+        );
     }
     once(args)
 }
 
-/// The paths `--watch` follows: the test paths and the rule files (the shipped rules are
-/// embedded, so only `--rules` files can change).
+/// The paths `--watch` follows: the test paths, the files and directories their test
+/// files include, and the rule files (the shipped rules are embedded, so only `--rules`
+/// files can change). Asked again after each run, as the includes may have changed.
 fn watched(args: &TestArgs) -> Vec<PathBuf> {
-    let mut paths = test_paths(args);
+    let mut paths = crate::policytest::read_paths(&test_paths(args));
     paths.extend(args.rules.iter().cloned());
     paths
 }

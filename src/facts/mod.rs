@@ -8,6 +8,7 @@
 
 mod ast;
 mod check;
+pub mod keep_going;
 mod manifest;
 mod names;
 mod parse;

@@ -41,6 +41,18 @@ pub(super) fn read_parsed(
     sources: &SourceMap,
     parsed: Vec<(Vec<Stmt>, Vec<Diagnostic>)>,
 ) -> Result<Changes, Vec<Diagnostic>> {
+    read_marking(inst, sources, parsed, &mut Vec::new())
+}
+
+/// [`read_parsed`], noting in `failing` the position (among all the statements, in
+/// order) of each statement an error was found in, for `--keep-going`
+/// ([`super::keep_going`]) to leave out.
+pub(super) fn read_marking(
+    inst: &Instance,
+    sources: &SourceMap,
+    parsed: Vec<(Vec<Stmt>, Vec<Diagnostic>)>,
+    failing: &mut Vec<usize>,
+) -> Result<Changes, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     // One vector of the exact size (a big file's own vector moved): collected with
     // doubling, it was the largest block at the peak of a 75,000-user open (126 MiB).
@@ -49,7 +61,7 @@ pub(super) fn read_parsed(
         stmts.reserve_exact(parsed.iter().map(|(s, _)| s.len()).sum());
     }
     for (s, d) in parsed {
-        if stmts.is_empty() {
+        if stmts.capacity() == 0 {
             stmts = s;
         } else {
             stmts.extend(s);
@@ -72,9 +84,16 @@ pub(super) fn read_parsed(
         known: Known::default(),
     };
     let mut first_instance = Vec::with_capacity(stmts.len());
+    let mut mark = |i: usize, r: &Reader, before: usize| {
+        if r.diags[before..].iter().any(Diagnostic::is_error) && failing.last() != Some(&i) {
+            failing.push(i);
+        }
+    };
     for (i, s) in stmts.iter().enumerate() {
         bounded(i)?;
+        let before = r.diags.len();
         first_instance.push(r.declare(s));
+        mark(i, &r, before);
     }
     // Pass 2 only reads what pass 1 declared: for a large read, index it by hash for the
     // checks. A small one (a REPL `:assert`) looks names up in the maps: copying a
@@ -91,7 +110,9 @@ pub(super) fn read_parsed(
         // the instance was created (within one file declarations are order-independent).
         r.after_creation = inst.instance.is_some()
             || created.is_some_and(|(c, file)| i > c && file != s.span.file);
+        let before = r.diags.len();
         r.desugar(&s, first);
+        mark(i, &r, before);
     }
     if r.diags.iter().any(Diagnostic::is_error) {
         return Err(r.diags);

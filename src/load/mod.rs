@@ -151,6 +151,10 @@ pub fn check_fact_file(
     }
     if errors.is_empty() {
         Ok(CheckedFacts { facts })
+    } else if crate::facts::keep_going::active() {
+        // `--keep-going`: the facts that check are loaded, the others reported.
+        crate::facts::keep_going::skip(drop_echoes(errors));
+        Ok(CheckedFacts { facts })
     } else {
         Err(drop_echoes(errors))
     }
@@ -308,6 +312,9 @@ pub fn read_statement_files(
 ) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
     let parsed = crate::import::parse_files(sources, files);
     crate::engine::limits::check().map_err(|e| vec![eval_diagnostic(e)])?;
+    if crate::facts::keep_going::active() {
+        return crate::facts::keep_going::read(instance, sources, parsed);
+    }
     // One mistake, one error: a YAML file that does not parse yields none of its
     // resources, so every reference to them elsewhere would be an error too (one typo
     // gave 24 errors, the real one last). Report what did not parse, and only that.

@@ -90,6 +90,32 @@ pub fn test_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// What a run of `paths` reads, for `grantlog test --watch`: the paths themselves and
+/// every file or directory a test file there includes (resolved as a run resolves it).
+/// Unreadable files and missing includes are left to the run to report.
+pub fn read_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = paths.to_vec();
+    for p in paths {
+        for f in test_files(p).unwrap_or_default() {
+            let Ok(t) = Text::read(&f) else { continue };
+            let parsed = parse::parse(&t.name, &t.text, crate::source::FileId(0));
+            let dir = f.parent().unwrap_or(Path::new(""));
+            let items = parsed
+                .prelude
+                .iter()
+                .chain(parsed.tests.iter().flat_map(|t| &t.items));
+            for item in items {
+                if let Item::Include { path, .. } = item {
+                    out.push(normalise(&dir.join(path)));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Run every test of every path with the given rules.
 pub fn run_paths(paths: &[PathBuf], rules: &[Text], limits: &Limits) -> Report {
     run_paths_with(paths, rules, limits, false)
@@ -176,6 +202,13 @@ fn file_results(
     cov: &mut Option<Coverage>,
     only: Option<&str>,
 ) -> Vec<TestResult> {
+    // `-`: a test file on stdin; its includes are relative to the current directory.
+    if crate::inputs::is_stdin(path) {
+        return match crate::inputs::stdin_text() {
+            Ok(text) => text_results("<stdin>", &text, rules, limits, cov, only),
+            Err(d) => vec![file_error("<stdin>", d.message)],
+        };
+    }
     let name = path.display().to_string();
     // Text::read names the line and column of a byte that is not UTF-8.
     match Text::read(path) {

@@ -46,6 +46,8 @@ mod exports_cli;
 #[cfg(unix)]
 mod exports_dirs;
 mod exports_import;
+mod exports_io;
+mod exports_keep_going;
 mod exports_lsp;
 mod exports_merge;
 mod exports_robust;

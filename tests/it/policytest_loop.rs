@@ -140,3 +140,77 @@ fn watch_reruns_when_a_test_file_changes() {
     assert!(first && changed && rerun, "watch output:\n{seen}");
     assert!(seen.contains("one.test"), "names the changed file: {seen}");
 }
+
+/// `grantlog test FILE --watch` as a child, its stdout lines on a channel.
+fn watching(file: &Path) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantlog"))
+        .args([
+            "test",
+            file.to_str().unwrap(),
+            "--rules",
+            TINY_RULES,
+            "--watch",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    (child, rx)
+}
+
+/// Issue 24 item 14: an included file, a file in an included directory, and an include
+/// added while watching each make the tests run again (before, only the test paths
+/// and rule files were watched: editing an included file ran nothing).
+#[test]
+fn watch_reruns_when_an_included_file_or_directory_changes() {
+    let dir = scratch("watch-includes");
+    for sub in ["tests", "inc", "more", "later"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let base = dir.join("inc/base.dl");
+    std::fs::write(&base, "a(2).\n").unwrap();
+    std::fs::write(dir.join("more/m.facts"), "fact a(5).\n").unwrap();
+    std::fs::write(dir.join("later/l.dl"), "a(7).\n").unwrap();
+    let file = dir.join("tests/one.test");
+    let test = "include \"../inc/base.dl\".\ninclude \"../more\".\n\ntest t:\n  expect b(1).\n  expect b(3).\n";
+    std::fs::write(&file, test).unwrap();
+    let (mut child, rx) = watching(&file);
+    let mut seen = String::new();
+    let step = |want: &str, seen: &mut String| wait_for(&rx, want, seen);
+    let mut ok = step("0 passed, 1 failed", &mut seen);
+    std::thread::sleep(Duration::from_millis(300));
+    // The included file: b(1) now holds, b(3) not yet.
+    std::fs::write(&base, "a(1).\n").unwrap();
+    ok = ok && step("--- changed:", &mut seen) && step("0 passed, 1 failed", &mut seen);
+    let after_file = seen.clone();
+    // A new file in the included directory: both hold.
+    std::fs::write(dir.join("more/n.facts"), "fact a(3).\n").unwrap();
+    ok = ok && step("--- changed:", &mut seen) && step("1 passed, 0 failed", &mut seen);
+    // An include added to the test file is watched from the next run on.
+    std::fs::write(
+        &file,
+        test.replace("test t:", "include \"../later/l.dl\".\n\ntest t:")
+            .replace("expect b(3).", "expect b(3).\n  expect no b(7)."),
+    )
+    .unwrap();
+    ok = ok && step("--- changed:", &mut seen) && step("0 passed, 1 failed", &mut seen);
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(dir.join("later/l.dl"), "a(8).\n").unwrap();
+    ok = ok && step("--- changed:", &mut seen) && step("1 passed, 0 failed", &mut seen);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ok, "watch output:\n{seen}");
+    assert!(
+        after_file.contains("base.dl"),
+        "names the included file: {after_file}"
+    );
+    assert!(seen.contains("n.facts") && seen.contains("l.dl"), "{seen}");
+}
