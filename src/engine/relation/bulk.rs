@@ -41,6 +41,7 @@ impl Rows {
                     next: with(&index.next),
                     prev: with(&index.prev),
                     linked_back: index.linked_back,
+                    walked: index.walked.clone(),
                 }
             })
             .collect();
