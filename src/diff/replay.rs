@@ -210,7 +210,7 @@ pub fn replay(
         }
     }
     // The actions of those tenants read again on OLD's model, in a transaction.
-    let acts = match actions_again(model, &tenants, &change, &read.actions, limits) {
+    let acts = match actions_again(model, &tenants, &change, &read.actions, first, limits) {
         Ok(a) => a,
         Err(e) => return Some(Err(e)),
     };
@@ -355,13 +355,14 @@ struct Acts {
 }
 
 /// In a transaction on `model`: the facts `change` names changed, the action facts of
-/// `tenants` taken out, `actions` applied in order through the ordered reading, and the
+/// `tenants` the fact files (from FileId `first`) state taken out, `actions` applied in order through the ordered reading, and the
 /// action facts compared; then rolled back.
 fn actions_again(
     model: &mut Model,
     tenants: &[String],
     change: &FactChange,
     actions: &[crate::facts::Action],
+    first: u32,
     limits: &Limits,
 ) -> Result<Acts, EvalError> {
     let program = std::sync::Arc::clone(model.program_arc());
@@ -379,7 +380,8 @@ fn actions_again(
                 continue;
             };
             for (row, span) in model.base_facts(rel) {
-                if values.contains(&row[col]) {
+                // A rule file's facts are no statement's: they stay.
+                if span.file.0 >= first && values.contains(&row[col]) {
                     out.push((rel, row.to_vec(), span));
                 }
             }
