@@ -35,7 +35,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     if same_rules && replayable(&texts) {
         match replayed(args, &texts, &limits) {
             Replay::Done(code) => return code,
-            Replay::Opened(old) => opened_old = Some(old),
+            Replay::Opened(old) => opened_old = Some(*old),
             Replay::No => {}
         }
     }
@@ -139,7 +139,7 @@ enum Replay {
     /// The diff is written: the exit code.
     Done(u8),
     /// OLD is open, but the change is not one the texts tell (NEW is read in full).
-    Opened(Workspace),
+    Opened(Box<Workspace>),
     /// Nothing done (OLD did not open: the full route reports it with NEW's errors).
     No,
 }
@@ -161,7 +161,7 @@ fn replayed(args: &DiffArgs, texts: &Texts, limits: &Limits) -> Replay {
         return Replay::No;
     };
     let Some(first) = old.sources.len().checked_sub(texts.old_facts.len()) else {
-        return Replay::Opened(old);
+        return Replay::Opened(Box::new(old));
     };
     let found = crate::diff::replay(
         &mut old.model,
@@ -172,7 +172,7 @@ fn replayed(args: &DiffArgs, texts: &Texts, limits: &Limits) -> Replay {
         limits,
     );
     let replayed = match found {
-        None => return Replay::Opened(old),
+        None => return Replay::Opened(Box::new(old)),
         Some(Err(e)) => {
             let d = vec![crate::load::eval_diagnostic(e)];
             super::report_sides(&[(&d, &old.sources)]);
@@ -189,7 +189,7 @@ fn replayed(args: &DiffArgs, texts: &Texts, limits: &Limits) -> Replay {
     let change = &replayed.change;
     let measured = match measure_on_old(args, &mut old, &new_sources, change, limits) {
         Ok(Some(m)) => m,
-        Ok(None) => return Replay::Opened(old),
+        Ok(None) => return Replay::Opened(Box::new(old)),
         Err(failure) => {
             super::report_sides(&[(&failure.diagnostics, &failure.sources)]);
             return Replay::Done(1);

@@ -159,11 +159,15 @@ pub fn replay(
             StmtKind::Grant { tenant, .. }
             | StmtKind::Revoke { tenant, .. }
             | StmtKind::Invite { tenant, .. }
-            | StmtKind::Role { tenant, .. } => {
-                if tenants.contains(&tenant.text) {
-                    statements.push(s);
-                }
+            | StmtKind::Role { tenant, .. }
+                if tenants.contains(&tenant.text) =>
+            {
+                statements.push(s)
             }
+            StmtKind::Grant { .. }
+            | StmtKind::Revoke { .. }
+            | StmtKind::Invite { .. }
+            | StmtKind::Role { .. } => {}
             StmtKind::Raw { relation, .. }
                 if crate::facts::ActionKind::of_relation(&relation.text).is_some()
                     || crate::facts::ActionKind::of_refused(&relation.text).is_some() =>
