@@ -1,9 +1,13 @@
 //! `grantlog diff --old-facts OLD NEW` and `grantlog diff --base REV NEW`: the impact of
 //! a change of the instance (and of the rules, when they change too).
 //!
-//! OLD is opened and evaluated as `eval` does while NEW's facts are read (not evaluated)
-//! on a second thread. The base facts the two differ by ([`FactChange`]) are then
-//! retracted from and added to a copy of OLD's model (or, when the rules change too, the
+//! OLD is opened and evaluated as `eval` does. When both sides are `.facts` files and the
+//! rules are the same, NEW is not read: the change is found from the two texts
+//! ([`crate::diff::replay`]: only the statements that differ are parsed, and the actions
+//! of the tenants the change reaches are applied again in order). Otherwise NEW's facts
+//! are read (not evaluated), on a second thread while OLD opens, and compared with OLD's
+//! ([`FactChange::between`]). Either way the base facts the two differ by are retracted
+//! from and added to OLD's model in a transaction (or, when the rules change too, the
 //! model of NEW's rules built beside OLD), and one incremental evaluation makes NEW: the
 //! work is the change's, not a second evaluation's.
 
