@@ -5,8 +5,8 @@
 //! rules are the same, NEW is not read: the change is found from the two texts
 //! ([`crate::diff::replay`]: only the statements that differ are parsed, and the actions
 //! of the tenants the change reaches are applied again in order). Otherwise NEW's facts
-//! are read (not evaluated), on a second thread while OLD opens, and compared with OLD's
-//! ([`FactChange::between`]). Either way the base facts the two differ by are retracted
+//! are read (not evaluated) and compared with OLD's ([`FactChange::between`]): on a
+//! second thread while OLD opens, or after it when the texts could not tell. Either way the base facts the two differ by are retracted
 //! from and added to OLD's model in a transaction (or, when the rules change too, the
 //! model of NEW's rules built beside OLD), and one incremental evaluation makes NEW: the
 //! work is the change's, not a second evaluation's.
