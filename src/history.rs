@@ -388,12 +388,22 @@ impl Reach {
     /// The patterns of check tuples a change of `p` may change, its values followed
     /// through the rules (a column another premise binds becomes any value).
     fn touched_checks(&self, model: &Model, p: &Placed) -> Vec<(RelId, Vec<Option<Value>>)> {
+        self.touched_from(model, p.rel, p.values.iter().map(|&v| Some(v)).collect())
+    }
+
+    /// [`Reach::touched_checks`] from a pattern of `rel` (`None`: any value).
+    fn touched_from(
+        &self,
+        model: &Model,
+        rel: RelId,
+        start: Vec<Option<Value>>,
+    ) -> Vec<(RelId, Vec<Option<Value>>)> {
         let constant = |c: crate::program::ConstId| {
             model.symbols().get(&self.program.constants()[c.0 as usize])
         };
         let mut out = Vec::new();
         let mut seen: FxHashSet<(RelId, Vec<Option<Value>>)> = FxHashSet::default();
-        let mut work = vec![(p.rel, p.values.iter().map(|&v| Some(v)).collect::<Vec<_>>())];
+        let mut work = vec![(rel, start)];
         while let Some((rel, pat)) = work.pop() {
             if !seen.insert((rel, pat.clone())) {
                 continue;
@@ -483,4 +493,26 @@ fn unify<T: Copy + Eq + std::hash::Hash>(
             })
             .collect(),
     )
+}
+
+/// The patterns of check tuples (`None`: any value) a change of a `rel` fact matching
+/// `pattern` may change, followed through the rules: what `grantlog diff` uses to decide
+/// which actions of the history a change can reach. Empty when the rules state no right
+/// for actions.
+pub fn touched_check_patterns(
+    model: &Model,
+    rel: RelId,
+    pattern: &[Option<Value>],
+) -> Vec<(RelId, Vec<Option<Value>>)> {
+    let program = std::sync::Arc::clone(model.program_arc());
+    let checks: Vec<RelId> = [
+        ActionKind::Grant,
+        ActionKind::Revoke,
+        ActionKind::RunAsRevoke,
+    ]
+    .into_iter()
+    .filter_map(|k| k.check().and_then(|(name, _)| program.relation(name)))
+    .collect();
+    let reach = Reach::new(&program, &checks);
+    reach.touched_from(model, rel, pattern.to_vec())
 }

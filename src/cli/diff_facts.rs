@@ -1,9 +1,13 @@
 //! `grantlog diff --old-facts OLD NEW` and `grantlog diff --base REV NEW`: the impact of
 //! a change of the instance (and of the rules, when they change too).
 //!
-//! OLD is opened and evaluated as `eval` does while NEW's facts are read (not evaluated)
-//! on a second thread. The base facts the two differ by ([`FactChange`]) are then
-//! retracted from and added to a copy of OLD's model (or, when the rules change too, the
+//! OLD is opened and evaluated as `eval` does. When both sides are `.facts` files and the
+//! rules are the same, NEW is not read: the change is found from the two texts
+//! ([`crate::diff::replay`]: only the statements that differ are parsed, and the actions
+//! of the tenants the change reaches are applied again in order). Otherwise NEW's facts
+//! are read (not evaluated) and compared with OLD's ([`FactChange::between`]): on a
+//! second thread while OLD opens, or after it when the texts could not tell. Either way the base facts the two differ by are retracted
+//! from and added to OLD's model in a transaction (or, when the rules change too, the
 //! model of NEW's rules built beside OLD), and one incremental evaluation makes NEW: the
 //! work is the change's, not a second evaluation's.
 
@@ -31,7 +35,22 @@ pub fn run(args: &DiffArgs) -> u8 {
     let same_rules = texts.old_rules.len() == texts.new_rules.len()
         && (texts.old_rules.iter().zip(&texts.new_rules))
             .all(|(o, n)| o.name == n.name && o.text == n.text);
-    let (mut old, beside, read) = match open(&texts, same_rules, &limits) {
+    let mut opened_old = None;
+    if same_rules && replayable(&texts) {
+        match replayed(args, &texts, &limits) {
+            Replay::Done(code) => return code,
+            Replay::Opened(old) => opened_old = Some(*old),
+            Replay::No => {}
+        }
+    }
+    let opened = match opened_old {
+        // OLD is open already: NEW is read in full.
+        Some(old) => crate::inputs::read(&texts.new_rules, texts.new_facts.clone(), &limits)
+            .map(|read| (old, None, read))
+            .map_err(|f| vec![f]),
+        None => open(&texts, same_rules, &limits),
+    };
+    let (mut old, beside, read) = match opened {
         Ok(opened) => opened,
         Err(failures) => {
             let sides: Vec<(&[Diagnostic], &SourceMap)> = failures
@@ -45,39 +64,11 @@ pub fn run(args: &DiffArgs) -> u8 {
     // Never freed, as in `diff` of rules: the process ends with the command.
     let read = super::keep_until_exit(read);
     let change = FactChange::between(&old.model, &read.model);
-    let mut warnings = if args.rules.is_empty() && args.against.is_empty() {
-        // The shipped rules are clean: only the facts' and imports' warnings matter.
-        read.warnings
-            .iter()
-            .filter(|d| d.code.starts_with('F') || d.code.starts_with('I'))
-            .cloned()
-            .collect()
-    } else {
-        read.warnings.clone()
-    };
-    warnings.retain(|d| !d.is_error());
-    let names = |paths: &[std::path::PathBuf]| -> serde_json::Value {
-        paths
-            .iter()
-            .map(|p| json!(p.display().to_string()))
-            .collect()
-    };
-    let old_facts = match &args.base {
-        Some(rev) => args
-            .facts
-            .iter()
-            .map(|p| json!(format!("{rev}:{}", p.display())))
-            .collect(),
-        None => names(&args.old_facts),
-    };
-    let extra = vec![
-        ("old_facts", old_facts),
-        ("new_facts", names(&args.facts)),
-        ("base", json!(args.base)),
-    ];
+    let warnings = shown_warnings(args, &read.warnings);
+    let extra = extra_members(args);
     let read_model = &read.model;
     if same_rules && beside.is_none() {
-        match measure_on_old(args, &mut old, read, &change, &limits) {
+        match measure_on_old(args, &mut old, &read.sources, &change, &limits) {
             Ok(Some((new_model, rows, mut sources, offset))) => {
                 super::report_sides(&[(&warnings, &read.sources)]);
                 let old = super::keep_until_exit(old);
@@ -116,14 +107,14 @@ type MeasuredOnOld = (crate::engine::Model, MeasuredRows, SourceMap, usize);
 fn measure_on_old(
     args: &DiffArgs,
     old: &mut Workspace,
-    read: &Workspace,
+    new_sources: &SourceMap,
     change: &FactChange,
     limits: &Limits,
 ) -> Result<Option<MeasuredOnOld>, LoadFailure> {
     let mut sources = old.sources.clone();
     let offset = sources.len();
-    for id in 0..read.sources.len() {
-        let f = read.sources.file(FileId(id as u32));
+    for id in 0..new_sources.len() {
+        let f = new_sources.file(FileId(id as u32));
         sources.add(f.name.clone(), f.text.clone());
     }
     // The relations `write` lists, so that the gains proved now are those it shows.
@@ -145,6 +136,141 @@ fn measure_on_old(
             sources,
         }),
     }
+}
+
+/// What the replayed route did.
+enum Replay {
+    /// The diff is written: the exit code.
+    Done(u8),
+    /// OLD is open, but the change is not one the texts tell (NEW is read in full).
+    Opened(Box<Workspace>),
+    /// Nothing done (OLD did not open: the full route reports it with NEW's errors).
+    No,
+}
+
+/// Whether both sides are `.facts` files, as many on each side: what
+/// [`crate::diff::replay`] can compare by their texts.
+fn replayable(texts: &Texts) -> bool {
+    let facts =
+        |t: &Text| crate::import::source_of(&t.name, &t.text) == Some(crate::import::Source::Facts);
+    texts.old_facts.len() == texts.new_facts.len()
+        && texts.old_facts.iter().chain(&texts.new_facts).all(facts)
+}
+
+/// OLD opened and evaluated, the change found from the texts without reading NEW
+/// ([`crate::diff::replay`]) and measured on OLD's model.
+fn replayed(args: &DiffArgs, texts: &Texts, limits: &Limits) -> Replay {
+    let Ok(mut old) = crate::inputs::open(&texts.old_rules, texts.old_facts.clone(), limits, false)
+    else {
+        return Replay::No;
+    };
+    let Some(first) = old.sources.len().checked_sub(texts.old_facts.len()) else {
+        return Replay::Opened(Box::new(old));
+    };
+    let found = crate::diff::replay(
+        &mut old.model,
+        &texts.old_facts,
+        &texts.new_facts,
+        first as u32,
+        &old.warnings,
+        limits,
+    );
+    let replayed = match found {
+        None => return Replay::Opened(Box::new(old)),
+        Some(Err(e)) => {
+            let d = vec![crate::load::eval_diagnostic(e)];
+            super::report_sides(&[(&d, &old.sources)]);
+            return Replay::Done(1);
+        }
+        Some(Ok(r)) => r,
+    };
+    // NEW's sources as a read of NEW numbers them: the rule files, then the fact files.
+    let mut new_sources = old.sources.clone();
+    new_sources.truncate(first);
+    for t in &texts.new_facts {
+        new_sources.add(t.name.clone(), t.text.clone());
+    }
+    let change = &replayed.change;
+    let measured = match measure_on_old(args, &mut old, &new_sources, change, limits) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Replay::Opened(Box::new(old)),
+        Err(failure) => {
+            super::report_sides(&[(&failure.diagnostics, &failure.sources)]);
+            return Replay::Done(1);
+        }
+    };
+    let (new_model, rows, mut sources, offset) = measured;
+    let warnings = shown_warnings(args, &replayed.warnings);
+    super::report_sides(&[(&warnings, &new_sources)]);
+    let extra = extra_members(args);
+    let old = super::keep_until_exit(old);
+    let new_model: &'static crate::engine::Model = Box::leak(Box::new(new_model));
+    let diff = Diff::measured(&old.model, new_model, rows);
+    let shown = Shown {
+        old: &old.sources,
+        new: &mut sources,
+        statements: Some((change, &new_sources)),
+        default_relations: Some(crate::repl::session::decision_relations(&old.model)),
+        extra,
+    };
+    let first = first as u32;
+    Replay::Done(write(args, diff, shown, |proof| {
+        for node in &mut proof.nodes {
+            let NodeOrigin::Base(span) = &mut node.origin else {
+                continue;
+            };
+            if span.file.0 >= offset as u32 {
+                continue;
+            }
+            // A rule file's fact is cited in NEW's copy of it; a fact file's, where NEW
+            // has the same statement.
+            let at = match span.file.0.checked_sub(first) {
+                None => Some(*span),
+                Some(k) => replayed.to_new(k as usize, *span),
+            };
+            if let Some(at) = at {
+                *span = moved(at, offset);
+            }
+        }
+    }))
+}
+
+/// The warnings a diff shows: with the shipped rules, only the facts' and imports'.
+fn shown_warnings(args: &DiffArgs, warnings: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut shown: Vec<Diagnostic> = if args.rules.is_empty() && args.against.is_empty() {
+        warnings
+            .iter()
+            .filter(|d| d.code.starts_with('F') || d.code.starts_with('I'))
+            .cloned()
+            .collect()
+    } else {
+        warnings.to_vec()
+    };
+    shown.retain(|d| !d.is_error());
+    shown
+}
+
+/// The JSON members naming the two sides.
+fn extra_members(args: &DiffArgs) -> Vec<(&'static str, serde_json::Value)> {
+    let names = |paths: &[std::path::PathBuf]| -> serde_json::Value {
+        paths
+            .iter()
+            .map(|p| json!(p.display().to_string()))
+            .collect()
+    };
+    let old_facts = match &args.base {
+        Some(rev) => args
+            .facts
+            .iter()
+            .map(|p| json!(format!("{rev}:{}", p.display())))
+            .collect(),
+        None => names(&args.old_facts),
+    };
+    vec![
+        ("old_facts", old_facts),
+        ("new_facts", names(&args.facts)),
+        ("base", json!(args.base)),
+    ]
 }
 
 /// What the output says besides the diff: NEW's warnings and the JSON members.

@@ -17,15 +17,18 @@
 //! - [`order`]: sorting by ranks of constants.
 //! - [`text`], [`json`]: the two renderings, streamed to any writer.
 
+mod aligned;
 mod compute;
 mod json;
 mod order;
+mod replay;
 mod shown;
 mod stated;
 mod text;
 mod tracked;
 
 pub use json::write_json;
+pub use replay::{replay, Replayed};
 pub use stated::{FactChange, Stated, Unplaced};
 pub use text::{to_text, write_text};
 pub use tracked::{measure, MeasureError, Measured, MeasuredRows, ProveGains};

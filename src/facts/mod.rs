@@ -401,3 +401,23 @@ impl Instance {
 pub fn syntax_errors(text: &str, file: FileId) -> Vec<Diagnostic> {
     parse::parse_file(text, file).1
 }
+
+/// The byte ranges of `text`'s statements, each ending just after its `.` (the last may
+/// hold only white space or comments): what `grantlog diff` compares two texts by, so
+/// that only the statements that differ are parsed.
+pub fn statement_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    pieces::statement_pieces(text, 0)
+}
+
+/// Parses the part `range` of `text` (a run of whole statements, spans in `text`):
+/// the statements and every diagnostic.
+pub fn parse_range(
+    text: &str,
+    range: std::ops::Range<usize>,
+    file: FileId,
+) -> (Vec<Stmt>, Vec<Diagnostic>) {
+    let p = parse::parse_piece(text, range, file);
+    let mut diags = p.lex_errors;
+    diags.extend(p.diags);
+    (p.stmts, diags)
+}

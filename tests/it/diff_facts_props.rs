@@ -1,7 +1,8 @@
 //! Property: `grantlog diff --old-facts OLD NEW` lists exactly the set differences of two
 //! separate evaluations, on random small instances and random changes: a graph program
 //! with recursion and two levels of negation (every derived relation listed), and
-//! generated DataOS instances with statements removed and moved (the decision relations).
+//! generated DataOS instances with statements removed and moved, and with a right taken
+//! away before the grants its holder makes later (the decision relations).
 
 use crate::diff_facts::grantlog_in;
 use proptest::prelude::*;
@@ -178,5 +179,38 @@ proptest! {
         let decisions = crate::diff_facts::decisions();
         let decisions: Vec<&str> = decisions.iter().map(String::as_str).collect();
         prop_assume!(check(&dir, &[], &old, &new, &decisions).is_some());
+    }
+
+    /// A change that reaches the check of a later action: a Tenant Admin's role, or a
+    /// Can Manage Access grant, taken away before the grants its holder makes later in
+    /// the file (which then never take effect), or the other way round.
+    #[test]
+    fn dataos_diff_of_a_right_taken_before_later_grants(
+        seed in 0u64..1000,
+        users in 4usize..10,
+        which in 0usize..100,
+        swap in any::<bool>(),
+    ) {
+        let dir = scratch("dataos-rights");
+        let run = grantlog_in(&dir, &["generate", "--seed", &seed.to_string(), "--users", &users.to_string()]);
+        prop_assert_eq!(run.status, 0);
+        let old = run.stdout;
+        let lines: Vec<&str> = old.lines().collect();
+        let rights: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].ends_with(" as Tenant Admin.") || lines[i].starts_with("grant can_manage_access "))
+            .collect();
+        prop_assume!(!rights.is_empty());
+        let at = rights[which % rights.len()];
+        let new: Vec<String> = lines
+            .iter()
+            .enumerate()
+            .filter(|&(i, l)| i != at || l.starts_with("invite "))
+            .map(|(i, l)| if i == at { l.replace(" as Tenant Admin.", ".") } else { l.to_string() })
+            .collect();
+        let new = new.join("\n") + "\n";
+        let (old, new) = if swap { (new, old) } else { (old, new) };
+        let decisions = crate::diff_facts::decisions();
+        let decisions: Vec<&str> = decisions.iter().map(String::as_str).collect();
+        prop_assert!(check(&dir, &[], &old, &new, &decisions).is_some(), "both sides load");
     }
 }

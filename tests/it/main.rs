@@ -16,6 +16,7 @@ mod diff;
 mod diff_facts;
 mod diff_facts_props;
 mod diff_order;
+mod diff_replay;
 mod doc_commands;
 mod docs_ci;
 mod docs_truth;
