@@ -19,6 +19,12 @@ pub(super) struct Tracker {
     old_len: Vec<u32>,
     /// Per relation, how many rows of the last fixpoint died, and their tuples, flat.
     died: Vec<(u32, Vec<Value>)>,
+    /// The baseline is the fixpoint before the transaction: every evaluation inside it
+    /// adds to the changes. One change can evaluate several times (the ordered reading
+    /// evaluates for the check of each action that a previous one may have decided), and
+    /// a `:assert` of a Can Manage Access grant and a grant made through it reported only
+    /// the second evaluation's gains.
+    pinned: bool,
 }
 
 /// Tuples gained and lost, per relation, sorted by relation then tuple.
@@ -29,16 +35,26 @@ pub struct Changes {
 }
 
 impl Tracker {
-    /// Called when an evaluation starts: the rows consumed so far are the baseline.
-    pub fn start(&mut self, seen: &[u32]) {
+    /// Called when an evaluation starts: the rows consumed so far are the baseline, unless
+    /// a transaction's first evaluation set it (`in_transaction`).
+    pub fn start(&mut self, seen: &[u32], in_transaction: bool) {
+        if self.pinned {
+            return;
+        }
         self.old_len = seen.to_vec();
         self.died.clear();
+        self.pinned = in_transaction;
+    }
+
+    /// Called when a transaction ends: the next evaluation sets the baseline again.
+    pub fn unpin(&mut self) {
+        self.pinned = false;
     }
 
     /// Called when an evaluation ends: keeps the tuples of the rows that died (and empties
     /// the model's list of them for the next generation).
     pub fn finish(&mut self, rels: &[Arc<Rows>], killed: &mut [Vec<u32>]) {
-        self.died = vec![(0, Vec::new()); rels.len()];
+        self.died.resize(rels.len(), (0, Vec::new()));
         for (r, ids) in killed.iter_mut().enumerate() {
             let old = self.old_len.get(r).copied().unwrap_or(0);
             for &id in ids.iter().filter(|&&id| id < old) {

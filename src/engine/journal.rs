@@ -60,6 +60,7 @@ impl Model {
 
     /// Keeps what the transaction did.
     pub fn commit(&mut self) {
+        self.tracker.unpin();
         if let Some(j) = self.journal.take() {
             for (r, _) in j.logging.iter().enumerate().filter(|(_, l)| **l) {
                 Arc::make_mut(&mut self.rels[r]).stop_log();
@@ -130,7 +131,7 @@ impl Model {
         self.base_spans.truncate(j.base_spans);
         self.symbols = j.symbols;
         self.tracker = Default::default();
-        self.tracker.start(&self.seen);
+        self.tracker.start(&self.seen, false);
     }
 
     /// At the end of an evaluation: the rows that died in it are forgotten by the dedup

@@ -58,6 +58,29 @@ fn a_revocation_without_the_right_says_it_had_no_effect_and_undo_takes_it_back()
     assert_eq!(all(&ws.model), before);
 }
 
+/// One `:assert` whose second grant needs the first (a Can Manage Access grant, then a
+/// grant made through it) evaluates twice; the report listed only the second
+/// evaluation's gains, not dana's new right to manage access.
+#[test]
+fn a_change_that_evaluates_twice_reports_both_evaluations_gains() {
+    let rules = shipped::rules();
+    let facts = Text::read(std::path::Path::new("examples/data-admin.facts")).expect("example");
+    let mut ws = Workspace::open(&rules, &[facts], &Limits::default())
+        .unwrap_or_else(|_| panic!("the example opens"));
+    let out = session(
+        &mut ws,
+        ":assert grant can_manage_access on runnable-default in engineering to dana by maria. \
+         grant can_use_compute on runnable-default in engineering to dana by dana.\n",
+    );
+    for line in [
+        "+ can_manage_access(dana, engineering, runnable-default)",
+        "+ permission(dana, engineering, runnable-default, can_manage_access)",
+        "+ permission(dana, engineering, runnable-default, can_use_compute)",
+    ] {
+        assert!(out.contains(line), "missing {line}:\n{out}");
+    }
+}
+
 #[test]
 fn a_refused_revocation_is_explained_with_its_reason() {
     let mut ws = worked_example();

@@ -70,7 +70,8 @@ pub(super) fn evaluate(
     let program = Arc::clone(&m.program);
     let strata = &program.strata()[..program.strata().len().min(last.saturating_add(1))];
     let forced = m.reset_from.take().unwrap_or(strata.len());
-    m.tracker.start(&m.seen);
+    let in_transaction = m.journal.is_some();
+    m.tracker.start(&m.seen, in_transaction);
     let mut state = State {
         budget: Budget::new(limits, started, m.derived_total),
         lo: vec![0; m.rels.len()],
