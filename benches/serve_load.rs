@@ -209,7 +209,7 @@ fn load(
                     let (mut r, mut w) = (Vec::with_capacity(1 << 16), Vec::new());
                     let mut i = t * 7919;
                     let mut asserted = false;
-                    let mut change_request = |key: &str| {
+                    let change_request = |key: &str| {
                         let g = change.unwrap().0.replace("{t}", &t.to_string());
                         Conn::request("/v1/changes", &json!({key: g}).to_string())
                     };
