@@ -5,6 +5,9 @@
 #   BIN=path/to/grantlog                      another build (default: target/release, built)
 #   RUNS=N                                    the load generator N times (default 2)
 #   PEER=0                                    without the SpiceDB peer
+#   GRANTS=0                                  without the grant statements (slow, engine)
+#   BUILD=0                                   no cargo build: the load generator and BIN
+#                                             as built last (to compare saved binaries)
 #
 # Prints checks per second and p50/p99 at 1, 8 and 64 connections (/v1/check, AuthZEN
 # evaluation), with 1% changes, during back-to-back role revocations (what readers wait
@@ -20,9 +23,13 @@ secs=${2:-5}
 runs=${RUNS:-2}
 # The load generator is built with the release profile, as the server is: one build of
 # the crate, not a second one under the bench profile.
-cargo build --release --quiet --bin grantlog --bench serve_load
-loadgen=$(cargo build --release --quiet --bench serve_load --message-format=json |
-    grep -o '"executable":"[^"]*serve_load[^"]*"' | cut -d'"' -f4 | tail -1)
+if [ "${BUILD:-1}" = 0 ]; then
+    loadgen=$(ls -t target/release/deps/serve_load-* | grep -v '\.d$' | head -1)
+else
+    cargo build --release --quiet --bin grantlog --bench serve_load
+    loadgen=$(cargo build --release --quiet --bench serve_load --message-format=json |
+        grep -o '"executable":"[^"]*serve_load[^"]*"' | cut -d'"' -f4 | tail -1)
+fi
 BIN=${BIN:-target/release/grantlog}
 mkdir -p target/bench
 facts=target/bench/dataos-$users.facts
@@ -59,7 +66,8 @@ fi
 
 for run in $(seq "$runs"); do
     echo "--- run $run of $runs (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-    "$loadgen" "$addr" "$secs" $peer
+    # SERVE_PID: the generator reports the server's CPU beside its own for each cell.
+    SERVE_PID=$pid "$loadgen" "$addr" "$secs" $peer
     peer=  # the side-by-side once: it doubles the time of a run
 done
 rss_after=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)

@@ -9,8 +9,11 @@
 //! bodies from SpiceDB), the checks are first answered by both and compared, then the
 //! check load runs on grantlog and the peer in turn (A B A B) at each connection count.
 //!
-//! Each connection is a thread with its own keep-alive connection (ureq), so the figures
-//! include the client's own cost on the same two cores.
+//! Each connection is a thread with its own keep-alive connection, written and read by
+//! hand (`Conn`: a prepared request, one write, one read), so that the generator takes
+//! little of the two cores it shares with the server; each cell prints the CPU both took
+//! (the server's from /proc when `SERVE_PID` names it), so that what is the server's
+//! cost can be told from what is the client's.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -53,8 +56,135 @@ fn print(label: &str, conns: usize, secs: f64, l: Vec<u64>) {
     );
 }
 
-/// `conns` threads sending `bodies[i]` round-robin to `path` for `secs`; each thread's
-/// latencies, and every `change_every`-th request of a thread a change instead.
+/// One keep-alive HTTP/1.1 connection written and read by hand: a request is one
+/// `write` of bytes prepared beforehand and its answer one or two `read`s, so the load
+/// generator's own CPU per request is small beside the server's (it shares the 2 cores;
+/// `load` reports both). ureq spent about as much CPU per request as the server did.
+struct Conn {
+    stream: std::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    fn open(base: &str) -> Conn {
+        let host = base.trim_start_matches("http://").trim_end_matches('/');
+        let stream = std::net::TcpStream::connect(host).expect("the server listens");
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        Conn {
+            stream,
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    /// The bytes of `POST path` with a JSON body.
+    fn request(path: &str, body: &str) -> Vec<u8> {
+        format!(
+            "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    /// Sends a prepared request; the status and the body of the answer.
+    fn send(&mut self, request: &[u8]) -> (u16, &[u8]) {
+        use std::io::{Read, Write};
+        self.stream.write_all(request).expect("the server reads");
+        self.buf.clear();
+        let mut chunk = [0u8; 16 * 1024];
+        let (head_end, length) = loop {
+            let n = self.stream.read(&mut chunk).expect("the server answers");
+            assert!(n > 0, "the server closed the connection");
+            self.buf.extend_from_slice(&chunk[..n]);
+            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buf[..end]).expect("an ASCII head");
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .expect("answers carry content-length");
+                break (end + 4, length);
+            }
+        };
+        while self.buf.len() < head_end + length {
+            let n = self.stream.read(&mut chunk).expect("the server answers");
+            assert!(n > 0, "the server closed the connection");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        let status = std::str::from_utf8(&self.buf[9..12])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, &self.buf[head_end..head_end + length])
+    }
+}
+
+/// CPU seconds (user + system) of this process so far.
+fn own_cpu() -> f64 {
+    // SAFETY: getrusage writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+/// CPU seconds of the server so far, when `SERVE_PID` names it (serve-load.sh sets it).
+fn server_cpu() -> Option<f64> {
+    let pid = std::env::var("SERVE_PID").ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and
+    // 13th, in clock ticks.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    // SAFETY: sysconf reads a constant.
+    Some(ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
+}
+
+/// What a run of `load` cost: CPU seconds of the generator and of the server (if known),
+/// and the wall time.
+struct Cpu {
+    client: f64,
+    server: Option<f64>,
+    wall: f64,
+}
+
+impl Cpu {
+    fn measure(run: impl FnOnce()) -> Cpu {
+        let (c0, s0, t0) = (own_cpu(), server_cpu(), Instant::now());
+        run();
+        Cpu {
+            client: own_cpu() - c0,
+            server: server_cpu().zip(s0).map(|(b, a)| b - a),
+            wall: t0.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// "client 0.62 cores, server 1.31 cores, 21 + 44 µs CPU a request".
+    fn describe(&self, requests: usize) -> String {
+        let per = |s: f64| s / requests.max(1) as f64 * 1e6;
+        match self.server {
+            Some(server) => format!(
+                "cpu: client {:.2} cores {:.0} us/req, server {:.2} cores {:.0} us/req",
+                self.client / self.wall,
+                per(self.client),
+                server / self.wall,
+                per(server)
+            ),
+            None => format!(
+                "cpu: client {:.2} cores {:.0} us/req",
+                self.client / self.wall,
+                per(self.client)
+            ),
+        }
+    }
+}
+
+/// `conns` threads sending `bodies[i]` round-robin to `path` for `secs`, each on its own
+/// connection; each thread's latencies, and every `change_every`-th request of a thread a
+/// change instead. Also what the run cost in CPU, client and server.
 fn load(
     base: &str,
     path: &str,
@@ -62,58 +192,69 @@ fn load(
     conns: usize,
     secs: f64,
     change: Option<(&str, usize)>,
-) -> (Vec<u64>, Vec<u64>) {
+) -> (Vec<u64>, Vec<u64>, Cpu) {
     let stop = AtomicBool::new(false);
     let (mut reads, mut writes) = (Vec::new(), Vec::new());
+    // Requests prepared before the clock starts.
+    let requests: Vec<Vec<u8>> = bodies.iter().map(|b| Conn::request(path, b)).collect();
+    let requests = &requests;
+    let ready = std::sync::Barrier::new(conns + 1);
+    let mut cpu = None;
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..conns)
             .map(|t| {
-                let stop = &stop;
+                let (stop, ready) = (&stop, &ready);
                 s.spawn(move || {
-                    let a = agent();
-                    let url = format!("{base}{path}");
-                    let changes = format!("{base}/v1/changes");
-                    let (mut r, mut w) = (Vec::new(), Vec::new());
+                    let mut c = Conn::open(base);
+                    let (mut r, mut w) = (Vec::with_capacity(1 << 16), Vec::new());
                     let mut i = t * 7919;
                     let mut asserted = false;
+                    let change_request = |key: &str| {
+                        let g = change.unwrap().0.replace("{t}", &t.to_string());
+                        Conn::request("/v1/changes", &json!({key: g}).to_string())
+                    };
+                    ready.wait();
                     while !stop.load(Ordering::Relaxed) {
                         i += 1;
-                        let started = Instant::now();
                         match change {
-                            Some((grant, every)) if i % every == 0 => {
+                            Some((_, every)) if i % every == 0 => {
                                 // Each thread asserts and retracts its own grant.
-                                let g = grant.replace("{t}", &t.to_string());
-                                let key = if asserted { "retract" } else { "assert" };
-                                let (status, body) =
-                                    post(&a, &changes, &json!({key: g}).to_string());
-                                assert_eq!(status, 200, "{body}");
-                                asserted = !asserted;
+                                let req =
+                                    change_request(if asserted { "retract" } else { "assert" });
+                                let started = Instant::now();
+                                let (status, body) = c.send(&req);
+                                assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
                                 w.push(started.elapsed().as_micros() as u64);
+                                asserted = !asserted;
                             }
                             _ => {
-                                let (status, body) = post(&a, &url, &bodies[i % bodies.len()]);
-                                assert_eq!(status, 200, "{body}");
-                                r.push(started.elapsed().as_micros() as u64);
+                                let started = Instant::now();
+                                let (status, body) = c.send(&requests[i % requests.len()]);
+                                let took = started.elapsed().as_micros() as u64;
+                                assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
+                                r.push(took);
                             }
                         }
                     }
                     if asserted {
-                        let g = change.unwrap().0.replace("{t}", &t.to_string());
-                        post(&a, &changes, &json!({"retract": g}).to_string());
+                        c.send(&change_request("retract"));
                     }
                     (r, w)
                 })
             })
             .collect();
-        std::thread::sleep(Duration::from_secs_f64(secs));
-        stop.store(true, Ordering::Relaxed);
+        ready.wait();
+        cpu = Some(Cpu::measure(|| {
+            std::thread::sleep(Duration::from_secs_f64(secs));
+            stop.store(true, Ordering::Relaxed);
+        }));
         for h in handles {
             let (r, w) = h.join().unwrap();
             reads.extend(r);
             writes.extend(w);
         }
     });
-    (reads, writes)
+    (reads, writes, cpu.expect("measured"))
 }
 
 fn main() {
@@ -162,14 +303,16 @@ fn main() {
     );
 
     for conns in [1, 8, 64] {
-        let (r, _) = load(&base, "/v1/check", &checks, conns, secs, None);
+        let (r, _, cpu) = load(&base, "/v1/check", &checks, conns, secs, None);
+        println!("    {}", cpu.describe(r.len()));
         print("/v1/check", conns, secs, r);
     }
     if let Some(peer) = args.get(2) {
         side_by_side(&base, peer, &checks, secs);
     }
     for conns in [1, 8, 64] {
-        let (r, _) = load(&base, "/access/v1/evaluation", &evals, conns, secs, None);
+        let (r, _, cpu) = load(&base, "/access/v1/evaluation", &evals, conns, secs, None);
+        println!("    {}", cpu.describe(r.len()));
         print("AuthZEN evaluation", conns, secs, r);
     }
     // The 1% of changes assign and remove a role (each thread its own user): a grant
@@ -177,7 +320,7 @@ fn main() {
     // this into a measure of one stall.
     let role = r#"fact tenant_role(u81{t}6, t0, "Data Developer")."#;
     for conns in [8, 64] {
-        let (r, w) = load(&base, "/v1/check", &checks, conns, secs, Some((role, 100)));
+        let (r, w, _) = load(&base, "/v1/check", &checks, conns, secs, Some((role, 100)));
         print("/v1/check with 1% changes: checks", conns, secs, r);
         print("  the changes", conns, secs, w);
     }
@@ -203,7 +346,7 @@ fn main() {
             }
             w
         });
-        let (r, _) = load(&base, "/v1/check", &checks, 8, secs, None);
+        let (r, _, _) = load(&base, "/v1/check", &checks, 8, secs, None);
         stop.store(true, Ordering::Relaxed);
         print("/v1/check during role revocations", 8, secs, r);
         writer.join().unwrap()
@@ -266,7 +409,11 @@ fn main() {
         event.push(got.duration_since(started).as_micros() as u64);
     }
     print("change sent to its watch event", 1, 1.0, event);
-    grant_times(&base);
+    // GRANTS=0: without the grant statements (tens of seconds each at this size, an
+    // engine cost that the server does not change; see benches/RESULTS.md).
+    if std::env::var("GRANTS").map_or(true, |v| v != "0") {
+        grant_times(&base);
+    }
 }
 
 /// One grant statement asserted and retracted, twice: the change a portal makes.
@@ -319,14 +466,14 @@ fn side_by_side(base: &str, peer: &str, checks: &[String], secs: f64) {
     );
     for conns in [1, 8, 64] {
         for round in 0..2 {
-            let (r, _) = load(base, "/v1/check", checks, conns, secs, None);
+            let (r, _, _) = load(base, "/v1/check", checks, conns, secs, None);
             print(
                 &format!("/v1/check grantlog ({})", round + 1),
                 conns,
                 secs,
                 r,
             );
-            let (r, _) = load(peer, "/v1/check", checks, conns, secs, None);
+            let (r, _, _) = load(peer, "/v1/check", checks, conns, secs, None);
             print(
                 &format!("/v1/check SpiceDB ({})", round + 1),
                 conns,

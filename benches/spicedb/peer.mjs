@@ -70,8 +70,10 @@ const server = http.createServer((req, res) => {
   req.on("data", (c) => (body += c));
   req.on("end", async () => {
     const reply = (status, v) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(v));
+      // With its length (not chunked): the load generator reads answers by content-length.
+      const text = JSON.stringify(v);
+      res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      res.end(text);
     };
     try {
       const m = req.url === "/v1/check" && FACT.exec(JSON.parse(body).fact);

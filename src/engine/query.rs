@@ -7,6 +7,7 @@ use super::relation::Pending;
 use super::{Limits, Model, Value};
 use crate::diag::Diagnostic;
 use crate::program::plan::{plan_body, ExistingIndexes};
+use crate::program::{Arg, BodyLiteral};
 use crate::source::SourceMap;
 use crate::syntax::ast::{Const, Query};
 use std::time::Instant;
@@ -95,5 +96,29 @@ impl Model {
             columns: resolved.columns,
             rows,
         })
+    }
+
+    /// For a query that is one atom without variables (a check): whether it holds, with
+    /// the diagnostics [`Model::query`] gives, answered by one probe of the relation's
+    /// tuple table instead of planning and running the query (a server's check is mostly
+    /// that overhead otherwise). Any other query is answered by [`Model::query`].
+    pub fn holds(&self, sources: &SourceMap, q: &Query) -> Result<bool, Vec<Diagnostic>> {
+        let resolved = self.program().resolve_query(q)?;
+        let atom = match resolved.body.as_slice() {
+            [BodyLiteral::Positive(a)] if a.args.iter().all(|x| matches!(x, Arg::Const(_))) => a,
+            _ => return self.query(sources, q).map(|a| a.holds()),
+        };
+        let mut tuple = Vec::with_capacity(atom.args.len());
+        for arg in &atom.args {
+            let Arg::Const(id) = arg else {
+                unreachable!("checked above")
+            };
+            // A constant the model has never seen is in no tuple.
+            match self.symbols.get(&resolved.constants[id.0 as usize]) {
+                Some(v) => tuple.push(v),
+                None => return Ok(false),
+            }
+        }
+        Ok(self.contains(atom.rel, &tuple))
     }
 }

@@ -160,13 +160,18 @@ pub async fn observe(State(server): State<Arc<Server>>, req: Request, next: Next
         .get::<MatchedPath>()
         .map_or("unmatched", |p| p.as_str())
         .to_string();
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
+    // Copied only for the log: a check is a few microseconds, and `--quiet` skips these.
+    let log = server.metrics.log.load(Ordering::Relaxed);
+    let (method, path) = if log {
+        (req.method().to_string(), req.uri().path().to_string())
+    } else {
+        Default::default()
+    };
     let response = next.run(req).await;
     let secs = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
     server.metrics.observe(&endpoint, status, secs);
-    if server.metrics.log.load(Ordering::Relaxed) {
+    if log {
         let line = serde_json::json!({
             "at": super::history::now(),
             "method": method,

@@ -92,6 +92,12 @@ pub fn run(config: Config) -> Result<(), String> {
             server.revision()
         );
         let app = routes::router(Arc::clone(&server));
+        // Without Nagle's delay: an event of the watch stream, or an answer written in
+        // two pieces, goes out at once instead of waiting for the client's ACK.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal(Arc::clone(&server)))
             .await

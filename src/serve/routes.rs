@@ -282,8 +282,7 @@ fn holds(
     };
     live.ws
         .model
-        .query(&live.ws.sources, &q)
-        .map(|a| a.holds())
+        .holds(&live.ws.sources, &q)
         .map_err(|d| ApiError::diagnostics(&d, sources).with_revision(live.revision))
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Each event is one revision: the change that made it (its statements, author, time) and
 //! the decisions it gained and lost. The last `--keep-events` (default [`KEPT_EVENTS`])
-//! are kept in memory (loaded
+//! are kept in memory, and at most [`KEPT_BYTES`] of their decisions (loaded
 //! from the history on start), so a client resumes with `since=N` (or the SSE
 //! `Last-Event-ID` header) from any kept revision; older is answered 410 "too old" with
 //! the oldest it can resume from (the history endpoint has the rest).
@@ -10,6 +10,7 @@
 use super::api::{decision, ApiError};
 use super::changes::Tuple;
 use super::state::Server;
+use crate::syntax::ast::Const;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -23,6 +24,10 @@ use tokio::sync::broadcast;
 
 /// Revisions kept in memory for resuming.
 pub const KEPT_EVENTS: usize = 10_000;
+/// Most bytes the kept events' decisions may take: a role change at 75,000 users flips
+/// thousands of decisions (about 1 MiB), so a bound in events alone let the server grow by
+/// gigabytes (benches/RESULTS.md, session 10).
+pub const KEPT_BYTES: usize = 64 << 20;
 /// Events a slow client may fall behind before its stream is ended (it then resumes).
 const BACKLOG: usize = 1024;
 
@@ -68,6 +73,36 @@ impl Event {
         })
     }
 
+    /// About what the event holds in memory.
+    fn bytes(&self) -> usize {
+        let tuple = |(r, v): &Tuple| {
+            std::mem::size_of::<Tuple>()
+                + r.len()
+                + v.iter()
+                    .map(|c| {
+                        std::mem::size_of::<Const>()
+                            + match c {
+                                Const::Sym(s) => s.len(),
+                                Const::Num(_) => 0,
+                            }
+                    })
+                    .sum::<usize>()
+        };
+        std::mem::size_of::<Event>()
+            + self.at.len()
+            + self.author.len()
+            + self.source.len()
+            + self.assert.len()
+            + self.retract.len()
+            + self.rules.iter().map(String::len).sum::<usize>()
+            + self
+                .gained
+                .iter()
+                .chain(&self.lost)
+                .map(tuple)
+                .sum::<usize>()
+    }
+
     fn touches(&self, relations: &[String]) -> bool {
         self.gained
             .iter()
@@ -83,8 +118,28 @@ struct Kept {
     events: VecDeque<Arc<Event>>,
     /// Most events kept.
     keep: usize,
+    /// What the kept events take ([`Event::bytes`]), and the most they may.
+    bytes: usize,
+    max_bytes: usize,
     /// Every revision after this one is in `events`.
     floor: u64,
+}
+
+impl Kept {
+    /// Keeps `event`, dropping the oldest past the count or the bytes (never the last).
+    fn push(&mut self, event: Arc<Event>) {
+        self.bytes += event.bytes();
+        self.events.push_back(event);
+        while self.events.len() > self.keep
+            || (self.bytes > self.max_bytes && self.events.len() > 1)
+        {
+            let Some(old) = self.events.pop_front() else {
+                break;
+            };
+            self.bytes -= old.bytes();
+            self.floor = old.revision;
+        }
+    }
 }
 
 /// The recent events, and the channel live ones go out on.
@@ -99,6 +154,8 @@ impl EventLog {
             kept: Mutex::new(Kept {
                 events: VecDeque::new(),
                 keep: keep.max(1),
+                bytes: 0,
+                max_bytes: KEPT_BYTES,
                 floor: revision,
             }),
             live: broadcast::channel(BACKLOG).0,
@@ -111,19 +168,25 @@ impl EventLog {
         if let Some(first) = events.first() {
             kept.floor = first.revision - 1;
         }
-        kept.events.extend(events.into_iter().map(Arc::new));
+        for e in events {
+            kept.push(Arc::new(e));
+        }
+    }
+
+    /// The same log keeping at most `bytes` of decisions.
+    pub fn with_max_bytes(self, bytes: usize) -> EventLog {
+        self.kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .max_bytes = bytes;
+        self
     }
 
     /// Called under the model's write lock, so events go out in revision order.
     pub fn publish(&self, event: Event) {
         let event = Arc::new(event);
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.events.push_back(Arc::clone(&event));
-        while kept.events.len() > kept.keep {
-            if let Some(old) = kept.events.pop_front() {
-                kept.floor = old.revision;
-            }
-        }
+        kept.push(Arc::clone(&event));
         let _ = self.live.send(event);
     }
 
@@ -314,4 +377,50 @@ fn parse_relations(server: &Server, text: &str) -> Result<Vec<String>, ApiError>
         out.push(name.to_string());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(revision: u64, decisions: usize) -> Event {
+        let d = |i: usize| ("p".to_string(), vec![Const::Sym(format!("user{i:06}"))]);
+        Event {
+            revision,
+            at: String::new(),
+            author: "api".into(),
+            source: "api".into(),
+            assert: String::new(),
+            retract: String::new(),
+            rules: Vec::new(),
+            gained: (0..decisions).map(d).collect(),
+            lost: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn kept_events_are_bounded_in_bytes_as_well_as_in_count() {
+        let one = event(1, 1000).bytes();
+        // Room for the decisions of three such events, and a count that would keep 100.
+        let log = EventLog::new(0, 100).with_max_bytes(3 * one + one / 2);
+        for r in 1..=10 {
+            log.publish(event(r, 1000));
+        }
+        let kept = log.kept.lock().unwrap();
+        let revisions: Vec<u64> = kept.events.iter().map(|e| e.revision).collect();
+        assert_eq!(revisions, [8, 9, 10]);
+        assert_eq!((kept.floor, kept.bytes), (7, 3 * one));
+        drop(kept);
+        assert_eq!(
+            log.subscribe(Some(6)).err(),
+            Some(7),
+            "too old past the bound"
+        );
+        assert_eq!(log.subscribe(Some(7)).map(|s| s.0.len()).ok(), Some(3));
+        // One event larger than the bound is still kept: the latest is always resumable.
+        log.publish(event(11, 10_000));
+        let kept = log.kept.lock().unwrap();
+        assert_eq!(kept.events.len(), 1);
+        assert_eq!(kept.floor, 10);
+    }
 }
