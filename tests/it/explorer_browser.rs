@@ -296,6 +296,69 @@ fn search_user_whynot_fix_apply_and_feed(b: Browser) {
         c.refresh().await.unwrap();
         wait_text(&c, "main .verdict", "holds").await;
         wait_text(&c, "main table", "explorer").await;
+
+        // The keyboard alone: `/` focuses the search, arrows choose a completion, Enter
+        // opens it, Tab reaches a link with a visible focus ring, Enter follows it; back
+        // and forward move between the pages.
+        press(&c, '/').await;
+        assert_eq!(active(&c, "id").await, "q");
+        c.active_element().await.unwrap().send_keys("sam").await.unwrap();
+        wait_text(&c, "#suggest li", "sam").await;
+        press(&c, '\u{E015}').await; // ArrowDown
+        let chosen = c
+            .execute("return document.getElementById('q').getAttribute('aria-activedescendant')", vec![])
+            .await
+            .unwrap();
+        assert_eq!(chosen, json!("opt-0"));
+        press(&c, '\u{E007}').await; // Enter
+        wait_text(&c, "main h1", "User sam").await;
+        assert!(c.current_url().await.unwrap().as_str().ends_with("#/user/sam"));
+        press(&c, '\u{E004}').await; // Tab, from the page just shown
+        assert_eq!(active(&c, "tagName").await, "A");
+        let ring = c
+            .execute(
+                "const s = getComputedStyle(document.activeElement);
+                 return [s.outlineStyle, s.outlineWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(ring, json!(["solid", "3px"]), "the focused link shows its focus");
+        let link = active(&c, "href").await;
+        press(&c, '\u{E007}').await;
+        let until = Instant::now() + Duration::from_secs(10);
+        while !c.current_url().await.unwrap().as_str().ends_with(&link[link.find('#').unwrap()..]) {
+            assert!(Instant::now() < until, "Enter on {link} did not open it");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        c.back().await.unwrap();
+        wait_text(&c, "main h1", "User sam").await;
+        c.forward().await.unwrap();
+        let until = Instant::now() + Duration::from_secs(10);
+        while !c.current_url().await.unwrap().as_str().ends_with(&link[link.find('#').unwrap()..]) {
+            assert!(Instant::now() < until, "forward did not return to {link}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         c.close().await.unwrap();
     });
+}
+
+/// Presses and releases one key (WebDriver's code for a special key) where the focus is.
+async fn press(c: &Client, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    c.perform_actions(keys).await.unwrap();
+}
+
+/// A property of the focused element, as a string.
+async fn active(c: &Client, property: &str) -> String {
+    let js = format!("return String(document.activeElement.{property})");
+    c.execute(&js, vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
