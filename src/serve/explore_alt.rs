@@ -89,6 +89,10 @@ impl Changed {
         self.counts.0 + self.counts.1
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn row<'a>(&self, side: &'a [Value], i: usize) -> &'a [Value] {
         &side[i * self.arity..(i + 1) * self.arity]
     }
