@@ -5,6 +5,8 @@
 #
 #   benches/explorer-load.sh [USERS] [N]   default 75000 users, 7 loads a page
 #   BIN=path/to/grantlog                   another build (default: target/release, built)
+#   PAGES="user_audit tenant"              only these pages (the rule change is waited for
+#                                          only when rule_change* is among them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${1:-75000}
@@ -74,14 +76,30 @@ decision() {
 }
 page_decision() { decision "permission($owner, $tenant, $workload, can_manage_access)"; }
 page_whynot() { decision "can_run($blocked)"; }
+page_tenant() { q "holds_role(U, $tenant, R)" & q "resource($tenant, K, N, O, S)" & wait; }
+page_resource() { q "resource($tenant, K, $workload, O, S)"; q "permission(U, $tenant, $workload, P)"; }
+# The rule change is computed in the background when the server starts: its pages then
+# read the kept comparison (a 202 "computing" would fail the page: it is waited for first).
 page_rule_change() { post /v1/explore/rule-change '{"alternative": "dataos-s13-broad.dl"}'; }
+page_rule_change_101() { post /v1/explore/rule-change '{"alternative": "dataos-s13-broad.dl", "offset": 5000}'; }
 
 # The first search builds the revision's index: timed once, apart.
 start=$(date +%s%N)
 page_completion
 printf '%-12s %5d ms  (once, after the model opened)\n' "first search" $(( ($(date +%s%N) - start) / 1000000 ))
-pages="completion search user user_audit workload decision whynot"
-if [ ${#alt[@]} -gt 0 ]; then pages="$pages rule_change"; fi
+pages=${PAGES:-completion search user user_audit tenant resource workload decision whynot}
+if [ -z "${PAGES:-}" ] && [ ${#alt[@]} -gt 0 ]; then pages="$pages rule_change rule_change_101"; fi
+if [[ $pages == *rule_change* ]]; then
+    # Builds that keep the comparison say when it is ready; older ones compute it per page.
+    if curl -s "$addr/v1/explore/rules" | grep -q '"computed"'; then
+        until curl -s "$addr/v1/explore/rules" | grep -q '"status":"ready"'; do
+            curl -s "$addr/v1/explore/rules" | grep -q '"status":"failed"' && { echo "the rule change failed" >&2; exit 1; }
+            sleep 2
+        done
+        seconds=$(curl -s "$addr/v1/explore/rules" | python3 -c 'import json, sys; print(round(json.load(sys.stdin)["computed"][0]["seconds"], 1))')
+        printf '%-12s %5s s  (in the background, from the server listening)\n' "rule change computed" "$seconds"
+    fi
+fi
 for page in $pages; do
     times=()
     for _ in $(seq "$n"); do
@@ -94,3 +112,4 @@ for page in $pages; do
     median=$(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p")
     printf '%-12s min %5d ms  median %5d ms  (%s loads)\n' "$page" "$min" "$median" "$n"
 done
+echo "server resident memory: $(( $(ps -o rss= -p $pid) / 1024 )) MiB"

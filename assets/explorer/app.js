@@ -450,6 +450,7 @@ function ruleChangeView(d, more) {
   const unmatched = [...d.only_old.map((u) => u.relation + " (current rules only)"), ...d.only_new.map((u) => u.relation + " (new rules only)")];
   return [
     h("p", { class: "impact-summary" }, `Under ${d.alternative}: ${d.total.gained} decisions gained, ${d.total.lost} lost, in ${d.total.relations} relations (revision ${d.revision}${d.changes_included ? "" : "; changes made through the server are not included"}).`),
+    d.refreshing ? h("p", { class: "muted refreshing" }, `The server is at revision ${d.current_revision}: this comparison of revision ${d.revision} is shown while the newer one is computed (reload for it).`) : null,
     table(["relation", "gained", "lost"], d.relations, (r, c) => c === "relation" ? r.relation : c === "gained" ? "+" + r.gained : "−" + r.lost),
     unmatched.length ? h("p", { class: "muted" }, "Not compared: " + unmatched.join(", ")) : null,
     h("h2", null, "Changed decisions"),
@@ -461,13 +462,34 @@ function ruleChangeView(d, more) {
   ];
 }
 
+// Whether the server has the rule change ready (it computes its alternatives in the
+// background when it starts).
+function computedNote(c) {
+  if (!c) return null;
+  const text = c.status === "ready" ? `ready (revision ${c.revision}, computed in ${c.seconds.toFixed(1)} s)`
+    : c.status === "computing" ? `computing (revision ${c.revision}, ${Math.round(c.seconds)} s so far)`
+      : c.status === "failed" ? "failed: " + (c.error?.message || "") : "not computed yet";
+  return h("span", { class: "muted computed-status" }, "— " + text);
+}
+
 async function rulesPage(name) {
   const list = await api("GET", "/v1/explore/rules");
   if (list.status !== 200) return show("Rule changes", h("p", { class: "alert", role: "alert" }, errorText(list)));
   const result = h("div", { class: "rule-change", "aria-live": "polite" });
+  let runs = 0; // the latest run: an older one still asking stops
   const run = async (body) => {
+    const mine = ++runs, here = location.hash;
     result.replaceChildren(h("p", { class: "muted" }, "evaluating the facts under the other rules…"));
-    const r = await api("POST", "/v1/explore/rule-change", { ...body, limit: 50 });
+    let r = await api("POST", "/v1/explore/rule-change", { ...body, limit: 50 });
+    // Computed once per revision in the server's background (minutes on a large
+    // instance): ask again until it is ready, while this page is still shown.
+    while (r.status === 202 && mine === runs && location.hash === here) {
+      result.replaceChildren(h("p", { class: "muted computing" },
+        `computing the facts under ${r.json.alternative} at revision ${r.json.revision}: ${Math.round(r.json.seconds)} s so far (a large instance takes minutes; this page asks again every 2 s)`));
+      await new Promise((done) => setTimeout(done, 2000));
+      r = await api("POST", "/v1/explore/rule-change", { ...body, limit: 50 });
+    }
+    if (mine !== runs || location.hash !== here) return;
     if (r.status !== 200) {
       const at = (r.json?.error?.diagnostics || []).find((d) => d.location)?.location;
       return result.replaceChildren(h("p", { class: "alert", role: "alert" }, (at ? `${at.file}:${at.line}:${at.column}: ` : "") + errorText(r)));
@@ -480,7 +502,8 @@ async function rulesPage(name) {
     h("p", null, "The live facts under other rules: which decisions would be gained and lost, each with its proof. Nothing is changed."),
     h("p", { class: "muted" }, "Serving: " + list.json.rules.join(", ")),
     h("h2", null, "The server's alternatives"),
-    list.json.alternatives.length ? h("ul", { class: "alternatives" }, list.json.alternatives.map((a) => h("li", null, h("a", { href: "#/rules/" + encodeURIComponent(a), class: a === name ? "current" : "" }, a))))
+    list.json.alternatives.length ? h("ul", { class: "alternatives" }, list.json.alternatives.map((a, i) => h("li", null,
+      h("a", { href: "#/rules/" + encodeURIComponent(a), class: a === name ? "current" : "" }, a), " ", computedNote(list.json.computed?.[i]))))
       : h("p", { class: "muted" }, "none (grantlog serve --alt-rules FILE adds one)"),
     h("details", { class: "upload", open: name ? undefined : "" }, h("summary", null, "Or upload a rule file"),
       h("label", { for: "rules-file" }, "A .dl file: "), file, h("br"), upload, h("br"),

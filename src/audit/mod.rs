@@ -133,8 +133,13 @@ impl Audit {
 pub fn audit(model: &Model, sources: &SourceMap, user: &str) -> Result<Audit, Diagnostic> {
     let g = Grounds::new(model, sources)?;
     let program = model.program();
-    let known = tables::known_users(model, &g.columns);
-    if !known.contains(user) {
+    let subject = Const::Sym(user.to_string());
+    let value = model
+        .symbols()
+        .get(&subject)
+        .filter(|&v| tables::is_known_user(model, &g.columns, v));
+    let Some(value) = value else {
+        let known = tables::known_users(model, &g.columns);
         let mut d = Diagnostic::error(UNKNOWN_USER, format!("unknown user `{user}`"));
         if let Some(s) = closest(user, known.iter().map(String::as_str)) {
             d = d.help(format!("did you mean `{s}`?"));
@@ -146,10 +151,6 @@ pub fn audit(model: &Model, sources: &SourceMap, user: &str) -> Result<Audit, Di
             ""
         };
         return Err(d.note(format!("known users: {}{more}", shown.join(", "))));
-    }
-    let subject = Const::Sym(user.to_string());
-    let Some(value) = model.symbols().get(&subject) else {
-        unreachable!("a known user is a constant of the model")
     };
     // Instance first, then each tenant followed by its resources.
     let mut groups: BTreeMap<(u8, String, String), Group> = BTreeMap::new();
@@ -163,10 +164,10 @@ pub fn audit(model: &Model, sources: &SourceMap, user: &str) -> Result<Audit, Di
     for (d, cols) in DECISIONS.iter().zip(&g.columns) {
         let rel = program.relation(d.relation).expect("checked");
         let mut found: Vec<((u8, String, String), Scope, Entry)> = Vec::new();
-        for tuple in model.tuples(rel) {
-            if tuple[cols.user] != value {
-                continue;
-            }
+        // Through an index on the user column where the rules keep one.
+        let mut pattern = vec![None; program.arity(rel)];
+        pattern[cols.user] = Some(value);
+        for tuple in model.matching(rel, &pattern) {
             let consts: Vec<Const> = tuple.iter().map(|&v| model.constant(v).clone()).collect();
             let text = |i: usize| tables::plain(&consts[i]);
             let (key, scope) = match (cols.tenant, cols.resource) {

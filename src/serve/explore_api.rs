@@ -40,8 +40,8 @@ pub struct Explore {
     pub search: super::explore_search::SearchCache,
     /// Tokenless dry runs, one at a time.
     pub dry_runs: Gate,
-    /// Rule changes, one at a time.
-    pub rule_changes: Gate,
+    /// Rule changes computed (or being computed), kept between pages.
+    pub rule_changes: super::explore_alt::RuleChanges,
     /// `--alt-rules`: the rule files a rule change may choose.
     pub alternatives: Vec<crate::load::Text>,
 }
@@ -51,7 +51,7 @@ impl Explore {
         Explore {
             search: Default::default(),
             dry_runs: Gate::default(),
-            rule_changes: Gate::default(),
+            rule_changes: Default::default(),
             alternatives,
         }
     }

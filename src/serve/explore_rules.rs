@@ -5,22 +5,18 @@
 //! comparison is `grantlog diff`'s ([`crate::diff`]); nothing is changed.
 
 use super::api::{bad_json, ApiError};
-use super::explore_api::Gate;
+use super::explore_alt::{upload_key, Changed, Computed, Lookup, RuleChanges};
 use super::routes::blocking;
 use super::state::Server;
-use crate::diff::{self, Diff, RelationDiff};
-use crate::engine::Model;
-use crate::explain::prove;
+use crate::explain::{prove, Fact};
 use crate::load::Text;
-use crate::source::SourceMap;
-use crate::workspace::Workspace;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use std::sync::Arc;
-
-type Answer = Result<axum::Json<Json>, ApiError>;
+use std::time::Duration;
 
 /// Proofs of changed decisions are shown to this depth (the decision is depth 0); the
 /// page links each decision to its full page for more.
@@ -42,7 +38,8 @@ pub async fn list(State(server): State<Arc<Server>>) -> axum::Json<Json> {
         .iter()
         .map(alternative_name)
         .collect();
-    json!({"rules": rules, "alternatives": alternatives, "revision": live.revision}).into()
+    let computed = server.explore.rule_changes.status(&alternatives);
+    json!({"rules": rules, "alternatives": alternatives, "computed": computed, "revision": live.revision}).into()
 }
 
 #[derive(Deserialize)]
@@ -65,19 +62,26 @@ struct RuleChangeRequest {
 pub const PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
 
+/// How long a request waits for a rule change being computed before it is told
+/// "computing" (202) and asks again: long enough for a small instance to be answered at
+/// once.
+pub const WAIT: Duration = Duration::from_secs(3);
+
 /// `POST /v1/explore/rule-change {"alternative": NAME}` or `{"rules": TEXT}`, with
 /// `offset` and `limit`: per decision relation the counts gained and lost, then one page
 /// of the changed decisions (by relation, user and tenant as `grantlog diff` groups
 /// them), each with its proof to [`PROOF_DEPTH`]: only the page's decisions are proved,
-/// since a broad rule change on a large instance changes hundreds of thousands. One at
-/// a time: a second while one is computed is 429 (it evaluates the instance again).
+/// since a broad rule change on a large instance changes millions. The comparison is
+/// computed once per revision in the background and kept for the next pages
+/// ([`super::explore_alt`]); until it is ready the answer is 202
+/// `{"status": "computing", "revision", "seconds"}`.
 pub async fn rule_change(
     State(server): State<Arc<Server>>,
     bytes: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Answer {
+) -> Result<Response, ApiError> {
     let req: RuleChangeRequest = super::routes::body(bytes)?;
     let (offset, limit) = (req.offset, req.limit.unwrap_or(PAGE).clamp(1, MAX_PAGE));
-    let rules = match (req.alternative, req.rules) {
+    let (key, rules) = match (req.alternative, req.rules) {
         (Some(name), None) => {
             let found = server
                 .explore
@@ -85,7 +89,7 @@ pub async fn rule_change(
                 .iter()
                 .find(|t| alternative_name(t) == name);
             match found {
-                Some(t) => t.clone(),
+                Some(t) => (name, t.clone()),
                 None => {
                     let known: Vec<&str> = server
                         .explore
@@ -104,119 +108,104 @@ pub async fn rule_change(
                 }
             }
         }
-        (None, Some(text)) => Text::new("uploaded.dl", text),
+        (None, Some(text)) => (upload_key(&text), Text::new("uploaded.dl", text)),
         _ => {
             return Err(bad_json(
                 "give exactly one of \"alternative\" (a name GET /v1/explore/rules lists) and \"rules\" (a rule file's text)",
             ))
         }
     };
-    blocking(&server, move |server| {
-        let _pass = server.explore.rule_changes.try_enter().ok_or_else(|| {
-            Gate::busy("another rule change is being evaluated: try again in a moment")
-        })?;
-        let live = server.read();
-        let name = alternative_name(&rules).to_string();
-        let rules = vec![rules];
-        let limits = server.limits;
-        // The live facts (changes included) under the other rules: the strata both rule
-        // sets share are taken over; rules that cannot be matched up are opened on the
-        // fact files (changes made since are then not in the comparison, and it says so).
-        let (new, replayed) = match Workspace::open_beside(&live.ws, &rules, &limits) {
-            Some(Ok(ws)) => (ws, true),
-            Some(Err(f)) => return Err(ApiError::diagnostics(&f.diagnostics, &f.sources)),
-            None => (
-                crate::inputs::open(&rules, live.ws.fact_texts.clone(), &limits, false)
-                    .map_err(|f| ApiError::diagnostics(&f.diagnostics, &f.sources))?,
-                live.revision == 0,
-            ),
+    let arc = Arc::clone(&server);
+    blocking(&server, move |_| {
+        let (c, live) = match RuleChanges::lookup(&arc, &key, &rules, WAIT) {
+            Lookup::Ready(c, live) => (c, live),
+            Lookup::Failed(e) => return Err(e),
+            Lookup::Computing { revision, seconds } => {
+                let body = json!({
+                    "status": "computing",
+                    "alternative": alternative_name(&rules),
+                    "revision": revision,
+                    "seconds": seconds,
+                });
+                return Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response());
+            }
         };
-        let diff = Diff::compute(&live.ws.model, &new.model);
-        let decisions = &live.decisions;
-        let include = |r: &str| decisions.iter().any(|d| d == r);
-        let changed: Vec<&RelationDiff> = diff.changed().filter(|r| include(&r.relation)).collect();
-        let relations: Vec<Json> = changed
-            .iter()
-            .map(|r| json!({"relation": r.relation, "columns": r.columns, "gained": r.gained.len(), "lost": r.lost.len()}))
-            .collect();
-        let unmatched = |us: &[diff::Unmatched]| -> Vec<Json> {
-            us.iter()
-                .filter(|u| include(&u.relation))
-                .map(|u| json!({"relation": u.relation, "tuples": u.tuples}))
-                .collect()
-        };
-        let gained: usize = changed.iter().map(|r| r.gained.len()).sum();
-        let lost: usize = changed.iter().map(|r| r.lost.len()).sum();
-        let sides = Sides {
-            old: (&live.ws.model, &live.ws.sources),
-            new: (&new.model, &new.sources),
-        };
-        let changes = sides.page(&changed, offset, limit);
+        let changes = page(&c, offset, limit);
         let end = offset.saturating_add(changes.len());
-        Ok(json!({
-            "alternative": name,
-            "revision": live.revision,
-            "changes_included": replayed,
-            "relations": relations,
-            "only_old": unmatched(&diff.only_old),
-            "only_new": unmatched(&diff.only_new),
-            "total": {"gained": gained, "lost": lost, "relations": changed.len()},
+        let total = c.changed.iter().map(Changed::len).sum::<usize>();
+        let mut body = json!({
+            "status": "ready",
+            "alternative": c.name,
+            "revision": c.revision,
+            "current_revision": live,
+            // Computed at an older revision: the current one is being computed.
+            "refreshing": c.revision < live,
+            "evaluation": c.evaluation,
+            "seconds": c.seconds,
+            "changes_included": c.replayed,
             "changes": changes,
             "offset": offset,
-            "next_offset": (end < gained + lost).then_some(end),
-        })
-        .into())
+            "next_offset": (end < total).then_some(end),
+        });
+        for (k, v) in c.summary.as_object().into_iter().flatten() {
+            body[k] = v.clone();
+        }
+        Ok(axum::Json(body).into_response())
     })
     .await
 }
 
-/// The two sides compared: the live model (OLD) and the other rules' (NEW).
-struct Sides<'a> {
-    old: (&'a Model, &'a SourceMap),
-    new: (&'a Model, &'a SourceMap),
-}
-
-impl Sides<'_> {
-    /// Changes `offset..offset + limit` in the order relation, group (user, tenant),
-    /// gains then losses: `{"change", "relation", "fact", "user", "tenant", "proof"}`.
-    fn page(&self, changed: &[&RelationDiff], offset: usize, limit: usize) -> Vec<Json> {
-        let mut out = Vec::new();
-        let mut skip = offset;
-        for rd in changed {
-            let size = rd.gained.len() + rd.lost.len();
-            if skip >= size {
-                skip -= size;
-                continue;
-            }
-            for g in rd.groups() {
-                let runs = [
-                    ("gained", &rd.gained, g.gained.clone(), self.new),
-                    ("lost", &rd.lost, g.lost.clone(), self.old),
-                ];
-                for (change, side, range, (model, sources)) in runs {
-                    for i in range {
-                        if skip > 0 {
-                            skip -= 1;
-                            continue;
-                        }
-                        if out.len() == limit {
-                            return out;
-                        }
-                        let proof = model.program().relation(&rd.relation).map(|rel| {
-                            prove(model, rel, side.row(i), Some(PROOF_DEPTH)).to_json(sources)
-                        });
-                        out.push(json!({
-                            "change": change,
-                            "relation": rd.relation,
-                            "fact": side.fact(i).to_string(),
-                            "user": g.user.map(crate::table::plain),
-                            "tenant": g.tenant.map(crate::table::plain),
-                            "proof": proof,
-                        }));
+/// Changes `offset..offset + limit` in the order relation, group (user, tenant), gains
+/// then losses: `{"change", "relation", "fact", "user", "tenant", "proof"}`, gains
+/// proved under the other rules and losses under the live ones.
+fn page(c: &Computed, offset: usize, limit: usize) -> Vec<Json> {
+    let mut out = Vec::new();
+    let mut skip = offset;
+    for rd in &c.changed {
+        if skip >= rd.len() {
+            skip -= rd.len();
+            continue;
+        }
+        for g in &rd.groups {
+            let runs = [
+                ("gained", &rd.gained, g.gained.clone(), &c.new),
+                ("lost", &rd.lost, g.lost.clone(), &c.old),
+            ];
+            for (change, side, range, ws) in runs {
+                // Whole runs before the page are skipped at once.
+                if skip >= range.len() {
+                    skip -= range.len();
+                    continue;
+                }
+                for i in range {
+                    if skip > 0 {
+                        skip -= 1;
+                        continue;
                     }
+                    if out.len() == limit {
+                        return out;
+                    }
+                    let row = rd.row(side, i);
+                    let model = &ws.model;
+                    let proof = model
+                        .program()
+                        .relation(&rd.relation)
+                        .map(|rel| prove(model, rel, row, Some(PROOF_DEPTH)).to_json(&ws.sources));
+                    let fact = Fact {
+                        relation: rd.relation.clone(),
+                        values: row.iter().map(|&v| model.constant(v).clone()).collect(),
+                    };
+                    out.push(json!({
+                        "change": change,
+                        "relation": rd.relation,
+                        "fact": fact.to_string(),
+                        "user": g.user,
+                        "tenant": g.tenant,
+                        "proof": proof,
+                    }));
                 }
             }
         }
-        out
     }
+    out
 }

@@ -20,6 +20,7 @@ pub mod api;
 pub mod auth;
 pub mod authzen;
 pub mod changes;
+pub mod explore_alt;
 pub mod explore_api;
 pub mod explore_rules;
 pub mod explore_search;
@@ -67,6 +68,8 @@ pub fn run(config: Config) -> Result<(), String> {
     let addr: SocketAddr = auth::listen_address(&config.listen, config.token.is_some())?;
     let server = state::Server::open(&config)?;
     let server = Arc::new(server);
+    // The explorer's rule changes against `--alt-rules`, computed while nobody waits.
+    explore_alt::precompute(&server);
     if let Some(watched) = config.watch {
         files::start(
             Arc::clone(&server),

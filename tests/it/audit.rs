@@ -302,6 +302,12 @@ fn an_unknown_user_is_an_error_with_a_suggestion() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("error[E1001]: unknown user `maira`"), "{err}");
     assert!(err.contains("did you mean `maria`?"), "{err}");
+
+    // A constant of the model that names no user (a resource, a tenant) is not one.
+    for name in ["sf-creds", "engineering"] {
+        let d = audit(&ws.model, &ws.sources, name).unwrap_err();
+        assert_eq!(d.code, UNKNOWN_USER, "{name}");
+    }
 }
 
 #[test]

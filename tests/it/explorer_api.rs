@@ -107,6 +107,29 @@ fn a_base_fact_opens_its_source_lines_and_rules_their_statements() {
     assert!(st.get("S99").is_none());
 }
 
+/// The browsers' install commands docs/explorer.md shows are the ones `.ci/run` runs.
+#[test]
+fn the_browser_install_commands_shown_are_what_ci_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/explorer.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let block = doc
+        .split("```sh\n")
+        .nth(1)
+        .expect("an sh block")
+        .split("```")
+        .next()
+        .unwrap();
+    let shown: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(shown.len(), 2, "{block}");
+    assert!(
+        shown[0].starts_with("apt-get install ") && shown[0].ends_with("firefox-esr"),
+        "{block}"
+    );
+    assert!(ci.contains("missing+=(firefox-esr)"), "{ci}");
+    assert!(ci.contains(shown[1]), ".ci/run lacks `{}`", shown[1]);
+}
+
 #[test]
 fn the_explorer_docs_answer_as_shown() {
     let failures = crate::serve_docs::run_doc("docs/explorer.md");

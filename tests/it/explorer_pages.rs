@@ -2,7 +2,7 @@
 //! of 10,000 rows is paged (the page holds 50 of them), a proof is drawn as a graph beside
 //! its tree, and a rule change lists the decisions it changes with their proofs.
 
-use crate::explorer_browser::{browser, click, on_path, screenshot, start_driver, wait_text};
+use crate::explorer_browser::{browser, click, screenshot, start_driver, wait_text, Browser};
 use crate::serve_util::{scratch, Server};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
@@ -24,12 +24,19 @@ fn proof_nodes(n: &Value) -> u64 {
 
 #[test]
 fn large_tables_proof_graphs_and_rule_changes_in_chromium() {
-    let (Some(chromium), Some(chromedriver)) = (on_path("chromium"), on_path("chromedriver"))
-    else {
-        eprintln!("SKIPPED explorer page tests: chromium and chromedriver are not both on PATH (apt-get install -y chromium chromium-driver)");
+    large_tables_proof_graphs_and_rule_changes(Browser::Chromium);
+}
+
+#[test]
+fn large_tables_proof_graphs_and_rule_changes_in_firefox() {
+    large_tables_proof_graphs_and_rule_changes(Browser::Firefox);
+}
+
+fn large_tables_proof_graphs_and_rule_changes(b: Browser) {
+    let Some(installed) = b.installed() else {
         return;
     };
-    let dir = scratch("explorer-pages");
+    let dir = scratch(&format!("explorer-pages-{b:?}"));
     let mut bulk = String::from("tenant bulk.\n");
     for i in 1..=10_000 {
         bulk.push_str(&format!(
@@ -40,13 +47,13 @@ fn large_tables_proof_graphs_and_rule_changes_in_chromium() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/worked-example.facts");
     let big = Server::start(&[example, dir.join("bulk.facts").to_str().unwrap()]);
     let small = Server::start(&["--alt-rules", "rules/dataos-s13-broad.dl"]);
-    let driver = start_driver(&chromedriver);
+    let driver = start_driver(&installed);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let c = browser(&driver, &chromium).await;
+        let c = browser(&driver, &installed).await;
 
         // 10,000 resources: 50 rows at a time, the pager moves through them.
         c.goto(&big.url("/#/tenant/bulk")).await.unwrap();
@@ -64,7 +71,7 @@ fn large_tables_proof_graphs_and_rule_changes_in_chromium() {
         let second = wait_text(&c, "main tbody tr", "bulk-").await;
         assert_ne!(first, second);
         assert!(count(&c, "main tbody tr").await <= 100);
-        screenshot(&c, "7-ten-thousand-rows").await;
+        screenshot(&c, b, "7-ten-thousand-rows").await;
 
         // A proof as a tree and as a graph: one box per fact, an arrow per premise.
         let fact = "permission(sam, engineering, sf-depot, can_use_depot)";
@@ -98,7 +105,7 @@ fn large_tables_proof_graphs_and_rule_changes_in_chromium() {
             .await
             .unwrap();
         assert_eq!(tree_hidden, json!(true));
-        screenshot(&c, "8-proof-graph").await;
+        screenshot(&c, b, "8-proof-graph").await;
 
         // A rule change: the server's alternative, its impact, a changed decision's proof.
         c.goto(&small.url("/#/rules/dataos-s13-broad.dl"))
@@ -118,7 +125,7 @@ fn large_tables_proof_graphs_and_rule_changes_in_chromium() {
             "data_admin_manages_all_resources",
         )
         .await;
-        screenshot(&c, "9-rule-change").await;
+        screenshot(&c, b, "9-rule-change").await;
 
         // Uploaded rules that do not parse: the error names the place.
         c.execute(

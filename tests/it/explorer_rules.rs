@@ -2,8 +2,23 @@
 //! files (`--alt-rules`) or uploaded rules, answered as `grantlog diff --format json`
 //! (decision relations, with proofs); bad rules are located; nothing is changed.
 
-use crate::serve_util::Server;
+use crate::serve_util::{scratch, Server};
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// A rule change's answer once computed: a 202 ("computing") is asked again.
+fn rule_change(s: &Server, body: &Value) -> (u16, Value) {
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (status, d) = s.post_json("/v1/explore/rule-change", body);
+        if status != 202 {
+            return (status, d);
+        }
+        assert_eq!(d["status"], "computing", "{d}");
+        assert!(Instant::now() < until, "still computing: {d}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
 
 fn gained_facts(d: &Value, relation: &str) -> Vec<String> {
     d["changes"]
@@ -26,10 +41,7 @@ fn an_alternative_rule_file_shows_the_decisions_it_changes_with_proofs() {
         "{list}"
     );
 
-    let (status, d) = s.post_json(
-        "/v1/explore/rule-change",
-        &json!({"alternative": "dataos-s13-broad.dl"}),
-    );
+    let (status, d) = rule_change(&s, &json!({"alternative": "dataos-s13-broad.dl"}));
     assert_eq!(status, 200, "{d}");
     assert_eq!(d["alternative"], "dataos-s13-broad.dl");
     assert_eq!(d["revision"], 0);
@@ -69,8 +81,8 @@ fn an_alternative_rule_file_shows_the_decisions_it_changes_with_proofs() {
     let mut paged = Vec::new();
     let mut offset = 0;
     loop {
-        let (_, page) = s.post_json(
-            "/v1/explore/rule-change",
+        let (_, page) = rule_change(
+            &s,
             &json!({"alternative": "dataos-s13-broad.dl", "offset": offset, "limit": 2}),
         );
         let items = page["changes"].as_array().unwrap();
@@ -94,15 +106,16 @@ fn uploaded_rules_are_compared_and_bad_ones_are_located() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/dataos-s13-broad.dl"),
     )
     .unwrap();
-    let (status, d) = s.post_json("/v1/explore/rule-change", &json!({"rules": shipped}));
+    let (status, d) = rule_change(&s, &json!({"rules": shipped}));
     assert_eq!(status, 200, "{d}");
     assert_eq!(d["alternative"], "uploaded.dl");
     assert!(d["total"]["gained"].as_u64().unwrap() > 0, "{d}");
+    // The same text again: the comparison kept, not evaluated again.
+    let (_, again) = rule_change(&s, &json!({"rules": shipped, "offset": 1}));
+    assert_eq!(again["evaluation"], d["evaluation"], "{again}");
+    assert_eq!(again["changes"][0], d["changes"][1]);
 
-    let (status, bad) = s.post_json(
-        "/v1/explore/rule-change",
-        &json!({"rules": "@decision\np(X) :- q(X\n"}),
-    );
+    let (status, bad) = rule_change(&s, &json!({"rules": "@decision\np(X) :- q(X\n"}));
     assert_eq!(status, 400, "{bad}");
     let loc = &bad["error"]["diagnostics"][0]["location"];
     assert_eq!(loc["file"], "uploaded.dl", "{bad}");
@@ -127,6 +140,77 @@ fn uploaded_rules_are_compared_and_bad_ones_are_located() {
     assert_eq!(status, 400, "{both}");
     let (status, _) = s.post_json("/v1/explore/rule-change", &json!({}));
     assert_eq!(status, 400);
+}
+
+#[test]
+fn a_rule_change_is_computed_when_the_server_starts_and_once_per_revision() {
+    let dir = scratch("explorer-rules-kept");
+    std::fs::write(dir.join("token"), "s3cret\n").unwrap();
+    let token = dir.join("token");
+    let s = Server::start(&[
+        "--alt-rules",
+        "rules/dataos-s13-broad.dl",
+        "--token-file",
+        token.to_str().unwrap(),
+    ]);
+    // Computed in the background when the server starts, before anyone asks.
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, list) = s.get("/v1/explore/rules");
+        let c = &list["computed"][0];
+        assert_eq!(c["alternative"], "dataos-s13-broad.dl", "{list}");
+        if c["status"] == "ready" {
+            assert_eq!(c["revision"], 0, "{list}");
+            break;
+        }
+        assert_eq!(c["status"], "computing", "{list}");
+        assert!(Instant::now() < until, "{list}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Its pages come from that one evaluation.
+    let alt =
+        |offset: usize| json!({"alternative": "dataos-s13-broad.dl", "offset": offset, "limit": 2});
+    let (status, first) = s.post_json("/v1/explore/rule-change", &alt(0));
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["evaluation"].as_u64(), first["refreshing"].as_bool()),
+        (Some(1), Some(false)),
+        "{first}"
+    );
+    let (_, second) = s.post_json("/v1/explore/rule-change", &alt(2));
+    assert_eq!(second["evaluation"], 1, "{second}");
+    assert_ne!(first["changes"], second["changes"]);
+
+    // A change: the next revision is compared again (with the change), and meanwhile
+    // revision 0's comparison is served, marked as such.
+    let created = "resource newdb in engineering type: secret owner: maria.";
+    let (status, changed) = s.post_with_token("/v1/changes", &json!({"assert": created}), "s3cret");
+    assert_eq!(status, 200, "{changed}");
+    let (_, meanwhile) = s.post_json("/v1/explore/rule-change", &alt(0));
+    if meanwhile["revision"] == 0 {
+        assert_eq!(meanwhile["refreshing"], true, "{meanwhile}");
+        assert_eq!(meanwhile["current_revision"], 1, "{meanwhile}");
+    }
+    let until = Instant::now() + Duration::from_secs(120);
+    let after = loop {
+        let (_, d) = rule_change(&s, &alt(0));
+        if d["revision"] == 1 {
+            break d;
+        }
+        assert!(Instant::now() < until, "{d}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        (after["evaluation"].as_u64(), after["refreshing"].as_bool()),
+        (Some(2), Some(false)),
+        "{after}"
+    );
+    // Compared with revision 1's live model: the rules could not be matched up with a
+    // changed model, so the other side was opened on the fact files (without the change,
+    // and the answer says so): the new resource's decisions are among the losses.
+    assert_eq!(after["changes_included"], false, "{after}");
+    let lost = |d: &Value| d["total"]["lost"].as_u64().unwrap();
+    assert!(lost(&after) > lost(&first), "{after}");
 }
 
 #[test]
