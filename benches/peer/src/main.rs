@@ -37,7 +37,11 @@ impl<'a> Symbols<'a> {
 }
 
 /// Raw facts `rel(a, b).`, one a line; `//` comments and blank lines are skipped.
-fn load_facts<'a, P: Program>(text: &'a str, syms: &mut Symbols<'a>, p: &mut P) -> Result<(), String> {
+fn load_facts<'a, P: Program>(
+    text: &'a str,
+    syms: &mut Symbols<'a>,
+    p: &mut P,
+) -> Result<(), String> {
     let mut row = Vec::with_capacity(5);
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -49,7 +53,8 @@ fn load_facts<'a, P: Program>(text: &'a str, syms: &mut Symbols<'a>, p: &mut P) 
         let args = rest.strip_suffix(").").ok_or_else(bad)?;
         row.clear();
         row.extend(args.split(',').map(|a| syms.intern(a.trim())));
-        p.push(rel.trim(), &row).map_err(|e| format!("line {}: {e}", n + 1))?;
+        p.push(rel.trim(), &row)
+            .map_err(|e| format!("line {}: {e}", n + 1))?;
     }
     Ok(())
 }
@@ -83,7 +88,8 @@ fn run<P: Program>(path: &Path, sizes: bool) -> Result<(), String> {
         for (n, line) in text.lines().enumerate() {
             row.clear();
             row.extend(line.split('\t').map(|a| syms.intern(a)));
-            p.push(rel, &row).map_err(|e| format!("{rel}.tsv:{}: {e}", n + 1))?;
+            p.push(rel, &row)
+                .map_err(|e| format!("{rel}.tsv:{}: {e}", n + 1))?;
         }
     }
     p.evaluate();

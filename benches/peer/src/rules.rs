@@ -109,9 +109,7 @@ macro_rules! program_impl {
                     "workload" => arity(1).map(|_| self.workload.push((a[0],))),
                     "depends" => arity(2).map(|_| self.depends.push((a[0], a[1]))),
                     "downstream" => arity(2).map(|_| self.downstream.push((a[0], a[1]))),
-                    "grant" => {
-                        arity(5).map(|_| self.grant.push((a[0], a[1], a[2], a[3], a[4])))
-                    }
+                    "grant" => arity(5).map(|_| self.grant.push((a[0], a[1], a[2], a[3], a[4]))),
                     "revoked" => arity(1).map(|_| self.revoked.push((a[0],))),
                     _ => Err(format!("unknown relation {rel}")),
                 }
