@@ -45,7 +45,8 @@ peer=benches/peer/target/release/grantlog-peer
 # grantlog rows: one per thread count, or one without the flag for a binary before it.
 threads=("")
 if "$grantlog" --help | grep -q -- '--threads'; then
-    read -r -a threads <<<"${THREADS:-1 $(nproc)}"
+    # Each count once (on one core, "1 1" would mix two rows' runs in one log).
+    read -r -a threads <<<"$(printf '%s\n' ${THREADS:-1 $(nproc)} | awk '!seen[$1]++' | tr '\n' ' ')"
 fi
 
 # Nemo: a venv under target/ (never a test dependency). Without it the race stops here
@@ -59,8 +60,8 @@ if [ "${NEMO:-1}" != 0 ]; then
             >"$dir/nemo-pip.log" 2>&1 || true
     fi
     if ! "$nemo" -c 'import nmo_python' 2>"$dir/nemo-import.log"; then
-        echo "race.sh: $nemo cannot import nmo_python (see $dir/nemo-pip.log, $dir/nemo-import.log);" \
-            "NEMO=0 races without Nemo" >&2
+        echo "race.sh: $nemo cannot import nmo_python (see $dir/nemo-import.log$([ -n "${NEMO_PY:-}" ] ||
+            echo " and pip's log $dir/nemo-pip.log")); NEMO=0 races without Nemo" >&2
         exit 1
     fi
     nemo_version=$("$nemo" -c 'import importlib.metadata as m; print(m.version("nemo-python"))')
