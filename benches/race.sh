@@ -44,7 +44,7 @@ peer=benches/peer/target/release/grantlog-peer
 
 # grantlog rows: one per thread count, or one without the flag for a binary before it.
 threads=("")
-if "$grantlog" --help | grep -q -- '--threads'; then
+if "$grantlog" --help | grep -- '--threads' >/dev/null; then  # no -q: SIGPIPE + pipefail
     # Each count once (on one core, "1 1" would mix two rows' runs in one log).
     read -r -a threads <<<"$(printf '%s\n' ${THREADS:-1 $(nproc)} | awk '!seen[$1]++' | tr '\n' ' ')"
 fi
