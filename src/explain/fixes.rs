@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// have the same shapes.
 type Shape = (RelId, Vec<Option<Value>>);
 
+/// Per shape of an abduced fact, every signer it was abduced with.
+type Signers = BTreeMap<Shape, Vec<Value>>;
+
 const MAX_ALTS: usize = 16;
 const ABDUCE_STEPS: usize = 50_000;
 const MAX_VERIFY: usize = 8;
@@ -104,7 +107,7 @@ fn search(
     tuple: &[Value],
     depth: usize,
     before: usize,
-) -> (Vec<(Alt, usize)>, BTreeMap<Shape, Vec<Value>>) {
+) -> (Vec<(Alt, usize)>, Signers) {
     let mut ab = Abducer {
         model: &*model,
         steps: 0,

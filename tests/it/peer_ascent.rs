@@ -1,5 +1,5 @@
-//! grantlog against the Ascent peer (benches/peer) on benches/acl.dl, whole process:
-//! the same `stalled(W)` rows and the same size for every derived relation. Ignored
+//! grantlog against the Ascent peer (benches/peer, serial and parallel) on benches/acl.dl,
+//! whole process: the same `stalled(W)` rows and the same size for every derived relation. Ignored
 //! because it builds the peer crate in release; benches/race.sh makes the same check at
 //! every size it races. Run: `cargo test --test it peer_ascent -- --ignored`.
 
@@ -39,6 +39,10 @@ fn acl_workload_at_10k_matches_ascent_row_for_row() {
 
     let (peer_rows, peer_sizes) = run(Command::new(&peer).args(["run", facts, "--sizes"]));
     let (tsv_rows, _) = run(Command::new(&peer).arg("run").arg(dir.join("tsv")));
+    // The parallel program (`ascent_par!`, the same rules) is raced too: it must agree.
+    let (par_rows, par_sizes) = run(Command::new(&peer).args(["run-par", facts, "--sizes"]));
+    assert_eq!(par_rows, peer_rows, "ascent_par's stalled(W) rows");
+    assert_eq!(par_sizes, peer_sizes, "ascent_par's derived sizes");
     let (ours, err, code) = grantlog(&[
         "eval",
         "--rules",

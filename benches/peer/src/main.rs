@@ -4,10 +4,13 @@
 //!   peer run PATH [--sizes]    PATH = a .facts file or a TSV directory; print the
 //!                              `stalled(W)` rows as `grantlog eval --format csv` does,
 //!                              and with --sizes the derived relations' sizes
+//!   peer run-par PATH [--sizes]  the same with `ascent_par!` on rayon's pool (all cores;
+//!                              RAYON_NUM_THREADS=N to choose)
 
 mod gen;
 mod rules;
 
+use rules::{Acl, AclPar, Program};
 use rustc_hash::FxHashMap;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -33,32 +36,12 @@ impl<'a> Symbols<'a> {
     }
 }
 
-/// Appends one row of `rel` to the program; arity errors are the caller's to report.
-fn push(p: &mut rules::Acl, rel: &str, a: &[u32]) -> Result<(), String> {
-    let arity = |n: usize| {
-        if a.len() == n {
-            Ok(())
-        } else {
-            Err(format!("{rel} takes {n} columns, found {}", a.len()))
-        }
-    };
-    match rel {
-        "tenant" => arity(1).map(|_| p.tenant.push((a[0],))),
-        "parent" => arity(2).map(|_| p.parent.push((a[0], a[1]))),
-        "member" => arity(3).map(|_| p.member.push((a[0], a[1], a[2]))),
-        "suspended" => arity(1).map(|_| p.suspended.push((a[0],))),
-        "resource" => arity(3).map(|_| p.resource.push((a[0], a[1], a[2]))),
-        "workload" => arity(1).map(|_| p.workload.push((a[0],))),
-        "depends" => arity(2).map(|_| p.depends.push((a[0], a[1]))),
-        "downstream" => arity(2).map(|_| p.downstream.push((a[0], a[1]))),
-        "grant" => arity(5).map(|_| p.grant.push((a[0], a[1], a[2], a[3], a[4]))),
-        "revoked" => arity(1).map(|_| p.revoked.push((a[0],))),
-        _ => Err(format!("unknown relation {rel}")),
-    }
-}
-
 /// Raw facts `rel(a, b).`, one a line; `//` comments and blank lines are skipped.
-fn load_facts<'a>(text: &'a str, syms: &mut Symbols<'a>, p: &mut rules::Acl) -> Result<(), String> {
+fn load_facts<'a, P: Program>(
+    text: &'a str,
+    syms: &mut Symbols<'a>,
+    p: &mut P,
+) -> Result<(), String> {
     let mut row = Vec::with_capacity(5);
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -70,12 +53,13 @@ fn load_facts<'a>(text: &'a str, syms: &mut Symbols<'a>, p: &mut rules::Acl) -> 
         let args = rest.strip_suffix(").").ok_or_else(bad)?;
         row.clear();
         row.extend(args.split(',').map(|a| syms.intern(a.trim())));
-        push(p, rel.trim(), &row).map_err(|e| format!("line {}: {e}", n + 1))?;
+        p.push(rel.trim(), &row)
+            .map_err(|e| format!("line {}: {e}", n + 1))?;
     }
     Ok(())
 }
 
-fn run(path: &Path, sizes: bool) -> Result<(), String> {
+fn run<P: Program>(path: &Path, sizes: bool) -> Result<(), String> {
     let mut texts = Vec::new();
     if path.is_dir() {
         for rel in gen::RELATIONS {
@@ -94,7 +78,7 @@ fn run(path: &Path, sizes: bool) -> Result<(), String> {
     for c in CONSTANTS {
         syms.intern(c);
     }
-    let mut p = rules::Acl::default();
+    let mut p = P::default();
     for (rel, text) in &texts {
         if rel.is_empty() {
             load_facts(text, &mut syms, &mut p).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -104,16 +88,17 @@ fn run(path: &Path, sizes: bool) -> Result<(), String> {
         for (n, line) in text.lines().enumerate() {
             row.clear();
             row.extend(line.split('\t').map(|a| syms.intern(a)));
-            push(&mut p, rel, &row).map_err(|e| format!("{rel}.tsv:{}: {e}", n + 1))?;
+            p.push(rel, &row)
+                .map_err(|e| format!("{rel}.tsv:{}: {e}", n + 1))?;
         }
     }
-    p.run();
+    p.evaluate();
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     let mut stalled: Vec<&str> = p
-        .stalled
-        .iter()
-        .map(|&(w,)| syms.names[w as usize])
+        .stalled()
+        .into_iter()
+        .map(|w| syms.names[w as usize])
         .collect();
     stalled.sort_unstable();
     let write = |out: &mut BufWriter<_>| -> io::Result<()> {
@@ -122,7 +107,7 @@ fn run(path: &Path, sizes: bool) -> Result<(), String> {
             writeln!(out, "{w}")?;
         }
         if sizes {
-            for (rel, n) in rules::sizes(&p) {
+            for (rel, n) in p.sizes() {
                 eprintln!("{rel} {n}");
             }
         }
@@ -147,9 +132,11 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(format!("SIZE {size:?}: {e}")),
         },
-        ["run", path] => run(Path::new(path), false),
-        ["run", path, "--sizes"] => run(Path::new(path), true),
-        _ => Err("usage: peer gen SIZE DIR | peer run PATH [--sizes]".into()),
+        ["run", path] => run::<Acl>(Path::new(path), false),
+        ["run", path, "--sizes"] => run::<Acl>(Path::new(path), true),
+        ["run-par", path] => run::<AclPar>(Path::new(path), false),
+        ["run-par", path, "--sizes"] => run::<AclPar>(Path::new(path), true),
+        _ => Err("usage: peer gen SIZE DIR | peer run|run-par PATH [--sizes]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
