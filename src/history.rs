@@ -70,14 +70,7 @@ pub fn apply(
         return Ok(out);
     }
     let program = std::sync::Arc::clone(model.program_arc());
-    let checks: Vec<RelId> = [
-        ActionKind::Grant,
-        ActionKind::Revoke,
-        ActionKind::RunAsRevoke,
-    ]
-    .into_iter()
-    .filter_map(|k| k.check().and_then(|(name, _)| program.relation(name)))
-    .collect();
+    let checks = ActionKind::checks_in(&program);
     let mut held = Held::default();
     // A session's model has a fixpoint through every stratum: evaluating it up to the
     // checks only would leave the strata above to be computed again from scratch (25 s for
@@ -505,14 +498,7 @@ pub fn touched_check_patterns(
     pattern: &[Option<Value>],
 ) -> Vec<(RelId, Vec<Option<Value>>)> {
     let program = std::sync::Arc::clone(model.program_arc());
-    let checks: Vec<RelId> = [
-        ActionKind::Grant,
-        ActionKind::Revoke,
-        ActionKind::RunAsRevoke,
-    ]
-    .into_iter()
-    .filter_map(|k| k.check().and_then(|(name, _)| program.relation(name)))
-    .collect();
+    let checks = ActionKind::checks_in(&program);
     let reach = Reach::new(&program, &checks);
     reach.touched_from(model, rel, pattern.to_vec())
 }

@@ -187,6 +187,19 @@ impl ActionKind {
         }
     }
 
+    /// The check relations the rules declare: empty when they state no right for actions
+    /// (every action then takes effect).
+    pub fn checks_in(program: &crate::program::Program) -> Vec<crate::program::RelId> {
+        [
+            ActionKind::Grant,
+            ActionKind::Revoke,
+            ActionKind::RunAsRevoke,
+        ]
+        .into_iter()
+        .filter_map(|k| k.check().and_then(|(name, _)| program.relation(name)))
+        .collect()
+    }
+
     /// The relation that records the action when its check fails (it then has no effect).
     pub fn refused(self) -> &'static str {
         match self {

@@ -61,14 +61,7 @@ fn ordered(program: &Program, name: &str) -> bool {
     if ActionKind::of_relation(name).is_none() {
         return false;
     }
-    let checked = [
-        ActionKind::Grant,
-        ActionKind::Revoke,
-        ActionKind::RunAsRevoke,
-    ]
-    .into_iter()
-    .filter_map(ActionKind::check)
-    .any(|(check, _)| program.relation(check).is_some());
+    let checked = !ActionKind::checks_in(program).is_empty();
     let revocable = program.relations().any(|r| {
         matches!(
             ActionKind::of_relation(program.relation_name(r)),
