@@ -69,20 +69,10 @@ pub fn run(args: &DiffArgs) -> u8 {
     let read_model = &read.model;
     if same_rules && beside.is_none() {
         match measure_on_old(args, &mut old, &read.sources, &change, &limits) {
-            Ok(Some((new_model, rows, mut sources, offset))) => {
+            Ok(Some(measured)) => {
                 super::report_sides(&[(&warnings, &read.sources)]);
-                let old = super::keep_until_exit(old);
-                let new_model: &'static crate::engine::Model = Box::leak(Box::new(new_model));
-                let diff = Diff::measured(&old.model, new_model, rows);
-                let shown = Shown {
-                    old: &old.sources,
-                    new: &mut sources,
-                    statements: Some((&change, &read.sources)),
-                    default_relations: Some(crate::repl::session::decision_relations(&old.model)),
-                    extra,
-                };
-                return write(args, diff, shown, |proof| {
-                    cite_new(proof, read_model, offset)
+                return write_measured(args, old, measured, &change, &read.sources, extra, {
+                    |proof, offset| cite_new(proof, read_model, offset)
                 });
             }
             Ok(None) => {}
@@ -96,6 +86,32 @@ pub fn run(args: &DiffArgs) -> u8 {
     compare_models(
         args, old, same_rules, beside, read, &texts, &change, &limits, said,
     )
+}
+
+/// Writes the diff measured on OLD's model ([`measure_on_old`]), NEW's proofs cited by
+/// `cite` (given the offset of NEW's files in the sources they cite).
+fn write_measured(
+    args: &DiffArgs,
+    old: Workspace,
+    measured: MeasuredOnOld,
+    change: &FactChange,
+    new_sources: &SourceMap,
+    extra: Vec<(&'static str, serde_json::Value)>,
+    mut cite: impl FnMut(&mut Proof, usize),
+) -> u8 {
+    let (new_model, rows, mut sources, offset) = measured;
+    // Never freed, as in `diff` of rules: the process ends with the command.
+    let old = super::keep_until_exit(old);
+    let new_model: &'static crate::engine::Model = Box::leak(Box::new(new_model));
+    let diff = Diff::measured(&old.model, new_model, rows);
+    let shown = Shown {
+        old: &old.sources,
+        new: &mut sources,
+        statements: Some((change, new_sources)),
+        default_relations: Some(crate::repl::session::decision_relations(&old.model)),
+        extra,
+    };
+    write(args, diff, shown, |proof| cite(proof, offset))
 }
 
 type MeasuredOnOld = (crate::engine::Model, MeasuredRows, SourceMap, usize);
@@ -199,22 +215,11 @@ fn replayed(args: &DiffArgs, texts: &Texts, limits: &Limits) -> Replay {
             return Replay::Done(1);
         }
     };
-    let (new_model, rows, mut sources, offset) = measured;
     let warnings = shown_warnings(args, &replayed.warnings);
     super::report_sides(&[(&warnings, &new_sources)]);
     let extra = extra_members(args);
-    let old = super::keep_until_exit(old);
-    let new_model: &'static crate::engine::Model = Box::leak(Box::new(new_model));
-    let diff = Diff::measured(&old.model, new_model, rows);
-    let shown = Shown {
-        old: &old.sources,
-        new: &mut sources,
-        statements: Some((change, &new_sources)),
-        default_relations: Some(crate::repl::session::decision_relations(&old.model)),
-        extra,
-    };
     let first = first as u32;
-    Replay::Done(write(args, diff, shown, |proof| {
+    let cite = |proof: &mut Proof, offset: usize| {
         for node in &mut proof.nodes {
             let NodeOrigin::Base(span) = &mut node.origin else {
                 continue;
@@ -232,7 +237,16 @@ fn replayed(args: &DiffArgs, texts: &Texts, limits: &Limits) -> Replay {
                 *span = moved(at, offset);
             }
         }
-    }))
+    };
+    Replay::Done(write_measured(
+        args,
+        old,
+        measured,
+        change,
+        &new_sources,
+        extra,
+        cite,
+    ))
 }
 
 /// The warnings a diff shows: with the shipped rules, only the facts' and imports'.
