@@ -19,7 +19,7 @@ pub struct Fallback;
 
 /// How a file's facts are read: as a raw fact file (`check_fact_file`: each fact's span
 /// is its atom) or as raw-fact statements of a `.facts` file (its span is the whole
-/// statement, derived relations are refused, and the instance, if one is kept, records
+/// statement, and the instance, if one is kept, records
 /// what it keeps).
 pub enum Kind<'i> {
     Raw,
@@ -37,7 +37,8 @@ struct Last {
 /// report it.
 fn resolve(program: &Program, name: &str, statements: bool) -> Option<Last> {
     let rel = program.relation(name)?;
-    if statements && (program.is_derived(rel) || name == "instance_role" || ordered(program, name))
+    if program.is_derived(rel)
+        || (statements && (name == "instance_role" || ordered(program, name)))
     {
         return None;
     }

@@ -143,7 +143,11 @@ pub fn check_fact_file(
             Item::Rule(r) => match check_fact(&r.head, program) {
                 Ok(consts) => {
                     let rel = program.relation(&r.head.relation.name).expect("checked");
-                    facts.push((rel, consts, r.head.span));
+                    if program.is_derived(rel) {
+                        errors.push(stated_derived(&r.head.relation.name, r.head.span));
+                    } else {
+                        facts.push((rel, consts, r.head.span));
+                    }
                 }
                 Err(d) => errors.push(d),
             },
@@ -208,20 +212,24 @@ pub fn check_fact(atom: &Atom, program: &Program) -> Result<Vec<Const>, Diagnost
     Ok(out)
 }
 
+/// A fact file (either language) or an `:assert` stating a tuple of a derived relation
+/// (F0601): it would bypass the policy, and `:assert` and `:load` must agree on it. Only
+/// the rules may state such a tuple.
+fn stated_derived(relation: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "F0601",
+        format!("`{relation}` is derived by the rules; a fact file cannot state it"),
+    )
+    .at(span)
+    .help("state what it is derived from instead (for a permission, a `grant` statement)")
+}
+
 /// A fact from the facts language against the program; a derived relation cannot be fed
-/// from a `.facts` file, since that would bypass the policy (F0601).
+/// from a fact file (F0601).
 pub fn check_base_fact(fact: &BaseFact, program: &Program) -> Result<RelId, Diagnostic> {
     let rel = lookup(&fact.relation, fact.span, program)?;
     if program.is_derived(rel) {
-        return Err(Diagnostic::error(
-            "F0601",
-            format!(
-                "`{}` is derived by the rules; a fact file cannot state it",
-                fact.relation
-            ),
-        )
-        .at(fact.span)
-        .help("state what it is derived from instead (for a permission, a `grant` statement)"));
+        return Err(stated_derived(&fact.relation, fact.span));
     }
     check_arity(rel, fact.values.len(), fact.span, program)?;
     for (i, c) in fact.values.iter().enumerate() {
