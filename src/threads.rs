@@ -2,6 +2,7 @@
 //! variable `GRANTLOG_THREADS`, else every core. Results and proofs are the same for every
 //! count (work is split into pieces whose results are put together in a fixed order).
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 /// The environment variable read when `--threads` is not given.
@@ -53,6 +54,40 @@ pub fn install<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 /// Runs `work` on a pool of exactly `n` threads of its own (tests compare thread counts).
 pub fn with_threads<T: Send>(n: usize, work: impl FnOnce() -> T + Send) -> T {
     build(Some(n)).install(work)
+}
+
+/// Runs `work` on the pool this thread belongs to (a test's [`with_threads`], or a pool
+/// the caller is already on), else as [`install`] does.
+pub fn within<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    if rayon::current_thread_index().is_some() {
+        work()
+    } else {
+        install(work)
+    }
+}
+
+/// Below this many delta rows in a round, evaluation stays on one thread: handing out
+/// the pieces would cost more than it saves.
+const SPLIT_FROM: usize = 4096;
+
+thread_local! {
+    static SPLIT_FROM_HERE: Cell<usize> = const { Cell::new(SPLIT_FROM) };
+}
+
+/// The delta rows from which a round of evaluation is shared out over the threads.
+pub fn split_from() -> usize {
+    SPLIT_FROM_HERE.with(Cell::get)
+}
+
+/// [`with_threads`], with every round of evaluation shared out however small (the tests
+/// that compare thread counts on small programs).
+pub fn with_threads_splitting_all<T: Send>(n: usize, work: impl FnOnce() -> T + Send) -> T {
+    with_threads(n, || {
+        let before = SPLIT_FROM_HERE.with(|c| c.replace(0));
+        let out = work();
+        SPLIT_FROM_HERE.with(|c| c.set(before));
+        out
+    })
 }
 
 /// Threads of the pool that runs parallel work here.

@@ -22,6 +22,9 @@ pub(crate) struct Run<'a> {
     /// Per relation: rows `[lo, hi)` are the delta, `[0, lo)` stable, `[0, hi)` all.
     pub lo: &'a [u32],
     pub hi: &'a [u32],
+    /// Rows a `Delta` scan reads are also cut to `[window.0, window.1)`: one piece of a
+    /// round's delta, run on its own thread (`fixpoint::parallel`).
+    pub window: (u32, u32),
     /// Which rows scans and negations see (the seed rows are read as they are).
     pub vis: Vis<'a>,
     /// The row ids a `RowRange::Seed` scan reads.
@@ -37,6 +40,9 @@ pub(crate) struct Run<'a> {
     pub budget: Budget,
     pub stopped: Option<EvalError>,
 }
+
+/// The window of a `Delta` scan that cuts nothing.
+pub(crate) const WHOLE: (u32, u32) = (0, u32::MAX);
 
 /// Limits as seen from the inner loop.
 #[derive(Clone, Copy, Debug)]
@@ -188,7 +194,7 @@ impl Run<'_> {
         let rows = &rels[scan.rel.0 as usize];
         let r = scan.rel.0 as usize;
         let (lo, hi) = match scan.range {
-            RowRange::Delta => (self.lo[r], self.hi[r]),
+            RowRange::Delta => (self.lo[r].max(self.window.0), self.hi[r].min(self.window.1)),
             RowRange::Stable => (0, self.lo[r]),
             RowRange::All => (0, self.hi[r]),
             RowRange::Seed => (0, 0),

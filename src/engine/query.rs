@@ -69,6 +69,7 @@ impl Model {
             extra_numbers: &extra_numbers,
             lo: &hi,
             hi: &hi,
+            window: super::eval::WHOLE,
             vis: super::relation::Vis::Now,
             seed: &[],
             head: &plan.head,

@@ -31,6 +31,7 @@ mod engine_perf;
 mod engine_proof;
 mod engine_props;
 mod engine_retract;
+mod engine_threads;
 mod error_codes;
 mod explain_causes;
 mod explain_each;

@@ -46,6 +46,7 @@
 //! reads is a delta from row 0.
 
 mod dred;
+mod parallel;
 
 use super::eval::{Budget, Run};
 use super::relation::{Pending, Prov, Rows, Vis, BASE};
@@ -297,6 +298,7 @@ fn run_stratum(
         st.budget.check_clock()?;
         m.round += 1;
         st.stats.rounds += 1;
+        let mut plans = Vec::new();
         for &rule_id in &stratum.rules {
             let rule = program.rule(rule_id);
             for plan in &rule.plans {
@@ -309,9 +311,13 @@ fn run_stratum(
                         _ => false,
                     },
                 };
-                if !runs {
-                    continue;
+                if runs {
+                    plans.push((rule_id, plan));
                 }
+            }
+        }
+        if !parallel::round(m, &plans, st)? {
+            for (rule_id, plan) in plans {
                 run_rule_plan(m, rule_id, plan, st)?;
             }
         }
@@ -406,6 +412,7 @@ fn run_plan_with<'a>(
         extra_numbers: &[],
         lo: &st.lo,
         hi: &st.hi,
+        window: super::eval::WHOLE,
         vis,
         seed: &st.seed,
         head: &plan.head,
