@@ -49,33 +49,67 @@ pub(super) fn round(
     if rows < crate::threads::split_from() {
         return Ok(false);
     }
-    let (lo, hi, budget) = (&st.lo[..], &st.hi[..], st.budget);
-    let model = &*m;
-    let done = crate::threads::within(|| {
-        let threads = rayon::current_num_threads();
-        if threads < 2 {
-            return None;
-        }
-        let pieces = cut(plans, threads, delta);
-        Some(
-            (pieces.par_iter())
-                .map(|p| (p.rule, run_piece(model, p, lo, hi, budget)))
-                .collect::<Vec<_>>(),
-        )
-    });
-    let Some(done) = done else {
+    let threads = crate::threads::within(rayon::current_num_threads);
+    if threads < 2 {
         return Ok(false);
-    };
-    let mut buffers = Vec::with_capacity(done.len());
-    for (rule, buffer) in done {
-        buffers.push((rule, buffer?));
     }
-    if st.budget.tuples_left == usize::MAX {
-        write_by_head(m, buffers, st);
-    } else {
-        write(m, &buffers, st)?;
+    let pieces = cut(plans, threads, delta);
+    let (lo, hi) = (st.lo.clone(), st.hi.clone());
+    for wave in waves(&pieces) {
+        let (model, budget) = (&*m, st.budget);
+        let done: Vec<_> = crate::threads::within(|| {
+            (wave.par_iter())
+                .map(|p| (p.rule, run_piece(model, p, &lo, &hi, budget)))
+                .collect()
+        });
+        let mut buffers = Vec::with_capacity(done.len());
+        for (rule, buffer) in done {
+            buffers.push((rule, buffer?));
+        }
+        if st.budget.tuples_left == usize::MAX {
+            write_by_head(m, buffers, st);
+        } else {
+            write(m, &buffers, st)?;
+        }
     }
     Ok(true)
+}
+
+/// Delta rows a wave of pieces reads: the buffers of one wave are held at once, so this
+/// bounds the memory a round takes beyond the serial one's.
+const WAVE_ROWS: u64 = 1 << 20;
+
+/// `pieces` in consecutive waves of about [`WAVE_ROWS`] delta rows (a piece that reads
+/// no delta counts as one row). Later waves run on the rows earlier ones wrote, which
+/// they skip but do not read (scans stop at `hi`), so the result is the same.
+fn waves<'a, 'p>(pieces: &'a [Piece<'p>]) -> impl Iterator<Item = &'a [Piece<'p>]> {
+    // The tests that share out every round (`threads::with_threads_splitting_all`) cut
+    // it into many waves too.
+    let wave_rows = if crate::threads::split_from() == 0 {
+        3
+    } else {
+        WAVE_ROWS
+    };
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        if from == pieces.len() {
+            return None;
+        }
+        let mut rows = 0u64;
+        let mut to = from;
+        while to < pieces.len() && rows < wave_rows {
+            let (a, b) = pieces[to].window;
+            rows += if pieces[to].window == crate::engine::eval::WHOLE {
+                1
+            } else {
+                u64::from(b - a)
+            };
+            to += 1;
+        }
+        let wave = &pieces[from..to];
+        from = to;
+        Some(wave)
+    })
 }
 
 /// The pieces of a round, in serial order: a plan whose first op scans the delta is cut
