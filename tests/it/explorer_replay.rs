@@ -25,7 +25,7 @@ fn repo(path: &str) -> PathBuf {
 
 /// The rule change under `alternative` computed at `revision` (older answers, served
 /// while it is computed, are asked again), all its pages.
-fn at_revision(s: &Server, alternative: &str, revision: u64) -> (Value, Vec<String>) {
+pub fn at_revision(s: &Server, alternative: &str, revision: u64) -> (Value, Vec<String>) {
     let until = Instant::now() + Duration::from_secs(120);
     let first = loop {
         let (status, d) = rule_change(s, &json!({"alternative": alternative, "limit": 200}));
@@ -127,28 +127,34 @@ const REACH: &str = ".decl edge(a: symbol, b: symbol)\n.decl path(a: symbol, b: 
 const ONE_STEP: &str =
     ".decl edge(a: symbol, b: symbol)\n.decl path(a: symbol, b: symbol)\npath(X, Y) :- edge(X, Y).\n";
 
-#[test]
-fn a_change_that_does_not_apply_under_the_other_rules_is_left_out_and_said() {
-    let dir = scratch("explorer-left-out");
+/// A server on paths over edges whose alternative (`one-step.dl`) lacks `note`, after
+/// two changes: a note (which the alternative cannot hold: left out), then an edge.
+pub fn left_out_server(dir: &Path) -> Server {
     std::fs::write(dir.join("reach.dl"), REACH).unwrap();
     std::fs::write(dir.join("one-step.dl"), ONE_STEP).unwrap();
     std::fs::write(dir.join("edges.dl"), "edge(a, b).\n").unwrap();
     let s = Server::start_in(
-        &dir,
+        dir,
         &[
             "--rules",
             "reach.dl",
             "--alt-rules",
             "one-step.dl",
             "--token-file",
-            &token(&dir),
+            &token(dir),
             "edges.dl",
         ],
     );
-    // A note the other rules cannot hold (so the programs cannot be matched up), then an
-    // edge they can.
+    // The note also makes the programs impossible to match up (a relation holding facts
+    // is missing): the fact files are read again under the alternative.
     change(&s, json!({"assert": "fact note(x)."}));
     change(&s, json!({"assert": "fact edge(b, c)."}));
+    s
+}
+
+#[test]
+fn a_change_that_does_not_apply_under_the_other_rules_is_left_out_and_said() {
+    let s = left_out_server(&scratch("explorer-left-out"));
     let (d, changes) = at_revision(&s, "one-step.dl", 2);
     assert_eq!(d["changes_included"], false, "{d}");
     let left_out = d["changes_left_out"].as_array().unwrap();
