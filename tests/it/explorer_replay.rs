@@ -74,7 +74,15 @@ fn token(dir: &Path) -> String {
 #[test]
 fn changes_made_through_the_server_are_in_the_rule_change() {
     let dir = scratch("explorer-replay");
-    let s = Server::start(&["--alt-rules", S13, "--token-file", &token(&dir)]);
+    let served = repo("rules/dataos.dl");
+    let s = Server::start(&[
+        "--alt-rules",
+        S13,
+        "--alt-rules",
+        served.to_str().unwrap(),
+        "--token-file",
+        &token(&dir),
+    ]);
     change(&s, json!({"assert": GRANT}));
     change(&s, json!({"assert": CREATED}));
     change(&s, json!({"assert": GIVEN}));
@@ -100,6 +108,11 @@ fn changes_made_through_the_server_are_in_the_rule_change() {
     ] {
         assert!(!changes.iter().any(|c| c.ends_with(same)), "{changes:?}");
     }
+
+    // The served rules compared with themselves: nothing changes.
+    let (same, same_changes) = at_revision(&s, "dataos.dl", 4);
+    assert_eq!(same["changes_included"], true, "{same}");
+    assert_eq!(same_changes, Vec::<String>::new());
 
     // The same comparison as a server started on the files with the changes in them.
     let facts = std::fs::read_to_string(repo("examples/worked-example.facts")).unwrap();
@@ -224,4 +237,47 @@ fn changes_replayed_from_the_history_on_start_are_in_the_rule_change() {
         changes.contains(&"gained permission(dana, engineering, newdb, can_manage_access)".into()),
         "{changes:?}"
     );
+}
+
+#[test]
+fn changes_a_rule_file_edit_reopened_the_model_without_are_not_replayed() {
+    let dir = scratch("explorer-reopened");
+    std::fs::write(dir.join("reach.dl"), REACH).unwrap();
+    std::fs::write(dir.join("one-step.dl"), ONE_STEP).unwrap();
+    std::fs::write(dir.join("edges.dl"), "edge(a, b).\n").unwrap();
+    let s = Server::start_in(
+        &dir,
+        &[
+            "--watch",
+            "--rules",
+            "reach.dl",
+            "--alt-rules",
+            "one-step.dl",
+            "--token-file",
+            &token(&dir),
+            "edges.dl",
+        ],
+    );
+    change(&s, json!({"assert": "fact edge(b, c)."}));
+    // Rules stating another fact cannot be matched up with the running ones: the model is
+    // opened again from the files, without the change.
+    let beside = dir.join("reach.tmp");
+    std::fs::write(&beside, format!("{REACH}edge(x, y).\n")).unwrap();
+    std::fs::rename(&beside, dir.join("reach.dl")).unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, h) = s.get("/health");
+        if h["files"]["revision"] == 2 {
+            assert_eq!(h["files"]["reopened"], true, "{h}");
+            break;
+        }
+        assert!(Instant::now() < until, "{h}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, now) = s.post_json("/v1/check", &json!({"fact": "path(b, c)"}));
+    assert_eq!(now["holds"], false, "{now}");
+    // Nor is it in the comparison: the alternative lacks only the rules' edge(x, y).
+    let (d, changes) = at_revision(&s, "one-step.dl", 2);
+    assert_eq!(d["changes_included"], true, "{d}");
+    assert_eq!(changes, vec!["lost path(x, y)".to_string()]);
 }
