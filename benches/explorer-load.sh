@@ -83,12 +83,39 @@ page_resource() { q "resource($tenant, K, $workload, O, S)"; q "permission(U, $t
 page_rule_change() { post /v1/explore/rule-change '{"alternative": "dataos-s13-broad.dl"}'; }
 page_rule_change_101() { post /v1/explore/rule-change '{"alternative": "dataos-s13-broad.dl", "offset": 5000}'; }
 
+# The fix the why-not page offers first for the blocked workload ("try this fix", "apply").
+fix=$(curl -s "$addr/v1/check" -d "{\"fact\": \"can_run($blocked)\", \"explain\": \"whynot\"}" |
+    python3 -c 'import json, sys; f = json.load(sys.stdin)["whynot"]["fixes"]; print("\\n".join(f[0]) if f else "")')
+[ -n "$fix" ] || { echo "no fix for can_run($blocked)" >&2; exit 1; }
+body() { python3 -c 'import json, sys; print(json.dumps({sys.argv[1]: sys.argv[2].replace("\\n", "\n")}))' "$1" "$2"; }
+page_try_fix() { post /v1/explore/dry-run "$(body assert "$fix")"; }
+# The changes page's feed: a watcher of /v1/watch (from the current revision, so that
+# connecting late misses nothing) sees the change that applying the fix makes; timed from
+# the POST to the event in the stream. The fix is then retracted (not timed), so that
+# every load applies the same change.
+revision() { curl -s "$addr/ready" | python3 -c 'import json, sys; print(json.load(sys.stdin)["revision"])'; }
+seen() { until grep -q "^id: $2\$" "$1"; do sleep 0.002; done; }
+page_changes() {
+    local rev f cpid; rev=$(revision); f=$(mktemp)
+    curl -sN "$addr/v1/watch?since=$rev" >"$f" & cpid=$!
+    post /v1/changes "$(body assert "$fix")"
+    seen "$f" $((rev + 1))
+    stop_timer
+    post /v1/changes "$(body retract "$fix")"
+    seen "$f" $((rev + 2))
+    kill $cpid; wait $cpid 2>/dev/null || true; rm -f "$f"
+}
+# A page that goes on after what it times (the retraction above) stops its timer here.
+stop_timer() { page_end=$(date +%s%N); }
+
 # The first search builds the revision's index: timed once, apart.
 start=$(date +%s%N)
 page_completion
 printf '%-12s %5d ms  (once, after the model opened)\n' "first search" $(( ($(date +%s%N) - start) / 1000000 ))
-pages=${PAGES:-completion search user user_audit tenant resource workload decision whynot}
+pages=${PAGES:-completion search user user_audit tenant resource workload decision whynot try_fix}
 if [ -z "${PAGES:-}" ] && [ ${#alt[@]} -gt 0 ]; then pages="$pages rule_change rule_change_101"; fi
+# Changes last: each starts the comparison of a new revision (see below).
+[ -n "${PAGES:-}" ] || pages="$pages changes"
 if [[ $pages == *rule_change* ]]; then
     # Builds that keep the comparison say when it is ready; older ones compute it per page.
     if curl -s "$addr/v1/explore/rules" | grep -q '"computed"'; then
@@ -104,12 +131,25 @@ for page in $pages; do
     times=()
     for _ in $(seq "$n"); do
         start=$(date +%s%N)
+        page_end=
         "page_$page"
-        times+=($(( ($(date +%s%N) - start) / 1000000 )))
+        times+=($(( (${page_end:-$(date +%s%N)} - start) / 1000000 )))
     done
     sorted=$(printf '%s\n' "${times[@]}" | sort -n)
     min=$(echo "$sorted" | head -1)
     median=$(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p")
     printf '%-12s min %5d ms  median %5d ms  (%s loads)\n' "$page" "$min" "$median" "$n"
 done
+# The rule change after the changes above: the S13 rules cannot be matched up with the
+# served ones, so the facts are opened under them and every change applied again.
+if [[ $pages == *changes* && $pages == *rule_change* ]]; then
+    live=$(revision)
+    start=$(date +%s%N)
+    until answer=$(curl -s "$addr/v1/explore/rule-change" -d '{"alternative": "dataos-s13-broad.dl", "limit": 1}') &&
+        echo "$answer" | python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin).get("revision") == int(sys.argv[1]) else 1)' "$live"; do
+        sleep 2
+    done
+    echo "$answer" | python3 -c 'import json, sys; d = json.load(sys.stdin); print("rule change after changes: revision %d, %s changes applied again, computed in %.1f s (%d ms asked to answered), changes_included %s" % (d["revision"], sys.argv[1], d["seconds"], int(sys.argv[2]), d["changes_included"]))' \
+        "$live" $(( ($(date +%s%N) - start) / 1000000 ))
+fi
 echo "server resident memory: $(( $(ps -o rss= -p $pid) / 1024 )) MiB"

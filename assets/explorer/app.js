@@ -448,8 +448,14 @@ function ruleChangeView(d, more) {
     all ? `changes ${d.offset + 1}–${d.offset + d.changes.length} of ${all}` : "no decision changes",
     d.next_offset !== null ? h("button", { type: "button", onclick: () => more(d.next_offset) }, "Next →") : null);
   const unmatched = [...d.only_old.map((u) => u.relation + " (current rules only)"), ...d.only_new.map((u) => u.relation + " (new rules only)")];
+  const leftOut = d.changes_left_out || [];
   return [
-    h("p", { class: "impact-summary" }, `Under ${d.alternative}: ${d.total.gained} decisions gained, ${d.total.lost} lost, in ${d.total.relations} relations (revision ${d.revision}${d.changes_included ? "" : "; changes made through the server are not included"}).`),
+    h("p", { class: "impact-summary" }, `Under ${d.alternative}: ${d.total.gained} decisions gained, ${d.total.lost} lost, in ${d.total.relations} relations (revision ${d.revision}).`),
+    // Changes made through the server are applied again under the other rules; one that
+    // does not apply there is left out, and its decisions may show as lost.
+    leftOut.length ? h("div", { class: "left-out alert" },
+      h("p", null, `Left out of this comparison: ${leftOut.length === 1 ? "a change" : leftOut.length + " changes"} made through the server that ${leftOut.length === 1 ? "does" : "do"} not apply under ${d.alternative} (${leftOut.length === 1 ? "its" : "their"} decisions may show as lost):`),
+      h("ul", null, leftOut.map((c) => h("li", null, `change ${c.revision}: ${c.message ?? "refused"}`)))) : null,
     d.refreshing ? h("p", { class: "muted refreshing" }, `The server is at revision ${d.current_revision}: this comparison of revision ${d.revision} is shown while the newer one is computed (reload for it).`) : null,
     table(["relation", "gained", "lost"], d.relations, (r, c) => c === "relation" ? r.relation : c === "gained" ? "+" + r.gained : "−" + r.lost),
     unmatched.length ? h("p", { class: "muted" }, "Not compared: " + unmatched.join(", ")) : null,

@@ -8,7 +8,7 @@
 //! before it is acknowledged.
 
 use super::api::{decision, ApiError};
-use super::state::{Live, Server};
+use super::state::{Applied, Live, Server};
 use super::watch::Event;
 use crate::diag::Diagnostic;
 use crate::engine::Limits;
@@ -207,6 +207,11 @@ pub fn change(server: &Server, req: &ChangeRequest, source: &str) -> Result<Json
         }
     }
     live.revision = next;
+    live.applied.push(Applied {
+        revision: next,
+        retract: retract.to_string(),
+        assert: assert.to_string(),
+    });
     let body = answer(next, &event.gained, &event.lost, false);
     server.events.publish(event);
     drop(live);
@@ -232,6 +237,11 @@ pub fn replay(live: &mut Live, revision: u64, retract: &str, assert: &str) -> Re
     match result {
         Ok(_) => {
             live.revision = revision;
+            live.applied.push(Applied {
+                revision,
+                retract: retract.to_string(),
+                assert: assert.to_string(),
+            });
             Ok(())
         }
         Err(d) => Err(format!(

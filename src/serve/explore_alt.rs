@@ -10,7 +10,7 @@
 //! models into owned rows so that it outlives the borrow; the models are kept for proofs.
 
 use super::api::ApiError;
-use super::state::Server;
+use super::state::{Applied, Server};
 use crate::diff::{self, Diff};
 use crate::engine::{Limits, Value};
 use crate::load::Text;
@@ -52,8 +52,12 @@ pub struct Computed {
     pub revision: u64,
     /// Which evaluation of this server this is (see [`RuleChanges`]).
     pub evaluation: u64,
-    /// Changes made through the server are included (see `changes_included`).
+    /// Every change made since the fact files were read is included (see
+    /// `changes_included`): false when some did not apply under the other rules.
     pub replayed: bool,
+    /// The changes that did not apply under the other rules: `{"revision", "message",
+    /// "diagnostics"}`.
+    pub left_out: Vec<Json>,
     pub seconds: f64,
     /// The live model at `revision` (its relations are shared with the live model until
     /// the live model changes them) and the model under the other rules.
@@ -258,10 +262,16 @@ fn start(server: &Arc<Server>, key: String, rules: Text) -> Result<(), ApiError>
 fn compute(server: &Server, rules: &Text, evaluation: u64) -> Result<Computed, (u64, ApiError)> {
     let started = Instant::now();
     // A snapshot (relations shared, not copied), so that no lock is held while the other
-    // rules are evaluated: changes go on meanwhile.
-    let (old, revision, decisions) = {
+    // rules are evaluated: changes go on meanwhile. The changes applied since the fact
+    // files were read are taken with it, under the same lock.
+    let (old, revision, decisions, applied) = {
         let live = server.read();
-        (live.ws.successor(), live.revision, live.decisions.clone())
+        (
+            live.ws.successor(),
+            live.revision,
+            live.decisions.clone(),
+            live.applied.clone(),
+        )
     };
     // Bounded like the opening of the instance: by its memory, not by the request timeout.
     let limits = Limits {
@@ -272,16 +282,19 @@ fn compute(server: &Server, rules: &Text, evaluation: u64) -> Result<Computed, (
     let rules = vec![rules.clone()];
     let failed = |e: ApiError| (revision, e);
     // The strata both rule sets share are taken over; rules that cannot be matched up
-    // are opened on the fact files (changes made since are then not in the comparison,
-    // and the answer says so).
-    let (new, replayed) = match Workspace::open_beside(&old, &rules, &limits) {
-        Some(Ok(ws)) => (ws, true),
+    // (the rights that order grants decided otherwise, say) are opened on the fact files,
+    // and the changes made since are applied again, in order, under them: both sides
+    // then hold the same facts, as if the changes had been made under the other rules.
+    let (new, left_out) = match Workspace::open_beside(&old, &rules, &limits) {
+        Some(Ok(ws)) => (ws, Vec::new()),
         Some(Err(f)) => return Err(failed(ApiError::diagnostics(&f.diagnostics, &f.sources))),
-        None => (
-            crate::inputs::open(&rules, old.fact_texts.clone(), &limits, false)
-                .map_err(|f| failed(ApiError::diagnostics(&f.diagnostics, &f.sources)))?,
-            revision == 0,
-        ),
+        None => {
+            // As the server opened them (`session`: the instance kept for the changes).
+            let mut ws = crate::inputs::open(&rules, old.fact_texts.clone(), &limits, true)
+                .map_err(|f| failed(ApiError::diagnostics(&f.diagnostics, &f.sources)))?;
+            let left_out = replay(&mut ws, &applied);
+            (ws, left_out)
+        }
     };
     let (summary, changed) = {
         let diff = Diff::compute(&old.model, &new.model);
@@ -291,13 +304,36 @@ fn compute(server: &Server, rules: &Text, evaluation: u64) -> Result<Computed, (
         name: super::explore_rules::alternative_name(&rules[0]).to_string(),
         revision,
         evaluation,
-        replayed,
+        replayed: left_out.is_empty(),
+        left_out,
         seconds: started.elapsed().as_secs_f64(),
         old,
         new,
         summary,
         changed,
     })
+}
+
+/// Applies `applied` in order on `ws` (opened on the fact files under other rules), as
+/// `POST /v1/changes` applied them on the live model. A change that does not apply under
+/// these rules (a relation they lack, say) is left out, all of it, and said: the ones
+/// after it are still applied. Returns those left out: `{"revision", "message", "diagnostics"}`.
+fn replay(ws: &mut Workspace, applied: &[Applied]) -> Vec<Json> {
+    let mut left_out = Vec::new();
+    for a in applied {
+        let before = ws.sources.len();
+        let name = format!("change-{}", a.revision);
+        if let Err(d) = super::changes::apply_texts(ws, &name, &a.retract, &a.assert) {
+            let diagnostics: Vec<Json> = d.iter().map(|d| d.to_json(&ws.sources)).collect();
+            left_out.push(json!({
+                "revision": a.revision,
+                "message": d.first().map(|d| d.message.clone()),
+                "diagnostics": diagnostics,
+            }));
+            ws.sources.truncate(before);
+        }
+    }
+    left_out
 }
 
 /// The impact summary and the changed decision relations, copied out of `diff`.

@@ -143,6 +143,7 @@ pub async fn rule_change(
             "evaluation": c.evaluation,
             "seconds": c.seconds,
             "changes_included": c.replayed,
+            "changes_left_out": c.left_out,
             "changes": changes,
             "offset": offset,
             "next_offset": (end < total).then_some(end),

@@ -119,6 +119,10 @@ pub fn swap_rules(
         live.ws = ws;
         live.decisions = decisions;
         live.revision = next;
+        if reopened {
+            // Opened from the files as they are now: no change is applied on them.
+            live.applied.clear();
+        }
         server.events.publish(event);
         // The old model is freed outside the lock (hundreds of MiB take a while).
         drop(live);

@@ -18,6 +18,20 @@ pub struct Live {
     /// Relations whose tuples are decisions: what `gained`/`lost` and the watch report.
     /// They change with the rules (`--watch`).
     pub decisions: Vec<String>,
+    /// The changes applied since the model's fact files were read (`ws.fact_texts`), in
+    /// order: the explorer replays them on those files under other rules when the two
+    /// programs cannot be matched up (`explore_alt`). Emptied when a `--watch` of the
+    /// rules opens the model again from the files.
+    pub applied: Vec<Applied>,
+}
+
+/// One accepted change as `POST /v1/changes` (or a `--watch` edit of the facts, or the
+/// history on start) applied it: the texts given to `changes::apply_texts`.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub revision: u64,
+    pub retract: String,
+    pub assert: String,
 }
 
 pub struct Server {
@@ -65,6 +79,7 @@ impl Server {
             ws,
             revision: 0,
             decisions,
+            applied: Vec::new(),
         };
         let history = match &config.data {
             Some(dir) => {

@@ -47,6 +47,7 @@ fn large_tables_proof_graphs_and_rule_changes(b: Browser) {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/worked-example.facts");
     let big = Server::start(&[example, dir.join("bulk.facts").to_str().unwrap()]);
     let small = Server::start(&["--alt-rules", "rules/dataos-s13-broad.dl"]);
+    let left = crate::explorer_replay::left_out_server(&dir);
     let driver = start_driver(&installed);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -142,6 +143,14 @@ fn large_tables_proof_graphs_and_rule_changes(b: Browser) {
         .unwrap();
         click(&c, "main .compare-upload").await;
         wait_text(&c, "main .rule-change .alert", "uploaded.dl:").await;
+
+        // A change that does not apply under the other rules is said to be left out.
+        // (Computed at the revision of both changes before the page asks.)
+        crate::explorer_replay::at_revision(&left, "one-step.dl", 2);
+        c.goto(&left.url("/#/rules/one-step.dl")).await.unwrap();
+        wait_text(&c, "main .left-out", "change 1:").await;
+        wait_text(&c, "main .left-out", "note").await;
+        screenshot(&c, b, "10-rule-change-left-out").await;
         c.close().await.unwrap();
     });
 }

@@ -43,6 +43,7 @@ mod explain_worked;
 mod explorer_api;
 mod explorer_browser;
 mod explorer_pages;
+mod explorer_replay;
 mod explorer_rules;
 mod exports_cli;
 #[cfg(unix)]
