@@ -31,12 +31,12 @@ pub mod explore_search;
 pub mod explorer;
 pub mod files;
 pub mod history;
-#[cfg(test)]
-mod lock_tests;
 pub mod metrics;
 pub mod reload;
 pub mod routes;
 pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod watch;
 
 use crate::engine::Limits;

@@ -1,6 +1,6 @@
-//! How readers and a change share the model: a change waiting for its turn is not
-//! overtaken by readers that come later, and a request waiting for a change does not
-//! hold up an async worker (mechanisms, not timings).
+//! Mechanisms of the server, not timings: a change waiting for its turn is not overtaken
+//! by readers that come later, a request waiting for a change does not hold up an async
+//! worker, and an accepted change leaves nothing behind that grows with the changes.
 
 use super::state::Server;
 use super::Config;
@@ -113,4 +113,22 @@ fn a_check_waiting_for_a_change_leaves_the_async_worker_free() {
         checked.starts_with("HTTP/1.1 200") && checked.contains("\"holds\""),
         "the check is answered once the change is done:\n{checked}"
     );
+}
+
+#[test]
+fn an_accepted_change_keeps_no_undo_step() {
+    let server = worked_example();
+    for (i, key) in ["assert", "retract", "assert"].iter().enumerate() {
+        let req: super::changes::ChangeRequest = serde_json::from_value(serde_json::json!({
+            *key: "fact tenant_role(sam, engineering, \"Tenant Admin\")."
+        }))
+        .expect("a change request");
+        let answer = super::changes::change(&server, &req, "api").expect("applied");
+        assert_eq!(answer["revision"], i as u64 + 1);
+        assert!(
+            server.write().ws.undo().is_none(),
+            "the server keeps an undo step after change {}: the history grows with every change",
+            i + 1
+        );
+    }
 }
