@@ -23,6 +23,7 @@
 pub mod api;
 pub mod auth;
 pub mod authzen;
+pub mod authzen_probe;
 pub mod changes;
 pub mod explore_alt;
 pub mod explore_api;
