@@ -10,7 +10,8 @@
 #                                             as built last (to compare saved binaries)
 #
 # Prints checks per second and p50/p99 at 1, 8 and 64 connections (/v1/check, AuthZEN
-# evaluation), with 1% changes, during back-to-back role revocations (what readers wait
+# evaluation), with 1% changes, grant statements alone and under 8 connections of checks,
+# during back-to-back role revocations (what readers wait
 # for a write), write-to-visible and watch event latency; then the server's resident
 # memory beside the REPL's on the same instance.
 #

@@ -325,6 +325,8 @@ fn main() {
         print("  the changes", conns, secs, w);
     }
 
+    grants_under_load(&base, &checks, secs);
+
     // Readers during heavy writes: a writer revokes and restores a Tenant Admin role
     // (about 1,200 decisions flip each time) back to back. The server counts the reads
     // that waited for a change and how long (`grantlog_read_wait_seconds`).
@@ -414,6 +416,52 @@ fn main() {
     if std::env::var("GRANTS").map_or(true, |v| v != "0") {
         grant_times(&base);
     }
+}
+
+/// Grant statements (the change a portal makes), each asserted then retracted, timed one
+/// at a time: first on an idle server, then while 8 connections run checks. Issue 22
+/// item 1: a change under read load must not wait for a pause in the reads.
+fn grants_under_load(base: &str, checks: &[String], secs: f64) {
+    const GRANTS: [&str; 5] = [
+        "grant can_use_secret on t0-secret-27 in t0 to u8126 by u0.",
+        "grant can_manage_access on t0-secret-27 in t0 to u8126 by u0.",
+        "grant can_manage_access on t0-worker-127 in t0 to u8128 by u0.",
+        "grant can_use_depot on t0-depot-68 in t0 to u8129 by u0.",
+        "grant can_manage_access on t0-data-product-153 in t0 to u8130 by u0.",
+    ];
+    let url = format!("{base}/v1/changes");
+    let each = |stop: &AtomicBool| {
+        let a = agent();
+        let mut took = Vec::new();
+        loop {
+            for g in GRANTS {
+                for key in ["assert", "retract"] {
+                    let started = Instant::now();
+                    let (status, body) = post(&a, &url, &json!({key: g}).to_string());
+                    assert_eq!(status, 200, "{body}");
+                    took.push(started.elapsed().as_micros() as u64);
+                }
+            }
+            if stop.load(Ordering::Relaxed) {
+                return took;
+            }
+        }
+    };
+    // Alone: every grant once.
+    let alone = each(&AtomicBool::new(true));
+    let stop = AtomicBool::new(false);
+    let (reads, loaded) = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            each(&stop)
+        });
+        let (r, _, _) = load(base, "/v1/check", checks, 8, secs, None);
+        stop.store(true, Ordering::Relaxed);
+        (r, writer.join().unwrap())
+    });
+    print("grants, idle server", 1, 1.0, alone);
+    print("grants under 8 conn of checks", 1, secs, loaded);
+    print("  the checks beside them", 8, secs, reads);
 }
 
 /// One grant statement asserted and retracted, twice: the change a portal makes.

@@ -29,4 +29,5 @@ pub mod style;
 pub mod syntax;
 pub mod table;
 pub mod threads;
+pub mod watcher;
 pub mod workspace;

@@ -338,6 +338,12 @@ impl Workspace {
         })
     }
 
+    /// Forgets every undo step: a holder that never undoes past its current change (the
+    /// server) keeps no history of facts and instances growing with its changes.
+    pub fn forget_undo(&mut self) {
+        self.undo.clear();
+    }
+
     /// `:undo`: reverse the last load, assert or retract. `None` when there is nothing to undo.
     pub fn undo(&mut self) -> Option<Result<Delta, Vec<Diagnostic>>> {
         let step = self.undo.last()?.clone();

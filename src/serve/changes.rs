@@ -206,6 +206,9 @@ pub fn change(server: &Server, req: &ChangeRequest, source: &str) -> Result<Json
             .with_revision(live.revision));
         }
     }
+    // Accepted: nothing will undo it, and a kept step would hold its facts and the
+    // instance before it for as long as 100 more changes.
+    live.ws.forget_undo();
     live.revision = next;
     live.applied.push(Applied {
         revision: next,
@@ -236,6 +239,7 @@ pub fn replay(live: &mut Live, revision: u64, retract: &str, assert: &str) -> Re
     live.ws.limits = limits;
     match result {
         Ok(_) => {
+            live.ws.forget_undo();
             live.revision = revision;
             live.applied.push(Applied {
                 revision,

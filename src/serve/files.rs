@@ -15,15 +15,16 @@ use crate::load::Text;
 use crate::program::Program;
 use crate::source::SourceMap;
 use crate::syntax::ast::Const;
-use notify::{RecursiveMode, Watcher};
+use crate::watcher::FileWatch;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
-/// Editors write a file in several steps: events closer than this are one change.
+/// Editors write a file in several steps, an export many files: events closer than this
+/// are one change (longer than [`crate::watcher::SETTLE`]: each change is a revision).
 const SETTLE: Duration = Duration::from_millis(200);
 
 /// What `/health` says of the watched files.
@@ -60,28 +61,24 @@ pub fn start(
     rules: Vec<Text>,
     facts: Vec<Text>,
 ) -> Result<(), String> {
-    let (tx, rx) = mpsc::channel();
-    let mut watcher =
-        notify::recommended_watcher(tx).map_err(|e| format!("error: cannot watch files: {e}"))?;
-    // A file is watched through its directory: an editor or an export that replaces the
-    // file (write beside, then rename) would leave a watch on the file itself on the old copy.
-    let mut targets: Vec<PathBuf> = Vec::new();
-    for p in watched.rules.iter().chain(&watched.facts) {
-        let full = std::fs::canonicalize(p)
-            .map_err(|e| format!("error: --watch: `{}`: {e}", p.display()))?;
-        let (at, mode) = if full.is_dir() {
-            (full.clone(), RecursiveMode::Recursive)
-        } else {
-            (
-                full.parent().map_or(full.clone(), PathBuf::from),
-                RecursiveMode::NonRecursive,
-            )
-        };
-        watcher
-            .watch(&at, mode)
-            .map_err(|e| format!("error: --watch: cannot watch `{}`: {e}", p.display()))?;
-        targets.push(full);
+    let mut files = FileWatch::new().map_err(|e| format!("error: {e}"))?;
+    let paths: Vec<PathBuf> = watched
+        .rules
+        .iter()
+        .chain(&watched.facts)
+        .cloned()
+        .collect();
+    // The files were just read, so each exists; one that does not is said here rather
+    // than watched for its creation.
+    if let Some((p, e)) = paths
+        .iter()
+        .find_map(|p| std::fs::canonicalize(p).err().map(|e| (p, e)))
+    {
+        return Err(format!("error: --watch: `{}`: {e}", p.display()));
     }
+    files
+        .add(&paths)
+        .map_err(|e| format!("error: --watch: {e}"))?;
     let program = Arc::clone(server.read().ws.model.program_arc());
     let last = match base_facts(&facts, &program) {
         Ok(b) => b,
@@ -93,13 +90,8 @@ pub fn start(
         last,
     };
     std::thread::spawn(move || {
-        let _keep = watcher;
-        while let Ok(first) = rx.recv() {
-            let mut changed = changed(first, &targets);
-            while let Ok(more) = rx.recv_timeout(SETTLE) {
-                changed |= self::changed(more, &targets);
-            }
-            if changed && !*server.stopping.borrow() {
+        while files.next_change(SETTLE).is_some() {
+            if !*server.stopping.borrow() {
                 reread(&server, &watched, &mut served);
             }
         }
@@ -113,18 +105,6 @@ struct Served {
     rules: Vec<Text>,
     program: Arc<Program>,
     last: BTreeSet<Base>,
-}
-
-/// Whether the event changed a watched file (or something under a watched directory).
-fn changed(event: notify::Result<notify::Event>, targets: &[PathBuf]) -> bool {
-    use notify::EventKind::{Create, Modify, Remove};
-    match event {
-        Ok(e) if matches!(e.kind, Create(_) | Modify(_) | Remove(_)) => e
-            .paths
-            .iter()
-            .any(|p| targets.iter().any(|t| p.starts_with(t))),
-        _ => false,
-    }
 }
 
 /// Reads the files again and applies what changed: new rules swapped in, then the

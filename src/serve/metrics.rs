@@ -124,7 +124,10 @@ impl Default for Metrics {
 /// `GET /metrics`.
 pub async fn metrics(State(server): State<Arc<Server>>) -> Response {
     let m = &server.metrics;
-    m.tuples.set(server.read().ws.model.held_rows() as i64);
+    // During a change the scrape answers with the last count rather than wait for it.
+    if let Some(live) = server.try_read() {
+        m.tuples.set(live.ws.model.held_rows() as i64);
+    }
     m.resident.set(resident_bytes() as i64);
     let mut text = String::new();
     if prometheus_client::encoding::text::encode(&mut text, &m.registry).is_err() {

@@ -10,7 +10,11 @@
 //! one `RwLock` with its revision; a change holds the write lock while the incremental
 //! engine applies it (milliseconds) and while its history row is committed, so a reader
 //! sees the model before or after a change, never during one, and every answer names the
-//! revision it was given at. The model is never copied per revision.
+//! revision it was given at. The model is never copied per revision. The lock is
+//! task-fair (`parking_lot`): a change waits for the reads in progress, not for a pause in
+//! the stream of reads. A request on an async worker never blocks on it: a check that
+//! finds the model taken waits on a blocking thread, and engine work runs on one anyway,
+//! so the workers keep serving `/health`, `/metrics` and the watch stream during a change.
 //!
 //! The stack is tokio with axum: both are maintained by the tokio project, axum is a thin
 //! layer on hyper (HTTP/1.1) with typed extractors, body limits, server-sent events and
@@ -19,6 +23,7 @@
 pub mod api;
 pub mod auth;
 pub mod authzen;
+pub mod authzen_probe;
 pub mod changes;
 pub mod explore_alt;
 pub mod explore_api;
@@ -31,6 +36,8 @@ pub mod metrics;
 pub mod reload;
 pub mod routes;
 pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod watch;
 
 use crate::engine::Limits;

@@ -294,11 +294,17 @@ async fn check(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesReje
     reach(&server, req.at_least_revision).await?;
     let (sources, mut atom) = ground_fact("fact", &req.fact)?;
     if req.explain.is_none() {
-        // The common case answers on the async thread: a lookup, microseconds.
-        let live = server.read();
-        let warns = crate::lint::check_atom(live.ws.model.symbols(), &mut atom);
-        let holds = holds(&live, &atom, &sources)?;
-        return Ok(check_json(&atom, holds, live.revision, &warns, &sources).into());
+        // The common case answers on the async worker: a lookup, microseconds. While a
+        // change holds the model (or waits for it), the check waits on a blocking thread
+        // instead: a worker blocked on the lock would hold up every other connection it
+        // serves (health, metrics, the watch stream), on 2 cores half the server.
+        if let Some(live) = server.try_read() {
+            return plain_check(&live, atom, &sources);
+        }
+        return blocking(&server, move |server| {
+            plain_check(&server.read(), atom, &sources)
+        })
+        .await;
     }
     let explain = req.explain;
     blocking(&server, move |server| {
@@ -336,6 +342,17 @@ async fn check(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesReje
         Ok(out.into())
     })
     .await
+}
+
+/// A check without explanation: `{"fact", "holds", "revision", "warnings"}`.
+fn plain_check(
+    live: &super::state::Live,
+    mut atom: Atom,
+    sources: &crate::source::SourceMap,
+) -> Answer {
+    let warns = crate::lint::check_atom(live.ws.model.symbols(), &mut atom);
+    let holds = holds(live, &atom, sources)?;
+    Ok(check_json(&atom, holds, live.revision, &warns, sources).into())
 }
 
 /// An explanation cut short by a limit is an error, not a partial answer.

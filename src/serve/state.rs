@@ -7,7 +7,8 @@ use super::watch::EventLog;
 use super::Config;
 use crate::engine::Limits;
 use crate::workspace::Workspace;
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// The workspace and the revision it is at. Revision 0 is the model as opened from the
@@ -35,6 +36,10 @@ pub struct Applied {
 }
 
 pub struct Server {
+    /// `parking_lot`'s lock, not std's: it is documented task-fair (a writer that waits
+    /// is not overtaken by readers that come after it, on every platform), where std
+    /// leaves the policy to the platform. A change must not wait for a pause in a
+    /// stream of checks.
     live: RwLock<Live>,
     /// The latest revision, for requests that wait for one (`at_least_revision`).
     revision: tokio::sync::watch::Sender<u64>,
@@ -119,18 +124,20 @@ impl Server {
     }
 
     /// The model for reading. A change in progress holds the write lock: a reader waits
-    /// for it to finish (and then sees all of it).
+    /// for it to finish (and then sees all of it). A change waiting for its turn is not
+    /// overtaken by readers that come after it (the lock is task-fair, see [`Server`]'s
+    /// `live`): under a stream of checks it waits for the reads in progress, not for
+    /// every read to come.
     pub fn read(&self) -> RwLockReadGuard<'_, Live> {
         // A panic while the lock was held cannot leave half a change (changes roll back
-        // on error); the poison flag is ignored.
+        // on error), and this lock has no poisoning.
         match self.live.try_read() {
-            Ok(live) => live,
-            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => {
+            Some(live) => live,
+            None => {
                 // A change is being applied (or waits for its turn): measured, for
                 // `grantlog_read_wait_seconds`.
                 let started = std::time::Instant::now();
-                let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+                let live = self.live.read();
                 self.metrics
                     .read_wait
                     .observe(started.elapsed().as_secs_f64());
@@ -139,8 +146,15 @@ impl Server {
         }
     }
 
+    /// The model for reading if no change holds it or waits for it, without waiting:
+    /// a request on an async worker takes this, and waits on a blocking thread
+    /// otherwise, so that a change in progress does not hold up the workers.
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, Live>> {
+        self.live.try_read()
+    }
+
     pub fn write(&self) -> RwLockWriteGuard<'_, Live> {
-        self.live.write().unwrap_or_else(|e| e.into_inner())
+        self.live.write()
     }
 
     pub fn revision(&self) -> u64 {

@@ -1,0 +1,134 @@
+//! Mechanisms of the server, not timings: a change waiting for its turn is not overtaken
+//! by readers that come later, a request waiting for a change does not hold up an async
+//! worker, and an accepted change leaves nothing behind that grows with the changes.
+
+use super::state::Server;
+use super::Config;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The worked example, as `grantlog serve` with no inputs opens it.
+fn worked_example() -> Server {
+    let inputs = crate::inputs::gather(&[], &[]).expect("the shipped inputs");
+    let config = Config {
+        rules: inputs.rules,
+        facts: inputs.facts,
+        listen: "127.0.0.1:0".into(),
+        token: None,
+        data: None,
+        limits: Default::default(),
+        max_body: 1 << 20,
+        quiet: true,
+        keep_events: 100,
+        authzen: None,
+        watch: None,
+        alt_rules: Vec::new(),
+    };
+    Server::open(&config).unwrap_or_else(|e| panic!("the worked example opens: {e}"))
+}
+
+/// Bounds the waits of these tests: each asserts something that happens at once when the
+/// mechanism works and never when it does not.
+const NEVER: Duration = Duration::from_secs(10);
+
+#[test]
+fn a_waiting_change_is_not_overtaken_by_later_readers() {
+    let server = Arc::new(worked_example());
+    let reading = server.read();
+    let writer = {
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || server.write().revision += 1)
+    };
+    // Once the change waits for the read in progress, a new reader must wait behind it.
+    let started = Instant::now();
+    while server.try_read().is_some() {
+        assert!(
+            started.elapsed() < NEVER,
+            "new readers still go ahead of a change waiting for the lock"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(reading);
+    writer.join().expect("the change");
+    assert_eq!(server.read().revision, 1, "the change was applied");
+}
+
+/// One HTTP/1.1 request on a fresh connection; the status line and body.
+fn request(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> String {
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    tcp.set_read_timeout(Some(NEVER)).expect("timeout");
+    write!(
+        tcp,
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = tcp.read_to_string(&mut answer);
+    answer
+}
+
+#[test]
+fn a_check_waiting_for_a_change_leaves_the_async_worker_free() {
+    let server = Arc::new(worked_example());
+    // One async worker: a request that blocked it would stop every other.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("listen");
+    let addr = listener.local_addr().expect("address");
+    let app = super::routes::router(Arc::clone(&server));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+
+    // A change in progress: the test holds the write lock.
+    let change = server.write();
+    let check = std::thread::spawn(move || {
+        request(
+            addr,
+            "POST",
+            "/v1/check",
+            r#"{"fact": "can_run(engineering, sales-360)"}"#,
+        )
+    });
+    // Let the check reach the lock (if it answered first, the next step proves nothing,
+    // but the check would not have waited either).
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let metrics = request(addr, "GET", "/metrics", "");
+    let health = request(addr, "GET", "/health", "");
+    assert!(
+        metrics.starts_with("HTTP/1.1 200") && health.starts_with("HTTP/1.1 200"),
+        "while a check waits for a change, /metrics and /health answer (after {:?}):\n{metrics}\n{health}",
+        started.elapsed()
+    );
+    assert!(!check.is_finished(), "the check waits for the change");
+    drop(change);
+    let checked = check.join().expect("the check");
+    assert!(
+        checked.starts_with("HTTP/1.1 200") && checked.contains("\"holds\""),
+        "the check is answered once the change is done:\n{checked}"
+    );
+}
+
+#[test]
+fn an_accepted_change_keeps_no_undo_step() {
+    let server = worked_example();
+    for (i, key) in ["assert", "retract", "assert"].iter().enumerate() {
+        let req: super::changes::ChangeRequest = serde_json::from_value(serde_json::json!({
+            *key: "fact tenant_role(sam, engineering, \"Tenant Admin\")."
+        }))
+        .expect("a change request");
+        let answer = super::changes::change(&server, &req, "api").expect("applied");
+        assert_eq!(answer["revision"], i as u64 + 1);
+        assert!(
+            server.write().ws.undo().is_none(),
+            "the server keeps an undo step after change {}: the history grows with every change",
+            i + 1
+        );
+    }
+}
