@@ -146,7 +146,7 @@ pub(super) fn dispatch(
             let (verbose, _) = verbose_flag(arg);
             let started = Instant::now();
             let before = max_round(ws);
-            match ws.undo() {
+            match super::load::undo(ws, verbose) {
                 None => "nothing to undo\n".to_string(),
                 Some(result) => {
                     let delta = result?;
@@ -524,7 +524,7 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
     let texts = crate::load::read_path(Path::new(path))?;
     let started = Instant::now();
     let before = max_round(ws);
-    let delta = ws.load(&texts)?;
+    let delta = super::load::load(repl.load_route, ws, &texts, verbose)?;
     note(repl, ws, format!(":load {path}"), started, before);
     Ok(format!(
         "loaded {path}\n{}",

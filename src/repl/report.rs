@@ -59,11 +59,14 @@ fn decision_changes(program: &Program, delta: &Delta, verbose: bool) -> String {
             listed(&mut out, rel, g, l);
         }
     }
-    let others: Vec<(&str, usize, usize)> = by_rel
+    let mut others: Vec<(&str, usize, usize)> = by_rel
         .iter()
         .filter(|(r, _)| !decisions.contains(r))
         .map(|(r, (g, l))| (*r, g.len(), l.len()))
         .collect();
+    // A big `:load` counts the other relations' changes instead of listing them.
+    others.extend(delta.counted.iter().map(|(r, g, l)| (r.as_str(), *g, *l)));
+    others.sort_by_key(|o| o.0);
     if out.is_empty() {
         out.push_str("no decision changed\n");
     }
