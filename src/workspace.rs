@@ -69,17 +69,11 @@ pub struct Delta {
     pub refused: Vec<String>,
     /// Oldest undo steps this change pushed out of the history.
     pub undo_dropped: usize,
-    /// Relations whose changes are counted, not listed in `gained` and `lost`, as
-    /// (relation, gained, lost), sorted: a big `:load` reported without `-v`.
-    pub counted: Vec<(String, usize, usize)>,
 }
 
 impl Delta {
     pub fn is_empty(&self) -> bool {
-        self.gained.is_empty()
-            && self.lost.is_empty()
-            && self.refused.is_empty()
-            && self.counted.is_empty()
+        self.gained.is_empty() && self.lost.is_empty() && self.refused.is_empty()
     }
 }
 
@@ -627,7 +621,6 @@ impl Workspace {
             lost: changes.lost.iter().map(fact).collect(),
             refused: Vec::new(),
             undo_dropped: 0,
-            counted: Vec::new(),
         };
         delta.gained.sort();
         delta.lost.sort();

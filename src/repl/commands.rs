@@ -149,9 +149,9 @@ pub(super) fn dispatch(
             match super::load::undo(ws, verbose) {
                 None => "nothing to undo\n".to_string(),
                 Some(result) => {
-                    let delta = result?;
+                    let report = result?;
                     note(repl, ws, ":undo".into(), started, before);
-                    format!("undone\n{}", changes(ws.program(), &delta, verbose))
+                    format!("undone\n{report}")
                 }
             }
         }
@@ -524,12 +524,9 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
     let texts = crate::load::read_path(Path::new(path))?;
     let started = Instant::now();
     let before = max_round(ws);
-    let delta = super::load::load(repl.load_route, ws, &texts, verbose)?;
+    let report = super::load::load(repl.load_route, ws, &texts, verbose)?;
     note(repl, ws, format!(":load {path}"), started, before);
-    Ok(format!(
-        "loaded {path}\n{}",
-        changes(ws.program(), &delta, verbose)
-    ))
+    Ok(format!("loaded {path}\n{report}"))
 }
 
 /// Reload from where the session's texts came from: a text taken from the binary (the

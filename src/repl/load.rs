@@ -20,7 +20,8 @@ use crate::facts::ActionKind;
 use crate::load::Text;
 use crate::program::RelId;
 use crate::syntax::ast::Const;
-use crate::workspace::{Delta, Workspace};
+use crate::workspace::Workspace;
+use std::fmt::Write as _;
 
 type Result<T> = std::result::Result<T, Vec<Diagnostic>>;
 
@@ -69,8 +70,9 @@ pub fn reopens(route: LoadRoute, ws: &Workspace, texts: &[Text]) -> bool {
         }
 }
 
-/// `:load`: all or nothing, undoable, by the way `route` and the sizes choose.
-pub fn load(route: LoadRoute, ws: &mut Workspace, texts: &[Text], list_all: bool) -> Result<Delta> {
+/// `:load`: all or nothing, undoable, by the way `route` and the sizes choose; the report
+/// of the decisions it changed (`verbose`: every derived relation listed).
+pub fn load(route: LoadRoute, ws: &mut Workspace, texts: &[Text], verbose: bool) -> Result<String> {
     if reopens(route, ws, texts) {
         let n = ws.fact_texts.len();
         let mut all = ws.fact_texts.clone();
@@ -78,10 +80,11 @@ pub fn load(route: LoadRoute, ws: &mut Workspace, texts: &[Text], list_all: bool
         match crate::inputs::open(&ws.rule_texts, all, &ws.limits, true) {
             Ok(new) => {
                 let first_loaded = new.sources.len() - texts.len();
-                let mut delta = compare(&ws.model, &new.model, list_all);
-                delta.refused = refusals(&new, first_loaded);
-                delta.undo_dropped = ws.replace_opened(new, Some(n));
-                return Ok(delta);
+                let refused = refusals(&new, first_loaded);
+                let mut text = report(&ws.model, &new.model, &refused, verbose);
+                let dropped = ws.replace_opened(new, Some(n));
+                text.push_str(&super::report::undo_note(dropped));
+                return Ok(text);
             }
             // A limit or Ctrl-C: the session is kept as it was.
             Err(f) if f.diagnostics.iter().all(|d| d.span.is_none()) => return Err(f.diagnostics),
@@ -90,26 +93,26 @@ pub fn load(route: LoadRoute, ws: &mut Workspace, texts: &[Text], list_all: bool
             Err(_) => {}
         }
     }
-    let mut delta = ws.load(texts)?;
-    if !list_all {
-        count_others(ws, &mut delta);
-    }
-    Ok(delta)
+    let delta = ws.load(texts)?;
+    Ok(super::report::changes(ws.program(), &delta, verbose))
 }
 
-/// `:undo`: the last step reversed, a load taken by opening by opening again.
-pub fn undo(ws: &mut Workspace, list_all: bool) -> Option<Result<Delta>> {
+/// `:undo`: the last step reversed (a load taken by opening by opening again), and the
+/// report of the decisions it changed. `None`: nothing to undo.
+pub fn undo(ws: &mut Workspace, verbose: bool) -> Option<Result<String>> {
     let Some(n) = ws.undo_reopens() else {
-        return ws.undo();
+        let result = ws.undo()?;
+        return Some(result.map(|delta| super::report::changes(ws.program(), &delta, verbose)));
     };
     let texts = ws.fact_texts[..n].to_vec();
     Some(
         match crate::inputs::open(&ws.rule_texts, texts, &ws.limits, true) {
             Ok(new) => {
-                let delta = compare(&ws.model, &new.model, list_all);
+                let text = report(&ws.model, &new.model, &[], verbose);
                 ws.replace_opened(new, None);
-                Ok(delta)
+                Ok(text)
             }
+            Err(f) if f.diagnostics.iter().all(|d| d.span.is_none()) => Err(f.diagnostics),
             Err(f) => Err(vec![Diagnostic::error(
                 "E0802",
                 crate::diag::render_all(&f.diagnostics, &f.sources)
@@ -121,45 +124,88 @@ pub fn undo(ws: &mut Workspace, list_all: bool) -> Option<Result<Delta>> {
     )
 }
 
-/// The derived tuples `new` has and `old` has not (gained) and the other way (lost), as
-/// [`Workspace::load`] reports them; with `list_all` false only the decision relations
-/// are listed, the others counted ([`Delta::counted`]).
-pub fn compare(old: &Model, new: &Model, list_all: bool) -> Delta {
+/// The report of the change from `old` to `new`, as [`super::report::changes`] words a
+/// change applied to the model (without the undo note), written straight from the two
+/// models: a load of a million facts changes millions of decisions, and a
+/// [`crate::workspace::Delta`] holds each as strings (1.5 GB at 75,000 users). Every
+/// derived relation that changed lies downstream of a base relation that changed, so
+/// comparing them all compares those the ordinary path compares.
+pub fn report(old: &Model, new: &Model, refused: &[String], verbose: bool) -> String {
     let p = new.program();
-    let to_old = translation(new, old);
-    let to_new = translation(old, new);
-    let mut delta = Delta::default();
+    let (to_old, to_new) = (translation(new, old), translation(old, new));
+    let (rank_old, rank_new) = (ranks(old), ranks(new));
+    // Per derived relation that changed: its name, gained tuples (of `new`) and lost
+    // (of `old`), each sorted as `Const`s sort.
+    let mut changed = Vec::new();
     for r in p.relations().filter(|&r| p.is_derived(r)) {
         let name = p.relation_name(r);
         let Some(ro) = old.program().relation(name) else {
             continue;
         };
-        let listed = list_all || p.decisions().any(|d| d == r);
-        let mut counts = [0, 0];
-        for (i, (from, rf, to, rt, map)) in [(new, r, old, ro, &to_old), (old, ro, new, r, &to_new)]
-            .into_iter()
-            .enumerate()
-        {
-            let out = if i == 0 {
-                &mut delta.gained
-            } else {
-                &mut delta.lost
-            };
-            for t in missing(from, rf, to, rt, map) {
-                counts[i] += 1;
-                if listed {
-                    let consts = t.iter().map(|&v| from.constant(v).clone()).collect();
-                    out.push((name.to_string(), consts));
-                }
-            }
-        }
-        if !listed && counts != [0, 0] {
-            delta.counted.push((name.to_string(), counts[0], counts[1]));
+        let mut gained: Vec<&[Value]> = missing(new, r, old, ro, &to_old).collect();
+        let mut lost: Vec<&[Value]> = missing(old, ro, new, r, &to_new).collect();
+        sort(&mut gained, &rank_new);
+        sort(&mut lost, &rank_old);
+        if !gained.is_empty() || !lost.is_empty() {
+            changed.push((r, name, gained, lost));
         }
     }
-    delta.gained.sort();
-    delta.lost.sort();
-    delta
+    let mut out = String::new();
+    for r in refused {
+        let _ = writeln!(out, "{r}");
+    }
+    if changed.is_empty() && refused.is_empty() {
+        out.push_str("no derived fact changed\n");
+        return out;
+    }
+    let listed = |out: &mut String, name: &str, gained: &[&[Value]], lost: &[&[Value]]| {
+        for (sign, model, tuples) in [('+', new, gained), ('-', old, lost)] {
+            for t in tuples {
+                let _ = write!(out, "{sign} {name}(");
+                for (i, &v) in t.iter().enumerate() {
+                    let comma = if i == 0 { "" } else { ", " };
+                    let _ = write!(out, "{comma}{}", model.constant(v));
+                }
+                out.push_str(")\n");
+            }
+        }
+    };
+    let before = out.len();
+    let decisions: Vec<RelId> = p.decisions().collect();
+    for d in &decisions {
+        if let Some((_, name, g, l)) = changed.iter().find(|c| c.0 == *d) {
+            listed(&mut out, name, g, l);
+        }
+    }
+    if out.len() == before {
+        out.push_str("no decision changed\n");
+    }
+    let mut others: Vec<_> = (changed.iter())
+        .filter(|c| !decisions.contains(&c.0))
+        .collect();
+    others.sort_by_key(|c| c.1);
+    if verbose {
+        for (_, name, g, l) in others {
+            listed(&mut out, name, g, l);
+        }
+    } else if !others.is_empty() {
+        let parts: Vec<String> = (others.iter())
+            .map(|(_, r, g, l)| match (g.len(), l.len()) {
+                (0, l) => format!("{r} -{l}"),
+                (g, 0) => format!("{r} +{g}"),
+                (g, l) => format!("{r} +{g} -{l}"),
+            })
+            .collect();
+        let _ = writeln!(out, "  also: {} (`-v` lists them)", parts.join(", "));
+    }
+    out
+}
+
+/// Tuples in the order of their constants (`rank`: see [`ranks`]).
+fn sort(tuples: &mut [&[Value]], rank: &[u32]) {
+    tuples.sort_unstable_by(|a, b| {
+        (a.iter().map(|v| rank[v.0 as usize])).cmp(b.iter().map(|v| rank[v.0 as usize]))
+    });
 }
 
 /// The tuples of `from`'s relation `rf` that `to`'s `rt` does not hold (`map`: `from`'s
@@ -192,6 +238,18 @@ fn translation(from: &Model, to: &Model) -> Vec<Option<Value>> {
         .collect()
 }
 
+/// Per value of a model, its place in the order of the constants (as `Const`s sort).
+fn ranks(model: &Model) -> Vec<u32> {
+    let constants = model.symbols().constants();
+    let mut order: Vec<u32> = (0..constants.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| constants[a as usize].cmp(&constants[b as usize]));
+    let mut rank = vec![0; constants.len()];
+    for (i, &v) in order.iter().enumerate() {
+        rank[v as usize] = i as u32;
+    }
+    rank
+}
+
 /// The grants and revocations of the loaded files (from source file `first` on) that had
 /// no effect, in statement order, as [`Workspace::load`] words them.
 fn refusals(ws: &Workspace, first: usize) -> Vec<String> {
@@ -216,29 +274,4 @@ fn refusals(ws: &Workspace, first: usize) -> Vec<String> {
     }
     found.sort();
     found.into_iter().map(|(_, s)| s).collect()
-}
-
-/// Relations other than the decisions reported by count only (as the report shows them
-/// without `-v`): their tuples need not be kept.
-fn count_others(ws: &Workspace, delta: &mut Delta) {
-    let p = ws.program();
-    let decisions: Vec<&str> = p.decisions().map(|r| p.relation_name(r)).collect();
-    let mut counts: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-    for (list, gained) in [(&mut delta.gained, true), (&mut delta.lost, false)] {
-        list.retain(|(rel, _)| {
-            if decisions.contains(&rel.as_str()) {
-                return true;
-            }
-            let c = counts.entry(rel.clone()).or_default();
-            if gained {
-                c.0 += 1;
-            } else {
-                c.1 += 1;
-            }
-            false
-        });
-    }
-    delta
-        .counted
-        .extend(counts.into_iter().map(|(r, (g, l))| (r, g, l)));
 }
