@@ -121,7 +121,11 @@ pub(super) fn dispatch(
         "stats" => stats(repl, ws),
         "rules" => rules(ws, argument)?,
         "facts" => facts(ws, argument)?,
-        "load" => load(repl, ws, argument)?,
+        "load" => {
+            // The report goes straight to the answer: a big load's is hundreds of MiB.
+            load(repl, ws, argument, out)?;
+            return Ok(Flow::Continue);
+        }
         "reload" => reload(repl, ws)?,
         "assert" | "retract" => {
             let (verbose, body) = verbose_flag(&padded);
@@ -511,7 +515,7 @@ fn facts(ws: &Workspace, rel: &str) -> Result<String> {
     Ok(out)
 }
 
-fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
+fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str, out: &mut dyn Write) -> Result<()> {
     let (verbose, path) = verbose_flag(argument);
     let path = path.trim();
     if path.is_empty() {
@@ -524,9 +528,10 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
     let texts = crate::load::read_path(Path::new(path))?;
     let started = Instant::now();
     let before = max_round(ws);
-    let report = super::load::load(repl.load_route, ws, &texts, verbose)?;
+    let header = format!("loaded {path}\n");
+    super::load::load(repl.load_route, ws, &texts, verbose, &header, out)?;
     note(repl, ws, format!(":load {path}"), started, before);
-    Ok(format!("loaded {path}\n{report}"))
+    Ok(())
 }
 
 /// Reload from where the session's texts came from: a text taken from the binary (the

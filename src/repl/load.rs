@@ -21,7 +21,7 @@ use crate::load::Text;
 use crate::program::RelId;
 use crate::syntax::ast::Const;
 use crate::workspace::Workspace;
-use std::fmt::Write as _;
+use std::io::Write;
 
 type Result<T> = std::result::Result<T, Vec<Diagnostic>>;
 
@@ -72,7 +72,14 @@ pub fn reopens(route: LoadRoute, ws: &Workspace, texts: &[Text]) -> bool {
 
 /// `:load`: all or nothing, undoable, by the way `route` and the sizes choose; the report
 /// of the decisions it changed (`verbose`: every derived relation listed).
-pub fn load(route: LoadRoute, ws: &mut Workspace, texts: &[Text], verbose: bool) -> Result<String> {
+pub fn load(
+    route: LoadRoute,
+    ws: &mut Workspace,
+    texts: &[Text],
+    verbose: bool,
+    header: &str,
+    out: &mut dyn Write,
+) -> Result<()> {
     if reopens(route, ws, texts) {
         let n = ws.fact_texts.len();
         let mut all = ws.fact_texts.clone();
@@ -81,10 +88,11 @@ pub fn load(route: LoadRoute, ws: &mut Workspace, texts: &[Text], verbose: bool)
             Ok(new) => {
                 let first_loaded = new.sources.len() - texts.len();
                 let refused = refusals(&new, first_loaded);
-                let mut text = report(&ws.model, &new.model, &refused, verbose);
+                let _ = out.write_all(header.as_bytes());
+                report(&ws.model, &new.model, &refused, verbose, out);
                 let dropped = ws.replace_opened(new, Some(n));
-                text.push_str(&super::report::undo_note(dropped));
-                return Ok(text);
+                let _ = out.write_all(super::report::undo_note(dropped).as_bytes());
+                return Ok(());
             }
             // A limit or Ctrl-C: the session is kept as it was.
             Err(f) if f.diagnostics.iter().all(|d| d.span.is_none()) => return Err(f.diagnostics),
@@ -94,7 +102,9 @@ pub fn load(route: LoadRoute, ws: &mut Workspace, texts: &[Text], verbose: bool)
         }
     }
     let delta = ws.load(texts)?;
-    Ok(super::report::changes(ws.program(), &delta, verbose))
+    let _ = out.write_all(header.as_bytes());
+    let _ = out.write_all(super::report::changes(ws.program(), &delta, verbose).as_bytes());
+    Ok(())
 }
 
 /// `:undo`: the last step reversed (a load taken by opening by opening again), and the
@@ -108,9 +118,10 @@ pub fn undo(ws: &mut Workspace, verbose: bool) -> Option<Result<String>> {
     Some(
         match crate::inputs::open(&ws.rule_texts, texts, &ws.limits, true) {
             Ok(new) => {
-                let text = report(&ws.model, &new.model, &[], verbose);
+                let mut text = Vec::new();
+                report(&ws.model, &new.model, &[], verbose, &mut text);
                 ws.replace_opened(new, None);
-                Ok(text)
+                Ok(String::from_utf8_lossy(&text).into_owned())
             }
             Err(f) if f.diagnostics.iter().all(|d| d.span.is_none()) => Err(f.diagnostics),
             Err(f) => Err(vec![Diagnostic::error(
@@ -130,7 +141,7 @@ pub fn undo(ws: &mut Workspace, verbose: bool) -> Option<Result<String>> {
 /// [`crate::workspace::Delta`] holds each as strings (1.5 GB at 75,000 users). Every
 /// derived relation that changed lies downstream of a base relation that changed, so
 /// comparing them all compares those the ordinary path compares.
-pub fn report(old: &Model, new: &Model, refused: &[String], verbose: bool) -> String {
+pub fn report(old: &Model, new: &Model, refused: &[String], verbose: bool, out: &mut dyn Write) {
     let p = new.program();
     let (to_old, to_new) = (translation(new, old), translation(old, new));
     let (rank_old, rank_new) = (ranks(old), ranks(new));
@@ -150,15 +161,14 @@ pub fn report(old: &Model, new: &Model, refused: &[String], verbose: bool) -> St
             changed.push((r, name, gained, lost));
         }
     }
-    let mut out = String::new();
     for r in refused {
         let _ = writeln!(out, "{r}");
     }
     if changed.is_empty() && refused.is_empty() {
-        out.push_str("no derived fact changed\n");
-        return out;
+        let _ = writeln!(out, "no derived fact changed");
+        return;
     }
-    let listed = |out: &mut String, name: &str, gained: &[&[Value]], lost: &[&[Value]]| {
+    let listed = |out: &mut dyn Write, name: &str, gained: &[&[Value]], lost: &[&[Value]]| {
         for (sign, model, tuples) in [('+', new, gained), ('-', old, lost)] {
             for t in tuples {
                 let _ = write!(out, "{sign} {name}(");
@@ -166,19 +176,20 @@ pub fn report(old: &Model, new: &Model, refused: &[String], verbose: bool) -> St
                     let comma = if i == 0 { "" } else { ", " };
                     let _ = write!(out, "{comma}{}", model.constant(v));
                 }
-                out.push_str(")\n");
+                let _ = out.write_all(b")\n");
             }
         }
     };
-    let before = out.len();
     let decisions: Vec<RelId> = p.decisions().collect();
+    let mut any = false;
     for d in &decisions {
         if let Some((_, name, g, l)) = changed.iter().find(|c| c.0 == *d) {
-            listed(&mut out, name, g, l);
+            any = true;
+            listed(out, name, g, l);
         }
     }
-    if out.len() == before {
-        out.push_str("no decision changed\n");
+    if !any {
+        let _ = writeln!(out, "no decision changed");
     }
     let mut others: Vec<_> = (changed.iter())
         .filter(|c| !decisions.contains(&c.0))
@@ -186,7 +197,7 @@ pub fn report(old: &Model, new: &Model, refused: &[String], verbose: bool) -> St
     others.sort_by_key(|c| c.1);
     if verbose {
         for (_, name, g, l) in others {
-            listed(&mut out, name, g, l);
+            listed(out, name, g, l);
         }
     } else if !others.is_empty() {
         let parts: Vec<String> = (others.iter())
@@ -198,7 +209,6 @@ pub fn report(old: &Model, new: &Model, refused: &[String], verbose: bool) -> St
             .collect();
         let _ = writeln!(out, "  also: {} (`-v` lists them)", parts.join(", "));
     }
-    out
 }
 
 /// Tuples in the order of their constants (`rank`: see [`ranks`]).
