@@ -201,6 +201,20 @@ fn open_inner(
     session: bool,
     evaluate: Option<Evaluate<'_>>,
 ) -> Result<Workspace, LoadFailure> {
+    let evaluated = evaluate.is_some();
+    let mut ws = open_texts(rules, facts, limits, session, evaluate)?;
+    // Only a session keeps its fact texts: a batch workspace is not what they make.
+    ws.as_opened = session && evaluated;
+    Ok(ws)
+}
+
+fn open_texts(
+    rules: &[Text],
+    facts: Vec<Text>,
+    limits: &Limits,
+    session: bool,
+    evaluate: Option<Evaluate<'_>>,
+) -> Result<Workspace, LoadFailure> {
     let mut ws = Workspace::open(rules, &[], limits)?;
     let mut files = Vec::new();
     let mut delimited = Vec::new();

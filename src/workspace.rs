@@ -41,6 +41,10 @@ pub struct Workspace {
     pub undo_bytes: usize,
     /// How many of `warnings` (the first ones) are the rule files'.
     rule_warnings: usize,
+    /// The model is the one [`crate::inputs::open`] makes of `rule_texts` and
+    /// `fact_texts` (no what-if change since): a big `:load` may then open those texts and
+    /// the loaded ones instead of applying them (see `crate::repl::load`).
+    pub as_opened: bool,
 }
 
 /// Why a workspace could not be opened; `sources` renders the diagnostics.
@@ -99,6 +103,11 @@ struct Step {
     added: Vec<Fact>,
     removed: Vec<Fact>,
     instance: Instance,
+    /// How many fact texts the workspace had before the step (a `:load` adds some).
+    fact_texts: usize,
+    /// The step replaced the workspace by one opened from more texts
+    /// ([`Workspace::replace_opened`]): undone by opening the first `fact_texts` again.
+    reopen: bool,
 }
 
 impl Workspace {
@@ -111,6 +120,7 @@ impl Workspace {
                 sources: ws.sources,
             });
         }
+        ws.as_opened = true;
         Ok(ws)
     }
 
@@ -129,6 +139,7 @@ impl Workspace {
             undo: Vec::new(),
             undo_bytes: UNDO_BYTES,
             rule_warnings: 0,
+            as_opened: false,
         };
         ws.rule_warnings = ws.warnings.len();
         match ws.check_texts(facts) {
@@ -198,6 +209,7 @@ impl Workspace {
             undo: Vec::new(),
             undo_bytes: self.undo_bytes,
             rule_warnings: self.rule_warnings,
+            as_opened: false,
         }
     }
 
@@ -344,9 +356,17 @@ impl Workspace {
         self.undo.clear();
     }
 
-    /// `:undo`: reverse the last load, assert or retract. `None` when there is nothing to undo.
+    /// `:undo`: reverse the last load, assert or retract. `None` when there is nothing to
+    /// undo. A load taken by opening ([`Workspace::undo_reopens`]) is undone by the caller,
+    /// which opens the texts again: here it is an error.
     pub fn undo(&mut self) -> Option<Result<Delta, Vec<Diagnostic>>> {
         let step = self.undo.last()?.clone();
+        if step.reopen {
+            return Some(Err(vec![Diagnostic::error(
+                "E0802",
+                "this `:load` is undone by opening the session's texts again, which this caller cannot do",
+            )]));
+        }
         let checked = Checked {
             add: step.removed,
             remove: step.added,
@@ -358,8 +378,47 @@ impl Workspace {
         if result.is_ok() {
             // Undoing is not itself undoable.
             self.undo.pop();
+            // An undone `:load` is no longer among the texts `:reload` reads.
+            self.fact_texts.truncate(step.fact_texts);
         }
         Some(result)
+    }
+
+    /// When the last undo step is a `:load` taken by opening more texts: how many of the
+    /// fact texts to open again to undo it.
+    pub fn undo_reopens(&self) -> Option<usize> {
+        self.undo.last().filter(|s| s.reopen).map(|s| s.fact_texts)
+    }
+
+    /// `opened` ([`crate::inputs::open`] of this workspace's rule texts and other fact
+    /// texts) takes this workspace's place, with its undo history and limits. `loaded_over`:
+    /// `Some(n)`, a `:load` whose undo opens the first `n` fact texts again (returns how
+    /// many old undo steps that pushed out); `None`, the undo of such a load (its step goes).
+    pub fn replace_opened(&mut self, opened: Workspace, loaded_over: Option<usize>) -> usize {
+        let mut undo = std::mem::take(&mut self.undo);
+        match loaded_over {
+            Some(n) => undo.push(Step {
+                added: Vec::new(),
+                removed: Vec::new(),
+                instance: Instance::new(),
+                fact_texts: n,
+                reopen: true,
+            }),
+            None => {
+                undo.pop();
+            }
+        }
+        let (limits, undo_bytes) = (self.limits, self.undo_bytes);
+        *self = opened;
+        self.undo = undo;
+        self.limits = limits;
+        self.undo_bytes = undo_bytes;
+        self.as_opened = true;
+        if loaded_over.is_some() {
+            self.trim_history()
+        } else {
+            0
+        }
     }
 
     /// Read texts: `.facts` files through the facts language (together, as one sequence),
@@ -460,6 +519,7 @@ impl Workspace {
             .map(|f| f.rel)
             .collect();
         let previous = self.instance.clone();
+        let fact_texts = self.fact_texts.len();
         let removed: Vec<Fact> = checked
             .remove
             .into_iter()
@@ -514,6 +574,7 @@ impl Workspace {
             .map_err(|e| vec![eval_diagnostic(e)])?;
         self.instance = instance;
         self.warnings.extend(checked.warnings);
+        self.as_opened = false;
         let mut delta = self.delta(&touched);
         delta.refused = refused;
         if record {
@@ -521,6 +582,8 @@ impl Workspace {
                 added,
                 removed,
                 instance: previous,
+                fact_texts,
+                reopen: false,
             });
             delta.undo_dropped = self.trim_history();
         }
@@ -696,6 +759,7 @@ impl Beside {
             instance: old.instance.clone(),
             undo: Vec::new(),
             undo_bytes: UNDO_BYTES,
+            as_opened: false,
         }
     }
 }

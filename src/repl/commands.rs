@@ -121,7 +121,11 @@ pub(super) fn dispatch(
         "stats" => stats(repl, ws),
         "rules" => rules(ws, argument)?,
         "facts" => facts(ws, argument)?,
-        "load" => load(repl, ws, argument)?,
+        "load" => {
+            // The report goes straight to the answer: a big load's is hundreds of MiB.
+            load(repl, ws, argument, out)?;
+            return Ok(Flow::Continue);
+        }
         "reload" => reload(repl, ws)?,
         "assert" | "retract" => {
             let (verbose, body) = verbose_flag(&padded);
@@ -146,12 +150,12 @@ pub(super) fn dispatch(
             let (verbose, _) = verbose_flag(arg);
             let started = Instant::now();
             let before = max_round(ws);
-            match ws.undo() {
+            match super::load::undo(ws, verbose) {
                 None => "nothing to undo\n".to_string(),
                 Some(result) => {
-                    let delta = result?;
+                    let report = result?;
                     note(repl, ws, ":undo".into(), started, before);
-                    format!("undone\n{}", changes(ws.program(), &delta, verbose))
+                    format!("undone\n{report}")
                 }
             }
         }
@@ -511,7 +515,7 @@ fn facts(ws: &Workspace, rel: &str) -> Result<String> {
     Ok(out)
 }
 
-fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
+fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str, out: &mut dyn Write) -> Result<()> {
     let (verbose, path) = verbose_flag(argument);
     let path = path.trim();
     if path.is_empty() {
@@ -524,12 +528,10 @@ fn load(repl: &mut Repl, ws: &mut Workspace, argument: &str) -> Result<String> {
     let texts = crate::load::read_path(Path::new(path))?;
     let started = Instant::now();
     let before = max_round(ws);
-    let delta = ws.load(&texts)?;
+    let header = format!("loaded {path}\n");
+    super::load::load(repl.load_route, ws, &texts, verbose, &header, out)?;
     note(repl, ws, format!(":load {path}"), started, before);
-    Ok(format!(
-        "loaded {path}\n{}",
-        changes(ws.program(), &delta, verbose)
-    ))
+    Ok(())
 }
 
 /// Reload from where the session's texts came from: a text taken from the binary (the

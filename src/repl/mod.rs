@@ -7,6 +7,7 @@
 mod commands;
 pub mod explain_hook;
 mod helper;
+pub mod load;
 pub mod output;
 mod report;
 pub mod session;
@@ -63,6 +64,8 @@ pub struct Repl {
     pub opened_facts: Option<usize>,
     /// Colour the diagnostics, as `eval` colours its own (`--color`, NO_COLOR, a terminal).
     pub colour: bool,
+    /// Which way `:load` goes (applied, or by opening: see [`load`]).
+    pub load_route: load::LoadRoute,
 }
 
 /// The cost of the last change that evaluated.
@@ -77,6 +80,7 @@ impl Repl {
     pub fn new() -> Repl {
         Repl {
             next_input: 1,
+            load_route: load::LoadRoute::from_env(),
             ..Repl::default()
         }
     }

@@ -15,16 +15,21 @@ pub(crate) fn changes(program: &Program, delta: &Delta, verbose: bool) -> String
         let _ = writeln!(out, "{r}");
     }
     out.push_str(&decision_changes(program, delta, verbose));
-    if delta.undo_dropped > 0 {
-        let _ = writeln!(
-            out,
-            "note: the undo history is full ({} steps or {} MiB of facts): the oldest {} can no longer be undone",
-            crate::workspace::UNDO_STEPS,
-            crate::workspace::UNDO_BYTES >> 20,
-            if delta.undo_dropped == 1 { "step".to_string() } else { format!("{} steps", delta.undo_dropped) },
-        );
-    }
+    out.push_str(&undo_note(delta.undo_dropped));
     out
+}
+
+/// The note that a change pushed `dropped` old steps out of the undo history.
+pub(crate) fn undo_note(dropped: usize) -> String {
+    if dropped == 0 {
+        return String::new();
+    }
+    format!(
+        "note: the undo history is full ({} steps or {} MiB of facts): the oldest {} can no longer be undone\n",
+        crate::workspace::UNDO_STEPS,
+        crate::workspace::UNDO_BYTES >> 20,
+        if dropped == 1 { "step".to_string() } else { format!("{dropped} steps") },
+    )
 }
 
 /// The relations declared `@decision` in the rules, in declaration order, are listed tuple by

@@ -100,6 +100,7 @@ mod repl_binary;
 mod repl_completion;
 #[cfg(unix)]
 mod repl_interrupt;
+mod repl_load;
 #[cfg(unix)]
 mod repl_pty;
 mod repl_retract;
