@@ -2,6 +2,7 @@
 // Diagnostics travel in Err on cold paths only; boxing them would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod allocator;
 pub mod audit;
 pub mod cli;
 pub mod delimited;

@@ -566,6 +566,7 @@ fn reload(repl: &mut Repl, ws: &mut Workspace) -> Result<String> {
     match crate::inputs::open(&rules, facts, &ws.limits, true) {
         Ok(new) => {
             *ws = new;
+            crate::allocator::give_back();
             repl.opened_facts = Some(ws.fact_texts.len());
             let elapsed = started.elapsed();
             repl.last_eval = Some(EvalNote {

@@ -207,6 +207,7 @@ mod tests {
             ws,
             revision: 0,
             decisions: Vec::new(),
+            applied: Vec::new(),
         };
         let probes = Probes::build(&m, live.ws.model.program_arc());
         let column = |q: &str| run(&live, q).expect("a query").1;

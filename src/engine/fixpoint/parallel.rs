@@ -22,6 +22,9 @@ struct Piece<'p> {
     window: (u32, u32),
 }
 
+/// The buffers of one head relation, with the rule each came from, in serial order.
+type Buffers = Vec<(RuleId, Pending)>;
+
 /// How many pieces per thread a plan's delta is cut into, so that a thread that finishes
 /// early takes another.
 const PIECES_PER_THREAD: usize = 4;
@@ -193,8 +196,8 @@ fn run_piece(
 
 /// [`write`] with no tuple limit to stop at: each head relation's buffers, in order, on
 /// a thread of its own (a relation's rows depend only on the order of its own buffers).
-fn write_by_head(m: &mut Model, buffers: Vec<(RuleId, Pending)>, st: &mut State) {
-    let mut heads: Vec<(usize, Vec<(RuleId, Pending)>)> = Vec::new();
+fn write_by_head(m: &mut Model, buffers: Buffers, st: &mut State) {
+    let mut heads: Vec<(usize, Buffers)> = Vec::new();
     for (rule, buffer) in buffers {
         let head = m.program.rule(rule).info.head.0 as usize;
         match heads.iter_mut().find(|(h, _)| *h == head) {
@@ -210,7 +213,7 @@ fn write_by_head(m: &mut Model, buffers: Vec<(RuleId, Pending)>, st: &mut State)
     let round = m.round;
     // Each head taken out of the model (unshared, and logged in a transaction) while
     // it is written; a stand-in holds its place.
-    let mut taken: Vec<(usize, std::sync::Arc<Rows>, Vec<(RuleId, Pending)>)> = heads
+    let mut taken: Vec<(usize, std::sync::Arc<Rows>, Buffers)> = heads
         .into_iter()
         .map(|(head, list)| {
             m.rows_mut(head);
