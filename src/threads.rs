@@ -90,6 +90,12 @@ pub fn with_threads_splitting_all<T: Send>(n: usize, work: impl FnOnce() -> T + 
     })
 }
 
+/// Runs `work` once on every thread of the pool (each has a heap of its own).
+pub fn on_every_thread(work: impl Fn() + Sync) {
+    POOL.get_or_init(|| build(requested(None).ok().flatten()))
+        .broadcast(|_| work());
+}
+
 /// Threads of the pool that runs parallel work here.
 pub fn current() -> usize {
     rayon::current_num_threads()

@@ -313,7 +313,7 @@ fn reload_gives_back_the_old_models_memory() {
     std::fs::write(&file, grantlog::generate::instance(1, 2000)).unwrap();
     let (out, err, code) = crate::cli_run::grantlog_with_input(
         &["repl", file.to_str().unwrap()],
-        ":stats\n:reload\n:stats\n:reload\n:stats\n",
+        ":stats\n:reload\n:stats\n:reload\n:stats\n:reload\n:stats\n",
     );
     assert_eq!(code, 0, "{err}");
     let resident: Vec<f64> = out
@@ -321,7 +321,7 @@ fn reload_gives_back_the_old_models_memory() {
         .filter_map(|l| l.strip_prefix("memory: "))
         .map(|l| l.split(" MiB resident").next().unwrap().parse().unwrap())
         .collect();
-    assert_eq!(resident.len(), 3, "{out}");
+    assert_eq!(resident.len(), 4, "{out}");
     for (i, r) in resident[1..].iter().enumerate() {
         assert!(
             *r <= resident[0] * 1.25,
