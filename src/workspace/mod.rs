@@ -12,7 +12,7 @@
 //! change that dropped them says so.
 
 use crate::diag::Diagnostic;
-use crate::engine::{Feed, Limits, Model, Origin, Value};
+use crate::engine::{Limits, Model, Origin, Value};
 use crate::facts::keep_going;
 use crate::facts::{self, Instance};
 use crate::history as ordered;
@@ -22,6 +22,12 @@ use crate::source::{SourceMap, Span};
 use crate::syntax::ast::Const;
 use rustc_hash::FxHashSet;
 use std::sync::Arc;
+
+mod beside;
+mod undo;
+
+pub use beside::Beside;
+use undo::Step;
 
 /// Rules, facts and their fixpoint, with every source file kept for diagnostics and
 /// explanations.
@@ -95,19 +101,6 @@ struct Checked {
     /// The instance as it will be once applied (its grants in force are updated as the
     /// actions are applied).
     instance: Instance,
-}
-
-/// What `:undo` reverses.
-#[derive(Clone)]
-struct Step {
-    added: Vec<Fact>,
-    removed: Vec<Fact>,
-    instance: Instance,
-    /// How many fact texts the workspace had before the step (a `:load` adds some).
-    fact_texts: usize,
-    /// The step replaced the workspace by one opened from more texts
-    /// ([`Workspace::replace_opened`]): undone by opening the first `fact_texts` again.
-    reopen: bool,
 }
 
 impl Workspace {
@@ -350,77 +343,6 @@ impl Workspace {
         })
     }
 
-    /// Forgets every undo step: a holder that never undoes past its current change (the
-    /// server) keeps no history of facts and instances growing with its changes.
-    pub fn forget_undo(&mut self) {
-        self.undo.clear();
-    }
-
-    /// `:undo`: reverse the last load, assert or retract. `None` when there is nothing to
-    /// undo. A load taken by opening ([`Workspace::undo_reopens`]) is undone by the caller,
-    /// which opens the texts again: here it is an error.
-    pub fn undo(&mut self) -> Option<Result<Delta, Vec<Diagnostic>>> {
-        let step = self.undo.last()?.clone();
-        if step.reopen {
-            return Some(Err(vec![Diagnostic::error(
-                "E0802",
-                "this `:load` is undone by opening the session's texts again, which this caller cannot do",
-            )]));
-        }
-        let checked = Checked {
-            add: step.removed,
-            remove: step.added,
-            actions: Vec::new(),
-            warnings: Vec::new(),
-            instance: step.instance,
-        };
-        let result = self.atomically(|ws| ws.apply_as(checked, false));
-        if result.is_ok() {
-            // Undoing is not itself undoable.
-            self.undo.pop();
-            // An undone `:load` is no longer among the texts `:reload` reads.
-            self.fact_texts.truncate(step.fact_texts);
-        }
-        Some(result)
-    }
-
-    /// When the last undo step is a `:load` taken by opening more texts: how many of the
-    /// fact texts to open again to undo it.
-    pub fn undo_reopens(&self) -> Option<usize> {
-        self.undo.last().filter(|s| s.reopen).map(|s| s.fact_texts)
-    }
-
-    /// `opened` ([`crate::inputs::open`] of this workspace's rule texts and other fact
-    /// texts) takes this workspace's place, with its undo history and limits. `loaded_over`:
-    /// `Some(n)`, a `:load` whose undo opens the first `n` fact texts again (returns how
-    /// many old undo steps that pushed out); `None`, the undo of such a load (its step goes).
-    pub fn replace_opened(&mut self, opened: Workspace, loaded_over: Option<usize>) -> usize {
-        let mut undo = std::mem::take(&mut self.undo);
-        match loaded_over {
-            Some(n) => undo.push(Step {
-                added: Vec::new(),
-                removed: Vec::new(),
-                instance: Instance::new(),
-                fact_texts: n,
-                reopen: true,
-            }),
-            None => {
-                undo.pop();
-            }
-        }
-        let (limits, undo_bytes) = (self.limits, self.undo_bytes);
-        *self = opened;
-        self.undo = undo;
-        self.limits = limits;
-        self.undo_bytes = undo_bytes;
-        self.as_opened = true;
-        if loaded_over.is_some() {
-            self.trim_history()
-        } else {
-            0
-        }
-    }
-
     /// Read texts: `.facts` files through the facts language (together, as one sequence),
     /// anything else as raw facts. Nothing changes here.
     fn check_texts(&mut self, texts: &[Text]) -> Result<Checked, Vec<Diagnostic>> {
@@ -590,28 +512,6 @@ impl Workspace {
         Ok(delta)
     }
 
-    /// Drops the oldest undo steps past [`UNDO_STEPS`] or `undo_bytes` (never the step
-    /// just taken); returns how many.
-    fn trim_history(&mut self) -> usize {
-        let bytes = |s: &Step| {
-            s.added
-                .iter()
-                .chain(&s.removed)
-                .map(|f| std::mem::size_of::<Fact>() + std::mem::size_of_val(&f.values[..]))
-                .sum::<usize>()
-        };
-        let mut total: usize = self.undo.iter().map(bytes).sum();
-        let mut drop = 0;
-        while self.undo.len() - drop > 1
-            && (self.undo.len() - drop > UNDO_STEPS || total > self.undo_bytes)
-        {
-            total -= bytes(&self.undo[drop]);
-            drop += 1;
-        }
-        self.undo.drain(..drop);
-        drop
-    }
-
     /// The decisions the last evaluation changed: derived tuples downstream of `touched`.
     fn delta(&self, touched: &[RelId]) -> Delta {
         let changes = self.model.changes(&downstream(self.program(), touched));
@@ -688,78 +588,5 @@ fn compile_rules(
             sources,
             diagnostics,
         }),
-    }
-}
-
-/// A workspace of other rules being built beside an open one (`grantlog diff`), before
-/// it is evaluated: see [`Workspace::open_beside`].
-pub struct Beside {
-    sources: SourceMap,
-    model: Model,
-    warnings: Vec<Diagnostic>,
-    rules: Vec<Text>,
-}
-
-impl Beside {
-    /// `rules` compiled beside `old` (whose sources are `old_sources`). With a feed, `old`
-    /// need not be evaluated yet: its evaluation fills the feed while this one is
-    /// evaluated on another thread ([`Model::beside_feed`]). `None` as for
-    /// [`Workspace::open_beside`].
-    pub fn prepare(
-        old_sources: &SourceMap,
-        old: &Model,
-        rules: &[Text],
-        feed: Option<Arc<Feed>>,
-    ) -> Option<Result<Beside, LoadFailure>> {
-        let (sources, program, warnings) = match compile_rules(old_sources.clone(), rules) {
-            Ok(ok) => ok,
-            Err(failure) => return Some(Err(failure)),
-        };
-        let program = Arc::new(program);
-        let model = match feed {
-            Some(feed) => Model::beside_feed(old, program, feed),
-            None => Model::beside(old, program),
-        }?;
-        Some(Ok(Beside {
-            sources,
-            model,
-            warnings,
-            rules: rules.to_vec(),
-        }))
-    }
-
-    pub fn evaluate(&mut self, limits: &Limits) -> Result<(), LoadFailure> {
-        self.model
-            .evaluate(limits)
-            .map(|_| ())
-            .map_err(|e| LoadFailure {
-                diagnostics: vec![eval_diagnostic(e)],
-                sources: self.sources.clone(),
-            })
-    }
-
-    /// The workspace, once `old` is complete (its fact files' warnings hold under any
-    /// rules: this side keeps them too).
-    pub fn finish(self, old: &Workspace, limits: &Limits) -> Workspace {
-        let rule_warnings = self.warnings.len();
-        let mut warnings = self.warnings;
-        warnings.extend(
-            old.warnings[old.rule_warnings.min(old.warnings.len())..]
-                .iter()
-                .cloned(),
-        );
-        Workspace {
-            sources: self.sources,
-            model: self.model,
-            warnings,
-            rule_warnings,
-            rule_texts: self.rules,
-            fact_texts: old.fact_texts.clone(),
-            limits: *limits,
-            instance: old.instance.clone(),
-            undo: Vec::new(),
-            undo_bytes: UNDO_BYTES,
-            as_opened: false,
-        }
     }
 }
