@@ -4,7 +4,7 @@
 
 use crate::diag::Diagnostic;
 use crate::engine::{Limits, Model};
-use crate::facts::Instance;
+use crate::facts::{BaseFact, Instance};
 use crate::import::{source_of, Source};
 use crate::load::fast::{self, Kind};
 use crate::load::{check_base_fact, Text};
@@ -403,45 +403,59 @@ fn load_all(
         }
         return Ok((model, instance, Vec::new()));
     }
-    let changes = crate::load::read_statement_files(&instance, sources, &statements)
-        .map_err(|_| Retry::Fallback)?;
+    // Each fact that holds wherever it is stated goes into the model as it is read: the
+    // facts as strings were all held at once (about 250 MiB at 75,000 users). A read
+    // that fails leaves this model half-built: it is dropped (`Workspace::open` reports).
+    let mut refused = false;
+    let changes = {
+        let mut last: Option<(String, RelId)> = None;
+        let mut row = Vec::new();
+        let mut sink = |b: BaseFact| {
+            if refused {
+                return;
+            }
+            let rel = match &last {
+                Some((name, rel)) if *name == b.relation && same_shape(program, *rel, &b) => *rel,
+                _ => match check_base_fact(&b, program) {
+                    Ok(rel) => {
+                        last = Some((b.relation.clone(), rel));
+                        rel
+                    }
+                    Err(_) => {
+                        refused = true;
+                        return;
+                    }
+                },
+            };
+            row.clear();
+            row.extend(b.values.iter().map(|c| match c {
+                Const::Sym(s) => model.intern_sym(s),
+                Const::Num(n) => model.intern_num(*n),
+            }));
+            model.add_fact(rel, &row, b.span);
+            // A session's instance takes the facts over; a batch command drops them.
+            if session {
+                instance.keep(b);
+            }
+        };
+        // The instance is empty here: the read is checked against an empty one.
+        crate::load::read_statement_files_streaming(
+            &Instance::new(),
+            sources,
+            &statements,
+            &mut sink,
+        )
+    };
+    let changes = changes.map_err(|_| Retry::Fallback)?;
+    if refused {
+        return Err(Retry::Fallback);
+    }
     for a in &changes.actions {
         check_base_fact(&a.fact, program).map_err(|_| Retry::Fallback)?;
     }
     let crate::facts::Changes {
-        add,
-        actions,
-        warnings,
-        ..
+        actions, warnings, ..
     } = changes;
-    let mut last: Option<(&str, RelId)> = None;
-    let mut row = Vec::new();
-    for b in &add {
-        let rel = match last {
-            Some((name, rel)) if name == b.relation && same_shape(program, rel, b) => rel,
-            _ => {
-                let rel = check_base_fact(b, program).map_err(|_| Retry::Fallback)?;
-                last = Some((&b.relation, rel));
-                rel
-            }
-        };
-        row.clear();
-        row.extend(b.values.iter().map(|c| match c {
-            Const::Sym(s) => model.intern_sym(s),
-            Const::Num(n) => model.intern_num(*n),
-        }));
-        model.add_fact(rel, &row, b.span);
-    }
-    // The facts as strings are done with before the actions are applied (which evaluates):
-    // a session's instance takes them over, a batch command drops them (134 MiB at the
-    // peak of a 75,000-user open).
-    if session {
-        for f in add {
-            instance.keep(f);
-        }
-    } else {
-        drop(add);
-    }
     // A limit reached while checking the actions: `Workspace::open` reports it.
     let applied = crate::history::apply(&mut model, &actions, limits, session)
         .map_err(|_| Retry::Fallback)?;

@@ -293,6 +293,18 @@ impl Instance {
         read::read_parsed(self, sources, parsed)
     }
 
+    /// As [`Instance::read_parsed`], handing each fact of `Changes::add` to `sink` as it
+    /// is read instead of collecting them (the returned `add` is empty). On an error the
+    /// sink has seen some facts of the failed read: build only what can be dropped.
+    pub fn read_parsed_streaming(
+        &self,
+        sources: &SourceMap,
+        parsed: Vec<(Vec<Stmt>, Vec<Diagnostic>)>,
+        sink: &mut dyn FnMut(BaseFact),
+    ) -> Result<Changes, Vec<Diagnostic>> {
+        read::read_streaming(self, sources, parsed, sink)
+    }
+
     /// Record a successful read (call after the loader has applied `changes` to the model).
     pub fn apply(&mut self, changes: &Changes) {
         for r in &changes.remove {

@@ -318,10 +318,35 @@ pub fn read_statement_files(
     sources: &SourceMap,
     files: &[FileId],
 ) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
+    read_statement_files_into(instance, sources, files, None)
+}
+
+/// [`read_statement_files`], handing each fact of `Changes::add` to `sink` as it is read
+/// (see [`crate::facts::Instance::read_parsed_streaming`]); `--keep-going` collects them
+/// and hands them over at the end.
+pub fn read_statement_files_streaming(
+    instance: &crate::facts::Instance,
+    sources: &SourceMap,
+    files: &[FileId],
+    sink: &mut dyn FnMut(BaseFact),
+) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
+    read_statement_files_into(instance, sources, files, Some(sink))
+}
+
+fn read_statement_files_into(
+    instance: &crate::facts::Instance,
+    sources: &SourceMap,
+    files: &[FileId],
+    sink: Option<&mut dyn FnMut(BaseFact)>,
+) -> Result<crate::facts::Changes, Vec<Diagnostic>> {
     let parsed = crate::import::parse_files(sources, files);
     crate::engine::limits::check().map_err(|e| vec![eval_diagnostic(e)])?;
     if crate::facts::keep_going::active() {
-        return crate::facts::keep_going::read(instance, sources, parsed);
+        let mut changes = crate::facts::keep_going::read(instance, sources, parsed)?;
+        if let Some(sink) = sink {
+            std::mem::take(&mut changes.add).into_iter().for_each(sink);
+        }
+        return Ok(changes);
     }
     // One mistake, one error: a YAML file that does not parse yields none of its
     // resources, so every reference to them elsewhere would be an error too (one typo
@@ -334,7 +359,10 @@ pub fn read_statement_files(
             .filter(unreadable)
             .collect());
     }
-    instance.read_parsed(sources, parsed)
+    match sink {
+        Some(sink) => instance.read_parsed_streaming(sources, parsed, sink),
+        None => instance.read_parsed(sources, parsed),
+    }
 }
 
 /// Fact paths with each directory replaced by the files in it (recursively, sorted by

@@ -154,3 +154,36 @@ fn every_error_is_the_ordinary_one() {
     let out = same(RULES, &[("f.facts", "path(a, b).")]);
     assert!(out.contains("F0601"), "{out}");
 }
+
+/// The statement reader hands each fact to the model as it reads it (issue 25): a read
+/// that fails after thousands of facts went in must still load nothing and report what
+/// `Workspace::open` reports, in a session and in a batch command.
+#[test]
+fn a_statement_read_that_fails_late_loads_nothing() {
+    let text = grantlog::generate::instance(3, 200);
+    let rules = grantlog::shipped::rules();
+    let limits = Limits::default();
+    for bad in [
+        // A check of the reader's (an unknown grantee), after every other statement.
+        "grant can_use_secret on t0-secret-1 in t0 to nobody-such by u0.\n",
+        // A raw fact of no relation of the rules: the model refuses it mid-read.
+        "no_such_relation(a, b).\n",
+        // A fact of a derived relation, stated (F0601).
+        "permission(u0, t0, t0-secret-1, can_use_secret).\n",
+    ] {
+        let facts = vec![Text::new("g.facts", format!("{text}{bad}"))];
+        for session in [true, false] {
+            let slow = outcome(Workspace::open(&rules, &facts, &limits));
+            let fast = outcome(inputs::open(&rules, facts.clone(), &limits, session));
+            assert_eq!(fast, slow, "{bad}");
+            assert!(fast.contains("error["), "{bad}: {fast}");
+            assert!(!fast.contains("constants"), "loaded after an error: {bad}");
+        }
+    }
+    // Without the bad statement the same text loads, to the same model either way.
+    let facts = vec![Text::new("g.facts", text.as_str())];
+    let slow = outcome(Workspace::open(&rules, &facts, &limits));
+    let fast = outcome(inputs::open(&rules, facts, &limits, true));
+    assert_eq!(fast, slow);
+    assert!(fast.contains("constants"), "{fast}");
+}

@@ -3,7 +3,7 @@
 //! written, then every index, the indexes shared out over two threads. Each index is its
 //! own tables, so linking them is independent work; it is most of an insert.
 
-use super::{spread, Index, Pending, Prov, Rows};
+use super::{row_hash, spread, Index, Pending, Prov, Rows};
 use crate::engine::Value;
 use hashbrown::HashTable;
 
@@ -17,9 +17,14 @@ impl Rows {
     pub fn with_room(&self, additional: usize) -> Rows {
         let n = self.len as usize;
         let grown = |x: usize| x + (x * additional).div_ceil(n.max(1));
+        // Entries hold no hash: each is hashed again from its row (in row order, which
+        // reads the rows in order).
         let mut dedup = HashTable::with_capacity(self.dedup.len() + additional);
-        for e in &self.dedup {
-            dedup.insert_unique(spread(e.hash), *e, |e| spread(e.hash));
+        let (data, arity) = (&self.data, self.arity);
+        let mut ids: Vec<u32> = self.dedup.iter().copied().collect();
+        ids.sort_unstable();
+        for r in ids {
+            dedup.insert_unique(row_hash(data, arity, r), r, |&x| row_hash(data, arity, x));
         }
         let indexes = (self.indexes.iter())
             .map(|index| {

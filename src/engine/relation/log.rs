@@ -57,7 +57,7 @@ impl Rows {
                 }
             }
             let hash = hash_values(row.iter().copied());
-            if let Ok(e) = self.dedup.find_entry(spread(hash), |e| e.row == r) {
+            if let Ok(e) = self.dedup.find_entry(spread(hash), |&e| e == r) {
                 e.remove();
             }
             match self.prov[r as usize].rule {

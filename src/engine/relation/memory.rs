@@ -1,7 +1,7 @@
 //! Bytes held by one relation's structures, for the memory table (`benches/memory.rs`):
 //! what each vector and table has allocated (capacity, not length), so growth slack counts.
 
-use super::{Entry, Rows};
+use super::Rows;
 use std::mem::size_of;
 
 /// Bytes allocated per structure of one relation (or summed over several).
@@ -60,7 +60,7 @@ impl Rows {
         let mut m = RowsMemory {
             rows: self.data.capacity() * size_of::<super::Value>(),
             prov: self.prov.capacity() * size_of::<super::Prov>(),
-            dedup: table_bytes::<Entry>(self.dedup.capacity()),
+            dedup: table_bytes::<u32>(self.dedup.capacity()),
             log: self.log.as_ref().map_or(0, |l| u32s(&l.links)),
             held: self.len as usize,
             indexes: self.indexes.len(),

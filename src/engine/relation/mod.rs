@@ -2,8 +2,8 @@
 //!
 //! Rows live flat in one `Vec<Value>` with stride = arity; a row id is its position.
 //! Rows are only appended, so the semi-naive "stable / delta / all" sets are row-id
-//! ranges. A dedup table (`HashTable<u32>` of row ids, hashed and compared through the
-//! row slice, so keys are not stored twice) keeps rows unique. Each index maps the
+//! ranges. A dedup table (`HashTable<u32>` of row ids alone, hashed and compared through
+//! the row slice, so keys and hashes are not stored twice) keeps rows unique. Each index maps the
 //! fx-hash of its key columns to the ascending list of row ids with that hash, kept as a
 //! chain through a per-row `next` vector (no allocation per key); a probe verifies the key
 //! columns (hashes can collide) and stops at the first row past its range. Provenance is
@@ -49,8 +49,8 @@ pub(crate) struct Prov {
     pub detail: u32,
 }
 
-/// The fx-hash of a sequence of values, folded to 32 bits: tables keep it next to the row
-/// id, so growing a table never reads row data.
+/// The fx-hash of a sequence of values, folded to 32 bits: index tables keep it per key,
+/// so growing them never reads row data.
 #[inline]
 pub(crate) fn hash_values(values: impl Iterator<Item = Value>) -> u32 {
     let mut h = FxHasher::default();
@@ -67,10 +67,15 @@ fn spread(h: u32) -> u64 {
     u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-#[derive(Clone, Copy)]
-struct Entry {
-    hash: u32,
-    row: u32,
+/// The dedup table's hash of row `r`, recomputed from its values when the table grows:
+/// an entry is the row id alone (4 bytes, not 8 with the hash beside it: 43 MiB at
+/// 75,000 users). Probes need no stored hash: the table's control bytes hold 7 bits of
+/// it, which filter out all but about one wrong row in a hundred before its values are
+/// compared.
+#[inline]
+fn row_hash(data: &[Value], arity: usize, r: u32) -> u64 {
+    let start = r as usize * arity;
+    spread(hash_values(data[start..start + arity].iter().copied()))
 }
 
 /// Rows with one key hash, as a chain through `Index::next`: ascending row ids.
@@ -187,7 +192,8 @@ pub(crate) struct Rows {
     base: u32,
     /// How many rows are dead.
     dead: u32,
-    dedup: HashTable<Entry>,
+    /// Row ids, by [`row_hash`].
+    dedup: HashTable<u32>,
     indexes: Vec<Index>,
     prov: Vec<Prov>,
     /// While a transaction writes this relation: how to take its appends off again.
@@ -311,10 +317,11 @@ impl Rows {
         self.dead -= 1;
         self.base += u32::from(prov.rule == BASE);
         self.prov[r as usize] = prov;
-        let hash = hash_values(self.row(r).iter().copied());
-        if self.dedup.find(spread(hash), |e| e.row == r).is_none() {
+        let hash = spread(hash_values(self.row(r).iter().copied()));
+        if self.dedup.find(hash, |&e| e == r).is_none() {
+            let (data, arity) = (&self.data, self.arity);
             self.dedup
-                .insert_unique(spread(hash), Entry { hash, row: r }, |e| spread(e.hash));
+                .insert_unique(hash, r, |&x| row_hash(data, arity, x));
         }
     }
 
@@ -325,7 +332,7 @@ impl Rows {
     pub fn forget(&mut self, r: u32) {
         debug_assert_eq!(self.prov[r as usize].rule, DEAD);
         let hash = hash_values(self.row(r).iter().copied());
-        if let Ok(e) = self.dedup.find_entry(spread(hash), |e| e.row == r) {
+        if let Ok(e) = self.dedup.find_entry(spread(hash), |&e| e == r) {
             e.remove();
         } else {
             return; // forgotten already
@@ -385,10 +392,8 @@ impl Rows {
     #[inline]
     pub fn find_by(&self, hash: u32, mut eq: impl FnMut(&[Value]) -> bool) -> Option<u32> {
         self.dedup
-            .find(spread(hash), |e| {
-                e.hash == hash && self.is_alive(e.row) && eq(self.row(e.row))
-            })
-            .map(|e| e.row)
+            .find(spread(hash), |&e| self.is_alive(e) && eq(self.row(e)))
+            .copied()
     }
 
     /// The row with hash `hash` that `eq` accepts, seen through `vis` (dead rows stay in
@@ -405,10 +410,10 @@ impl Rows {
             return self.find_by(hash, eq);
         }
         self.dedup
-            .find(spread(hash), |e| {
-                e.hash == hash && self.visible(e.row, rel, vis) && eq(self.row(e.row))
+            .find(spread(hash), |&e| {
+                self.visible(e, rel, vis) && eq(self.row(e))
             })
-            .map(|e| e.row)
+            .copied()
     }
 
     /// The key columns of index `i`.
@@ -435,7 +440,9 @@ impl Rows {
     pub fn reserve(&mut self, additional: usize) {
         self.data.reserve(additional * self.arity);
         self.prov.reserve(additional);
-        self.dedup.reserve(additional, |e| spread(e.hash));
+        let (data, arity) = (&self.data, self.arity);
+        self.dedup
+            .reserve(additional, |&x| row_hash(data, arity, x));
         for index in &mut self.indexes {
             index.next.reserve(additional);
             if index.linked_back {
@@ -465,9 +472,9 @@ impl Rows {
     /// The dedup entry of the next row, whose tuple (hash `hash`) is known to be absent.
     #[inline]
     fn enter(&mut self, hash: u32) {
-        let row = self.len;
+        let (row, data, arity) = (self.len, &self.data, self.arity);
         self.dedup
-            .insert_unique(spread(hash), Entry { hash, row }, |e| spread(e.hash));
+            .insert_unique(spread(hash), row, |&x| row_hash(data, arity, x));
     }
 
     /// Appends `tuple` (hash `hash`) unless a live row holds it, with one probe of the
@@ -476,15 +483,15 @@ impl Rows {
     pub fn insert_if_absent(&mut self, hash: u32, tuple: &[Value], prov: Prov) -> bool {
         let (r, arity, dead) = (self.len, self.arity, self.dead);
         let (data, provs) = (&self.data, &self.prov);
-        let same = |e: &Entry| {
-            e.hash == hash
-                && (dead == 0 || provs[e.row as usize].rule != DEAD)
-                && &data[e.row as usize * arity..(e.row as usize + 1) * arity] == tuple
+        let same = |&e: &u32| {
+            (dead == 0 || provs[e as usize].rule != DEAD)
+                && &data[e as usize * arity..(e as usize + 1) * arity] == tuple
         };
-        match self.dedup.entry(spread(hash), same, |e| spread(e.hash)) {
+        let rehash = |&x: &u32| row_hash(data, arity, x);
+        match self.dedup.entry(spread(hash), same, rehash) {
             hashbrown::hash_table::Entry::Occupied(_) => false,
             hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(Entry { hash, row: r });
+                v.insert(r);
                 self.append(tuple, prov);
                 true
             }
