@@ -32,6 +32,7 @@ pub mod explore_search;
 pub mod explorer;
 pub mod files;
 pub mod history;
+pub mod kept;
 pub mod metrics;
 pub mod reload;
 pub mod routes;
@@ -60,6 +61,9 @@ pub struct Config {
     pub quiet: bool,
     /// Revisions the watch stream keeps for resuming.
     pub keep_events: usize,
+    /// Changes whose texts are kept (`--keep-changes`), and their most bytes.
+    pub keep_changes: usize,
+    pub keep_change_bytes: usize,
     /// How AuthZEN requests map to the rules, if given.
     pub authzen: Option<Text>,
     /// `--watch`: the files to read again when they change.

@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 
 /// The worked example, as `grantlog serve` with no inputs opens it.
 fn worked_example() -> Server {
+    worked_example_keeping(super::kept::KEPT_CHANGES)
+}
+
+/// The worked example, keeping the texts of the last `keep_changes` changes.
+fn worked_example_keeping(keep_changes: usize) -> Server {
     let inputs = crate::inputs::gather(&[], &[]).expect("the shipped inputs");
     let config = Config {
         rules: inputs.rules,
@@ -21,6 +26,8 @@ fn worked_example() -> Server {
         max_body: 1 << 20,
         quiet: true,
         keep_events: 100,
+        keep_changes,
+        keep_change_bytes: super::kept::KEPT_CHANGE_BYTES,
         authzen: None,
         watch: None,
         alt_rules: Vec::new(),
@@ -131,4 +138,54 @@ fn an_accepted_change_keeps_no_undo_step() {
             i + 1
         );
     }
+}
+
+#[test]
+fn changes_keep_no_warnings_and_only_the_last_texts() {
+    let server = worked_example_keeping(3);
+    let (warnings, texts) = {
+        let live = server.read();
+        (live.ws.warnings.len(), live.ws.sources.text_bytes())
+    };
+    // A grant given and taken back, with a revocation that revokes nothing (F0501).
+    let grant = "grant can_use_secret on sf-creds in engineering to sam by maria.";
+    let revoke = "revoke can_use_secret on sf-creds in engineering from dana by maria.";
+    let mut sizes = Vec::new();
+    for i in 0..8 {
+        let body = if i % 2 == 0 {
+            serde_json::json!({ "assert": grant })
+        } else {
+            serde_json::json!({ "retract": grant, "assert": revoke })
+        };
+        let req: super::changes::ChangeRequest =
+            serde_json::from_value(body).expect("a change request");
+        let answer = super::changes::change(&server, &req, "api").expect("applied");
+        if i % 2 == 1 {
+            assert_eq!(answer["warnings"][0]["code"], "F0501", "{answer}");
+        }
+        sizes.push(req.assert.map_or(0, |t| t.len()) + req.retract.map_or(0, |t| t.len()));
+    }
+    let live = server.read();
+    assert_eq!(
+        live.ws.warnings.len(),
+        warnings,
+        "the changes' warnings accumulate in the model"
+    );
+    assert_eq!(live.applied.len(), 3);
+    assert_eq!(live.applied.dropped(), Some((1, 5)));
+    // The model's sources hold the texts of the last 3 changes (each with its final dot,
+    // already there), not of the 5 before.
+    assert_eq!(
+        live.ws.sources.text_bytes(),
+        texts + sizes[5..].iter().sum::<usize>()
+    );
+    let names: Vec<&str> = (0..live.ws.sources.len() as u32)
+        .map(|i| live.ws.sources.file(crate::source::FileId(i)).name.as_str())
+        .filter(|n| n.starts_with("change-"))
+        .collect();
+    assert!(
+        names.contains(&"change-1-assert.facts (text dropped)"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"change-8-assert.facts"), "{names:?}");
 }
