@@ -80,11 +80,7 @@ fn request(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> 
 fn a_check_waiting_for_a_change_leaves_the_async_worker_free() {
     let server = Arc::new(worked_example());
     // One async worker: a request that blocked it would stop every other.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = super::runtime(Some(1)).expect("runtime");
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("listen");
@@ -188,4 +184,56 @@ fn changes_keep_no_warnings_and_only_the_last_texts() {
         "{names:?}"
     );
     assert!(names.contains(&"change-8-assert.facts"), "{names:?}");
+}
+
+/// The server runtimes' threads in this process (by name, from /proc; 0 where there is
+/// none): other tests run beside this one.
+fn server_threads() -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim() == super::THREAD_NAME)
+        .count()
+}
+
+#[test]
+fn checks_waiting_for_a_change_use_a_bounded_number_of_threads() {
+    let server = Arc::new(worked_example());
+    let runtime = super::runtime(Some(1)).expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("listen");
+    let addr = listener.local_addr().expect("address");
+    let app = super::routes::router(Arc::clone(&server));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    // A change in progress (the test holds the write lock), and 40 checks waiting for it,
+    // each on a blocking thread: at most MAX_BLOCKING_THREADS of them at once.
+    let change = server.write();
+    let checks: Vec<_> = (0..40)
+        .map(|_| {
+            std::thread::spawn(move || {
+                request(
+                    addr,
+                    "POST",
+                    "/v1/check",
+                    r#"{"fact": "can_run(engineering, sales-360)"}"#,
+                )
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let threads = server_threads();
+    drop(change);
+    for c in checks {
+        let answer = c.join().expect("a check");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    // 16 blocking threads, this runtime's worker, and the other test's runtime (one
+    // worker, a blocking thread). Without a bound: 41.
+    assert!(
+        threads <= 16 + 3,
+        "{threads} server threads for 40 checks waiting for a change"
+    );
 }
