@@ -56,16 +56,25 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        if offset > self.text.len() {
+            // The text was dropped ([`SourceMap::forget_text`]): the line is still known,
+            // the column is not.
+            return (self.line_of(offset) + 1, 1);
+        }
+        let line = self.line_of(offset);
         let start = self.line_starts[line];
         let col = self.text[start..floor_char_boundary(&self.text, offset)]
             .chars()
             .count();
         (line + 1, col + 1)
+    }
+
+    /// The 0-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
     }
 
     /// The text of a 1-based line, without its line break.
@@ -78,7 +87,9 @@ impl SourceFile {
             .get(line)
             .copied()
             .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        // Nothing when the text was dropped.
+        let text = self.text.get(start..end).unwrap_or("");
+        text.trim_end_matches(['\n', '\r'])
     }
 }
 
@@ -88,6 +99,9 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     }
     i
 }
+
+/// What the name of a file whose text was dropped ends with.
+pub const FORGOTTEN: &str = " (text dropped)";
 
 /// All files read in one session (rules, facts, REPL lines, embedded rules).
 #[derive(Clone, Debug, Default)]
@@ -111,6 +125,27 @@ impl SourceMap {
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
+    }
+
+    /// Drops a file's text, keeping its name (marked "text dropped") and where its lines
+    /// start: spans into it still name the file and line. For a holder that adds files
+    /// for as long as it runs (the server, a file per change) and must not keep them all.
+    pub fn forget_text(&mut self, id: FileId) {
+        let Some(file) = self.files.get_mut(id.0 as usize) else {
+            return;
+        };
+        if file.text.is_empty() {
+            return;
+        }
+        file.text = String::new();
+        file.name.push_str(FORGOTTEN);
+        file.name.shrink_to_fit();
+        file.line_starts.shrink_to_fit();
+    }
+
+    /// Bytes of text the files hold.
+    pub fn text_bytes(&self) -> usize {
+        self.files.iter().map(|f| f.text.len()).sum()
     }
 
     /// Drop files added after `len` files: used to roll back a load that failed.

@@ -67,6 +67,11 @@ pub struct ServeArgs {
     /// Revisions the watch stream keeps in memory for resuming (`since=N`).
     #[arg(long, value_name = "N", default_value_t = crate::serve::watch::KEPT_EVENTS)]
     pub keep_events: usize,
+    /// Changes whose statements are kept in memory: the explorer's rule change replays
+    /// them (with --data, older ones are read from the history), and proofs quote them.
+    /// Older changes' texts are dropped; proofs citing them still name their revision.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::kept::KEPT_CHANGES)]
+    pub keep_changes: usize,
     /// A rule file the explorer's rule change may compare the live model with (its
     /// decisions gained and lost, with proofs); repeat for several.
     #[arg(long = "alt-rules", value_name = "FILE")]
@@ -137,6 +142,8 @@ pub fn run(args: &ServeArgs) -> u8 {
         max_body: args.max_body,
         quiet: args.quiet,
         keep_events: args.keep_events,
+        keep_changes: args.keep_changes,
+        keep_change_bytes: crate::serve::kept::KEPT_CHANGE_BYTES,
         authzen,
         watch: args.watch.then(|| crate::serve::files::Watched {
             rules: args.rules.clone(),

@@ -207,7 +207,7 @@ mod tests {
             ws,
             revision: 0,
             decisions: Vec::new(),
-            applied: Vec::new(),
+            applied: crate::serve::kept::Kept::new(0, 0),
         };
         let probes = Probes::build(&m, live.ws.model.program_arc());
         let column = |q: &str| run(&live, q).expect("a query").1;

@@ -164,6 +164,7 @@ pub fn change(server: &Server, req: &ChangeRequest, source: &str) -> Result<Json
         format!("change-{next}")
     };
     let before = live.ws.sources.len();
+    let warned = live.ws.warnings.len();
     let (gained, lost, steps) = match apply_texts(&mut live.ws, &name, retract, assert) {
         Ok(ok) => ok,
         Err(diags) => {
@@ -176,12 +177,20 @@ pub fn change(server: &Server, req: &ChangeRequest, source: &str) -> Result<Json
     };
     let gained = decisions_only(gained, &live.decisions);
     let lost = decisions_only(lost, &live.decisions);
+    // The change's warnings are answered, not kept with the model's: they would
+    // accumulate with the changes, and nothing reads them there.
+    let warnings = {
+        let w = live.ws.warnings.split_off(warned);
+        super::api::warnings(&w, &live.ws.sources)
+    };
     if req.dry_run {
         undo(&mut live.ws, steps);
         // Undone, nothing refers to the dry run's texts any more: without this, every
         // dry run would grow the model's sources for good.
         live.ws.sources.truncate(before);
-        return Ok(answer(live.revision, &gained, &lost, true));
+        let mut body = answer(live.revision, &gained, &lost, true);
+        body["warnings"] = warnings;
+        return Ok(body);
     }
     let event = Event {
         revision: next,
@@ -210,16 +219,26 @@ pub fn change(server: &Server, req: &ChangeRequest, source: &str) -> Result<Json
     // instance before it for as long as 100 more changes.
     live.ws.forget_undo();
     live.revision = next;
-    live.applied.push(Applied {
-        revision: next,
-        retract: retract.to_string(),
-        assert: assert.to_string(),
-    });
-    let body = answer(next, &event.gained, &event.lost, false);
+    keep(&mut live, next, retract, assert, before);
+    let mut body = answer(next, &event.gained, &event.lost, false);
+    body["warnings"] = warnings;
     server.events.publish(event);
     drop(live);
     server.published(next);
     Ok(body)
+}
+
+/// Keeps the texts of the change just applied (its source files are those from `first`
+/// on), within the bounds of `--keep-changes`.
+fn keep(live: &mut Live, revision: u64, retract: &str, assert: &str, first: usize) {
+    let files = (first as u32, live.ws.sources.len() as u32);
+    let applied = Applied {
+        revision,
+        retract: retract.to_string(),
+        assert: assert.to_string(),
+        files,
+    };
+    live.applied.push(applied, &mut live.ws.sources);
 }
 
 fn answer(revision: u64, gained: &[Tuple], lost: &[Tuple], dry_run: bool) -> Json {
@@ -235,17 +254,16 @@ fn answer(revision: u64, gained: &[Tuple], lost: &[Tuple], dry_run: bool) -> Jso
 pub fn replay(live: &mut Live, revision: u64, retract: &str, assert: &str) -> Result<(), String> {
     let limits = live.ws.limits;
     live.ws.limits = Limits::default();
+    let (before, warned) = (live.ws.sources.len(), live.ws.warnings.len());
     let result = apply_texts(&mut live.ws, &format!("change-{revision}"), retract, assert);
     live.ws.limits = limits;
     match result {
         Ok(_) => {
             live.ws.forget_undo();
+            // Answered when the change was made; not kept (see `change`).
+            live.ws.warnings.truncate(warned);
             live.revision = revision;
-            live.applied.push(Applied {
-                revision,
-                retract: retract.to_string(),
-                assert: assert.to_string(),
-            });
+            keep(live, revision, retract, assert, before);
             Ok(())
         }
         Err(d) => Err(format!(

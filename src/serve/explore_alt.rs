@@ -10,7 +10,8 @@
 //! models into owned rows so that it outlives the borrow; the models are kept for proofs.
 
 use super::api::ApiError;
-use super::state::{Applied, Server};
+use super::kept::{Applied, ToReplay};
+use super::state::Server;
 use crate::diff::{self, Diff};
 use crate::engine::{Limits, Value};
 use crate::load::Text;
@@ -270,7 +271,7 @@ fn compute(server: &Server, rules: &Text, evaluation: u64) -> Result<Computed, (
             live.ws.successor(),
             live.revision,
             live.decisions.clone(),
-            live.applied.clone(),
+            live.applied.to_replay(),
         )
     };
     // Bounded like the opening of the instance: by its memory, not by the request timeout.
@@ -292,7 +293,8 @@ fn compute(server: &Server, rules: &Text, evaluation: u64) -> Result<Computed, (
             // As the server opened them (`session`: the instance kept for the changes).
             let mut ws = crate::inputs::open(&rules, old.fact_texts.clone(), &limits, true)
                 .map_err(|f| failed(ApiError::diagnostics(&f.diagnostics, &f.sources)))?;
-            let left_out = replay(&mut ws, &applied);
+            let (applied, mut left_out) = to_replay(server, applied);
+            left_out.extend(replay(&mut ws, &applied));
             (ws, left_out)
         }
     };
@@ -312,6 +314,44 @@ fn compute(server: &Server, rules: &Text, evaluation: u64) -> Result<Computed, (
         summary,
         changed,
     })
+}
+
+/// The changes to replay: those whose texts the server kept, after those it dropped
+/// (`--keep-changes`) read from the history under `--data`. Without a history the dropped
+/// ones are left out, and said (`{"revision", "last_revision", "message"}`): their
+/// decisions then show as differences between the rules.
+fn to_replay(server: &Server, r: ToReplay) -> (Vec<Applied>, Vec<Json>) {
+    let Some((first, last)) = r.dropped else {
+        return (r.kept, Vec::new());
+    };
+    // The history holds every change: the dropped ones are read from it rather than kept
+    // in memory (a replay that needs them reads them once; the server does not hold them
+    // for as long as it runs).
+    let read = server.history.as_ref().map(|h| {
+        let h = h.lock().unwrap_or_else(|e| e.into_inner());
+        h.texts_between(r.opened_at, last)
+    });
+    let why = match read {
+        Some(Ok(mut older)) => {
+            older.extend(r.kept);
+            return (older, Vec::new());
+        }
+        Some(Err(e)) => format!("the history could not be read: {e}"),
+        None => format!(
+            "the server keeps the statements of the last {} changes (--keep-changes) and was started without --data, whose history would hold them",
+            r.max_changes
+        ),
+    };
+    let message = format!(
+        "changes {first} to {last} were not replayed under these rules: {why}; the decisions they changed show as differences"
+    );
+    let left_out = json!({
+        "revision": first,
+        "last_revision": last,
+        "message": message,
+        "diagnostics": [],
+    });
+    (r.kept, vec![left_out])
 }
 
 /// Applies `applied` in order on `ws` (opened on the fact files under other rules), as

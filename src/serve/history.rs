@@ -9,6 +9,7 @@
 //! types.
 
 use super::changes::Tuple;
+use super::kept::Applied;
 use super::state::Live;
 use super::watch::Event;
 use crate::load::Text;
@@ -155,6 +156,28 @@ impl History {
             }
         }
         tx.commit().map_err(|e| e.to_string())
+    }
+
+    /// The texts of the changes after revision `after` up to `upto`, oldest first (for
+    /// the explorer's replay of changes whose texts the server no longer keeps). Their
+    /// source files are not the model's: `files` is empty.
+    pub fn texts_between(&self, after: u64, upto: u64) -> Result<Vec<Applied>, String> {
+        let db = self.db()?;
+        let err = |e: rusqlite::Error| e.to_string();
+        let mut stmt = db
+            .prepare("SELECT revision, retract_text, assert_text FROM changes WHERE revision > ?1 AND revision <= ?2 ORDER BY revision")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![after as i64, upto as i64], |r| {
+                Ok(Applied {
+                    revision: r.get::<_, i64>(0)? as u64,
+                    retract: r.get(1)?,
+                    assert: r.get(2)?,
+                    files: (0, 0),
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
     }
 
     /// The last `n` changes, oldest first, with their decisions.

@@ -121,7 +121,7 @@ pub fn swap_rules(
         live.revision = next;
         if reopened {
             // Opened from the files as they are now: no change is applied on them.
-            live.applied.clear();
+            live.applied.reopened(next);
         }
         server.events.publish(event);
         // The old model is freed outside the lock (hundreds of MiB take a while).

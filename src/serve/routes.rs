@@ -289,7 +289,10 @@ fn holds(
 /// `POST /v1/check {"fact": "can_run(engineering, sales-360)", "explain": "whynot"}`:
 /// `{"fact", "holds", "revision"}`, with `"proof"` (when it holds) or `"whynot"` (when
 /// not) as `grantlog explain --format json` prints them.
-async fn check(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesRejection>) -> Answer {
+async fn check(
+    State(server): State<Arc<Server>>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let req: CheckRequest = body(bytes)?;
     reach(&server, req.at_least_revision).await?;
     let (sources, mut atom) = ground_fact("fact", &req.fact)?;
@@ -325,7 +328,7 @@ async fn check(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesReje
                 w.to_json(&live.ws.sources)
             };
             finish_scope()?;
-            return Ok(out.into());
+            return Ok(axum::Json(out).into_response());
         }
         let live = server.read();
         let warns = crate::lint::check_atom(live.ws.model.symbols(), &mut atom);
@@ -339,9 +342,19 @@ async fn check(State(server): State<Arc<Server>>, bytes: Result<Bytes, BytesReje
             Json::Null
         };
         finish_scope()?;
-        Ok(out.into())
+        Ok(axum::Json(out).into_response())
     })
     .await
+}
+
+/// The answer of a check without explanation, serialised as it is: the common request
+/// builds no JSON tree (the same members as [`check_json`]'s, in the same order).
+#[derive(serde::Serialize)]
+struct PlainCheck {
+    fact: String,
+    holds: bool,
+    revision: u64,
+    warnings: Json,
 }
 
 /// A check without explanation: `{"fact", "holds", "revision", "warnings"}`.
@@ -349,10 +362,16 @@ fn plain_check(
     live: &super::state::Live,
     mut atom: Atom,
     sources: &crate::source::SourceMap,
-) -> Answer {
+) -> Result<Response, ApiError> {
     let warns = crate::lint::check_atom(live.ws.model.symbols(), &mut atom);
     let holds = holds(live, &atom, sources)?;
-    Ok(check_json(&atom, holds, live.revision, &warns, sources).into())
+    let answer = PlainCheck {
+        fact: fact_text(&atom),
+        holds,
+        revision: live.revision,
+        warnings: warnings(&warns, sources),
+    };
+    Ok(axum::Json(answer).into_response())
 }
 
 /// An explanation cut short by a limit is an error, not a partial answer.
@@ -362,15 +381,21 @@ fn finish_scope() -> Result<(), ApiError> {
 }
 
 fn fact_text(atom: &Atom) -> String {
-    let args: Vec<String> = atom
-        .args
-        .iter()
-        .map(|t| match t {
-            Term::Const(c, _) => crate::table::plain(c),
-            _ => "_".to_string(),
-        })
-        .collect();
-    format!("{}({})", atom.relation.name, args.join(", "))
+    let mut text = String::with_capacity(64);
+    text.push_str(&atom.relation.name);
+    text.push('(');
+    for (i, t) in atom.args.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        match t {
+            Term::Const(Const::Sym(s), _) => text.push_str(s),
+            Term::Const(Const::Num(n), _) => text.push_str(&n.to_string()),
+            _ => text.push('_'),
+        }
+    }
+    text.push(')');
+    text
 }
 
 fn check_json(

@@ -2,6 +2,8 @@
 //! the watch stream, the revision waiters.
 
 use super::history::History;
+pub use super::kept::Applied;
+use super::kept::Kept;
 use super::metrics::Metrics;
 use super::watch::EventLog;
 use super::Config;
@@ -19,20 +21,12 @@ pub struct Live {
     /// Relations whose tuples are decisions: what `gained`/`lost` and the watch report.
     /// They change with the rules (`--watch`).
     pub decisions: Vec<String>,
-    /// The changes applied since the model's fact files were read (`ws.fact_texts`), in
-    /// order: the explorer replays them on those files under other rules when the two
-    /// programs cannot be matched up (`explore_alt`). Emptied when a `--watch` of the
-    /// rules opens the model again from the files.
-    pub applied: Vec<Applied>,
-}
-
-/// One accepted change as `POST /v1/changes` (or a `--watch` edit of the facts, or the
-/// history on start) applied it: the texts given to `changes::apply_texts`.
-#[derive(Clone, Debug)]
-pub struct Applied {
-    pub revision: u64,
-    pub retract: String,
-    pub assert: String,
+    /// The texts of the last changes applied since the model's fact files were read
+    /// (`ws.fact_texts`), bounded (`--keep-changes`): the explorer replays them on those
+    /// files under other rules when the two programs cannot be matched up
+    /// (`explore_alt`). Emptied when a `--watch` of the rules opens the model again from
+    /// the files.
+    pub applied: Kept,
 }
 
 pub struct Server {
@@ -84,7 +78,7 @@ impl Server {
             ws,
             revision: 0,
             decisions,
-            applied: Vec::new(),
+            applied: Kept::new(config.keep_changes, config.keep_change_bytes),
         };
         let history = match &config.data {
             Some(dir) => {

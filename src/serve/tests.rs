@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 
 /// The worked example, as `grantlog serve` with no inputs opens it.
 fn worked_example() -> Server {
+    worked_example_keeping(super::kept::KEPT_CHANGES)
+}
+
+/// The worked example, keeping the texts of the last `keep_changes` changes.
+fn worked_example_keeping(keep_changes: usize) -> Server {
     let inputs = crate::inputs::gather(&[], &[]).expect("the shipped inputs");
     let config = Config {
         rules: inputs.rules,
@@ -21,6 +26,8 @@ fn worked_example() -> Server {
         max_body: 1 << 20,
         quiet: true,
         keep_events: 100,
+        keep_changes,
+        keep_change_bytes: super::kept::KEPT_CHANGE_BYTES,
         authzen: None,
         watch: None,
         alt_rules: Vec::new(),
@@ -73,11 +80,7 @@ fn request(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> 
 fn a_check_waiting_for_a_change_leaves_the_async_worker_free() {
     let server = Arc::new(worked_example());
     // One async worker: a request that blocked it would stop every other.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = super::runtime(Some(1)).expect("runtime");
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("listen");
@@ -131,4 +134,106 @@ fn an_accepted_change_keeps_no_undo_step() {
             i + 1
         );
     }
+}
+
+#[test]
+fn changes_keep_no_warnings_and_only_the_last_texts() {
+    let server = worked_example_keeping(3);
+    let (warnings, texts) = {
+        let live = server.read();
+        (live.ws.warnings.len(), live.ws.sources.text_bytes())
+    };
+    // A grant given and taken back, with a revocation that revokes nothing (F0501).
+    let grant = "grant can_use_secret on sf-creds in engineering to sam by maria.";
+    let revoke = "revoke can_use_secret on sf-creds in engineering from dana by maria.";
+    let mut sizes = Vec::new();
+    for i in 0..8 {
+        let body = if i % 2 == 0 {
+            serde_json::json!({ "assert": grant })
+        } else {
+            serde_json::json!({ "retract": grant, "assert": revoke })
+        };
+        let req: super::changes::ChangeRequest =
+            serde_json::from_value(body).expect("a change request");
+        let answer = super::changes::change(&server, &req, "api").expect("applied");
+        if i % 2 == 1 {
+            assert_eq!(answer["warnings"][0]["code"], "F0501", "{answer}");
+        }
+        sizes.push(req.assert.map_or(0, |t| t.len()) + req.retract.map_or(0, |t| t.len()));
+    }
+    let live = server.read();
+    assert_eq!(
+        live.ws.warnings.len(),
+        warnings,
+        "the changes' warnings accumulate in the model"
+    );
+    assert_eq!(live.applied.len(), 3);
+    assert_eq!(live.applied.dropped(), Some((1, 5)));
+    // The model's sources hold the texts of the last 3 changes (each with its final dot,
+    // already there), not of the 5 before.
+    assert_eq!(
+        live.ws.sources.text_bytes(),
+        texts + sizes[5..].iter().sum::<usize>()
+    );
+    let names: Vec<&str> = (0..live.ws.sources.len() as u32)
+        .map(|i| live.ws.sources.file(crate::source::FileId(i)).name.as_str())
+        .filter(|n| n.starts_with("change-"))
+        .collect();
+    assert!(
+        names.contains(&"change-1-assert.facts (text dropped)"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"change-8-assert.facts"), "{names:?}");
+}
+
+/// The server runtimes' threads in this process (by name, from /proc; 0 where there is
+/// none): other tests run beside this one.
+fn server_threads() -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim() == super::THREAD_NAME)
+        .count()
+}
+
+#[test]
+fn checks_waiting_for_a_change_use_a_bounded_number_of_threads() {
+    let server = Arc::new(worked_example());
+    let runtime = super::runtime(Some(1)).expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("listen");
+    let addr = listener.local_addr().expect("address");
+    let app = super::routes::router(Arc::clone(&server));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    // A change in progress (the test holds the write lock), and 40 checks waiting for it,
+    // each on a blocking thread: at most MAX_BLOCKING_THREADS of them at once.
+    let change = server.write();
+    let checks: Vec<_> = (0..40)
+        .map(|_| {
+            std::thread::spawn(move || {
+                request(
+                    addr,
+                    "POST",
+                    "/v1/check",
+                    r#"{"fact": "can_run(engineering, sales-360)"}"#,
+                )
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let threads = server_threads();
+    drop(change);
+    for c in checks {
+        let answer = c.join().expect("a check");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    // 16 blocking threads, this runtime's worker, and the other test's runtime (one
+    // worker, a blocking thread). Without a bound: 41.
+    assert!(
+        threads <= 16 + 3,
+        "{threads} server threads for 40 checks waiting for a change"
+    );
 }

@@ -110,6 +110,7 @@ mod repl_words;
 mod robust_regress;
 mod serve_api;
 mod serve_authzen;
+mod serve_bounds;
 mod serve_check;
 mod serve_docs;
 mod serve_errors;
