@@ -137,3 +137,33 @@ fn appending_at_once_equals_inserting_one_by_one() {
         assert_eq!(a, one.index_rows(1, key).collect::<Vec<u32>>(), "{i}");
     }
 }
+
+/// The dedup table grows by reading the rows in order while every row is in it, and by
+/// hashbrown's rehash once some are dead: both ways every row is found, no tuple twice.
+#[test]
+fn the_dedup_table_grows_both_ways_and_finds_every_row() {
+    let mut rows = Rows::new(2, &[vec![0]]);
+    let prov = Prov { rule: 0, detail: 1 };
+    let add = |rows: &mut Rows, i: u32| {
+        let t = tuple(i);
+        rows.insert_if_absent(hash_values(t.iter().copied()), &t, prov)
+    };
+    let mut caps = vec![rows.dedup.capacity()];
+    for i in 0..5000 {
+        assert!(add(&mut rows, i));
+        assert!(!add(&mut rows, i / 2), "a tuple held is not added again");
+        caps.push(rows.dedup.capacity());
+    }
+    caps.dedup();
+    assert!(caps.len() > 5, "the table grew several times: {caps:?}");
+    rows.kill(10, 1);
+    for i in 5000..20000 {
+        assert!(add(&mut rows, i)); // grows with a dead row held
+    }
+    for i in 0..20000 {
+        let t = tuple(i);
+        let found = rows.find(hash_values(t.iter().copied()), &t);
+        assert_eq!(found, (i != 10).then_some(i), "row of {i}");
+    }
+    assert_eq!(rows.dedup.len(), 20000, "the dead row keeps its entry until forgotten");
+}
