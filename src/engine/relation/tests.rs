@@ -165,5 +165,9 @@ fn the_dedup_table_grows_both_ways_and_finds_every_row() {
         let found = rows.find(hash_values(t.iter().copied()), &t);
         assert_eq!(found, (i != 10).then_some(i), "row of {i}");
     }
-    assert_eq!(rows.dedup.len(), 20000, "the dead row keeps its entry until forgotten");
+    assert_eq!(
+        rows.dedup.len(),
+        20000,
+        "the dead row keeps its entry until forgotten"
+    );
 }
