@@ -76,17 +76,24 @@ fn request(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> 
     answer
 }
 
-#[test]
-fn a_check_waiting_for_a_change_leaves_the_async_worker_free() {
-    let server = Arc::new(worked_example());
-    // One async worker: a request that blocked it would stop every other.
+/// `server` answering on an ephemeral loopback port, with one async worker; the runtime
+/// serves until dropped.
+fn serving_on_one_worker(server: &Arc<Server>) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
     let runtime = super::runtime(Some(1)).expect("runtime");
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("listen");
     let addr = listener.local_addr().expect("address");
-    let app = super::routes::router(Arc::clone(&server));
+    let app = super::routes::router(Arc::clone(server));
     runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, addr)
+}
+
+#[test]
+fn a_check_waiting_for_a_change_leaves_the_async_worker_free() {
+    let server = Arc::new(worked_example());
+    // One async worker: a request that blocked it would stop every other.
+    let (_runtime, addr) = serving_on_one_worker(&server);
 
     // A change in progress: the test holds the write lock.
     let change = server.write();
@@ -201,13 +208,7 @@ fn server_threads() -> usize {
 #[test]
 fn checks_waiting_for_a_change_use_a_bounded_number_of_threads() {
     let server = Arc::new(worked_example());
-    let runtime = super::runtime(Some(1)).expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("listen");
-    let addr = listener.local_addr().expect("address");
-    let app = super::routes::router(Arc::clone(&server));
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let (_runtime, addr) = serving_on_one_worker(&server);
     // A change in progress (the test holds the write lock), and 40 checks waiting for it,
     // each on a blocking thread: at most MAX_BLOCKING_THREADS of them at once.
     let change = server.write();
